@@ -1,0 +1,404 @@
+//! The TOML config: parsed with spans, validated against the model's
+//! hyperparameters, resolved into a [`Config`] before any task runs.
+
+mod error;
+mod raw;
+
+pub use error::{ConfigError, Locator};
+
+use crate::grid::{self, Axis};
+use crate::models;
+use crate::params::{ParamValue, Params};
+use raw::{ParamTable, RawConfig};
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// Which column holds the target.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub enum TargetColumn {
+    Name(String),
+    Index(usize),
+    Last,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskHint {
+    Classification,
+    Regression,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DatasetSpec {
+    /// Resolved against the config file's folder.
+    pub path: PathBuf,
+    pub target: TargetColumn,
+    /// None: decided from the target column (strings or few integers: classes).
+    pub task: Option<TaskHint>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CvKind {
+    Kfold,
+    StratifiedKfold,
+    RepeatedKfold,
+    RepeatedStratifiedKfold,
+    Holdout,
+    Predefined,
+}
+
+/// The cross-validation plan.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
+pub struct CvSpec {
+    pub kind: CvKind,
+    pub folds: usize,
+    pub repeats: usize,
+    pub shuffle: bool,
+    pub seed: u64,
+    /// Holdout: share of rows in the test set.
+    pub test_size: f64,
+    /// Predefined: one test-fold index per row (scikit-learn's PredefinedSplit).
+    pub folds_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Backend {
+    Process,
+    Thread,
+    Serial,
+}
+
+impl std::str::FromStr for Backend {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "process" => Ok(Backend::Process),
+            "thread" => Ok(Backend::Thread),
+            "serial" => Ok(Backend::Serial),
+            _ => Err(format!("`{s}` is not a backend (process, thread, serial)")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RunSpec {
+    /// 0 = one per core.
+    pub jobs: usize,
+    pub backend: Backend,
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Config {
+    pub path: PathBuf,
+    pub name: String,
+    pub dataset: DatasetSpec,
+    pub model: String,
+    /// Hyperparameters set in [model] for every setting.
+    pub fixed: Params,
+    /// Names of the hyperparameters the grid varies, sorted.
+    pub grid_keys: Vec<String>,
+    /// Grid settings (without the fixed ones), in grid order.
+    pub settings: Vec<Params>,
+    pub cv: CvSpec,
+    pub metrics: Vec<String>,
+    /// The metric that ranks settings and picks the best one.
+    pub refit: String,
+    pub run: RunSpec,
+}
+
+impl Config {
+    /// A setting with the fixed hyperparameters added: what the model gets.
+    pub fn full_params(&self, setting: &Params) -> Params {
+        let mut p = self.fixed.clone();
+        p.extend(setting.iter().map(|(k, v)| (k.clone(), v.clone())));
+        p
+    }
+
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let source = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: path.display().to_string(),
+            position: None,
+            key: None,
+            message: format!("cannot read: {e}"),
+        })?;
+        Self::parse(path, &source)
+    }
+
+    pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
+        let loc = Locator::new(path, source);
+        let raw: RawConfig = toml::from_str(source).map_err(|e| loc.from_toml(&e))?;
+        let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        Resolver {
+            loc: &loc,
+            base: &base,
+        }
+        .resolve(raw, path)
+    }
+}
+
+/// Turns the raw, spanned config into a checked [`Config`].
+struct Resolver<'a> {
+    loc: &'a Locator<'a>,
+    base: &'a Path,
+}
+
+impl Resolver<'_> {
+    fn resolve(&self, raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
+        let (model_name, fixed) = self.model(&raw.model)?;
+        let model = models::find(&model_name).expect("checked in self.model");
+        let (settings, grid_keys) = self.grid(raw.grid.as_deref().unwrap_or(&[]), model, &fixed)?;
+        let cv = self.cv(raw.cv.unwrap_or_default())?;
+        let (metrics, refit) = self.scoring(raw.scoring.unwrap_or_default())?;
+        let name = raw.name.unwrap_or_else(|| stem(path));
+        let run = self.run(raw.run.unwrap_or_default(), &name);
+        Ok(Config {
+            path: path.to_path_buf(),
+            name,
+            dataset: self.dataset(raw.dataset)?,
+            model: model_name,
+            fixed,
+            grid_keys,
+            settings,
+            cv,
+            metrics,
+            refit,
+            run,
+        })
+    }
+
+    fn dataset(&self, d: raw::RawDataset) -> Result<DatasetSpec, ConfigError> {
+        let target = match d.target {
+            None => TargetColumn::Last,
+            Some(t) => match t.into_inner() {
+                raw::RawTarget::Index(i) => TargetColumn::Index(i),
+                raw::RawTarget::Name(n) => TargetColumn::Name(n),
+            },
+        };
+        let task = match d.task {
+            None => None,
+            Some(t) => Some(match t.get_ref().as_str() {
+                "classification" => TaskHint::Classification,
+                "regression" => TaskHint::Regression,
+                other => {
+                    return Err(self.loc.at(
+                        t.span(),
+                        "dataset.task",
+                        format!("`{other}` is not classification or regression"),
+                    ))
+                }
+            }),
+        };
+        Ok(DatasetSpec {
+            path: self.base.join(d.path),
+            target,
+            task,
+        })
+    }
+
+    fn model(&self, table: &Spanned<ParamTable>) -> Result<(String, Params), ConfigError> {
+        let kind_key = table.get_ref().keys().find(|k| k.get_ref() == "kind");
+        let Some(kind_key) = kind_key else {
+            return Err(self.loc.at(
+                table.span(),
+                "model",
+                format!("`kind` is required (one of {})", models::names().join(", ")),
+            ));
+        };
+        let kind_value = &table.get_ref()[kind_key];
+        let name = kind_value
+            .get_ref()
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let Some(model) = models::find(&name) else {
+            return Err(self.loc.at(
+                kind_value.span(),
+                "model.kind",
+                format!(
+                    "unknown model `{name}` (known: {})",
+                    models::names().join(", ")
+                ),
+            ));
+        };
+        let mut fixed = Params::new();
+        for (key, value) in table.get_ref() {
+            if key.get_ref() == "kind" {
+                continue;
+            }
+            let dotted = format!("model.{}", key.get_ref());
+            let v =
+                grid::scalar(value.get_ref()).map_err(|m| self.loc.at(value.span(), &dotted, m))?;
+            let mut one = Params::new();
+            one.insert(key.get_ref().clone(), v.clone());
+            models::validate(model, &one).map_err(|(_, m)| self.loc.at(key.span(), &dotted, m))?;
+            fixed.insert(key.get_ref().clone(), v);
+        }
+        Ok((name, fixed))
+    }
+
+    fn grid(
+        &self,
+        tables: &[ParamTable],
+        model: &dyn models::Model,
+        fixed: &Params,
+    ) -> Result<(Vec<Params>, Vec<String>), ConfigError> {
+        let mut subgrids = Vec::new();
+        let mut keys = std::collections::BTreeSet::new();
+        for table in tables {
+            let mut axes = Vec::new();
+            for (key, value) in table {
+                let dotted = format!("grid.{}", key.get_ref());
+                if fixed.contains_key(key.get_ref()) {
+                    return Err(self.loc.at(
+                        key.span(),
+                        &dotted,
+                        "is set in [model] too: set it in one place",
+                    ));
+                }
+                let values = grid::axis_values(value.get_ref())
+                    .map_err(|m| self.loc.at(value.span(), &dotted, m))?;
+                for v in &values {
+                    let mut one = Params::new();
+                    one.insert(key.get_ref().clone(), v.clone());
+                    models::validate(model, &one)
+                        .map_err(|(_, m)| self.loc.at(value.span(), &dotted, m))?;
+                }
+                keys.insert(key.get_ref().clone());
+                axes.push(Axis {
+                    name: key.get_ref().clone(),
+                    values,
+                });
+            }
+            subgrids.push(axes);
+        }
+        if subgrids.is_empty() {
+            subgrids.push(Vec::new());
+        }
+        Ok((grid::expand(&subgrids), keys.into_iter().collect()))
+    }
+
+    fn cv(&self, c: raw::RawCv) -> Result<CvSpec, ConfigError> {
+        let kind = c.kind.unwrap_or(CvKind::StratifiedKfold);
+        let repeated = matches!(
+            kind,
+            CvKind::RepeatedKfold | CvKind::RepeatedStratifiedKfold
+        );
+        let folds = match &c.folds {
+            Some(f) if *f.get_ref() < 2 => {
+                return Err(self.loc.at(f.span(), "cv.folds", "must be >= 2"))
+            }
+            Some(f) => *f.get_ref(),
+            None => 5,
+        };
+        let repeats = match &c.repeats {
+            Some(r) if !repeated => {
+                return Err(self.loc.at(
+                    r.span(),
+                    "cv.repeats",
+                    "only repeated_kfold and repeated_stratified_kfold repeat",
+                ))
+            }
+            Some(r) if *r.get_ref() < 1 => {
+                return Err(self.loc.at(r.span(), "cv.repeats", "must be >= 1"))
+            }
+            Some(r) => *r.get_ref(),
+            None if repeated => 10,
+            None => 1,
+        };
+        let test_size = match &c.test_size {
+            Some(t) if !(*t.get_ref() > 0.0 && *t.get_ref() < 1.0) => {
+                return Err(self
+                    .loc
+                    .at(t.span(), "cv.test_size", "must be between 0 and 1"))
+            }
+            Some(t) => *t.get_ref(),
+            None => 0.25,
+        };
+        let folds_file = c.folds_file.as_ref().map(|f| self.base.join(f.get_ref()));
+        if kind == CvKind::Predefined && folds_file.is_none() {
+            return Err(self.loc.whole(
+                Some("cv.folds_file"),
+                "predefined folds need `folds_file` (one test-fold index per row)",
+            ));
+        }
+        let (folds, repeats) = if kind == CvKind::Holdout {
+            (1, 1)
+        } else {
+            (folds, repeats)
+        };
+        Ok(CvSpec {
+            kind,
+            folds,
+            repeats,
+            // Repeats only differ when shuffled, so repeated kinds always shuffle.
+            shuffle: c.shuffle.unwrap_or(true) || repeated,
+            seed: c.seed.unwrap_or(0),
+            test_size,
+            folds_file,
+        })
+    }
+
+    fn scoring(&self, s: raw::RawScoring) -> Result<(Vec<String>, String), ConfigError> {
+        let metrics: Vec<Spanned<String>> = s
+            .metrics
+            .unwrap_or_else(|| vec![Spanned::new(0..0, "accuracy".to_string())]);
+        if metrics.is_empty() {
+            return Err(self
+                .loc
+                .whole(Some("scoring.metrics"), "needs at least one metric"));
+        }
+        for m in &metrics {
+            if !crate::metrics::is_known(m.get_ref()) {
+                return Err(self.loc.at(
+                    m.span(),
+                    "scoring.metrics",
+                    format!(
+                        "unknown metric `{}` (known: {})",
+                        m.get_ref(),
+                        crate::metrics::NAMES.join(", ")
+                    ),
+                ));
+            }
+        }
+        let names: Vec<String> = metrics.iter().map(|m| m.get_ref().clone()).collect();
+        let refit = match s.refit {
+            Some(r) if !names.contains(r.get_ref()) => {
+                return Err(self.loc.at(
+                    r.span(),
+                    "scoring.refit",
+                    format!("`{}` is not one of the metrics", r.get_ref()),
+                ))
+            }
+            Some(r) => r.into_inner(),
+            None => names[0].clone(),
+        };
+        Ok((names, refit))
+    }
+
+    fn run(&self, r: raw::RawRun, name: &str) -> RunSpec {
+        RunSpec {
+            jobs: r.jobs.unwrap_or(0),
+            backend: r.backend.unwrap_or(Backend::Process),
+            output: self
+                .base
+                .join(r.output.unwrap_or_else(|| PathBuf::from("runs").join(name))),
+        }
+    }
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .map_or("gridrun".into(), |s| s.to_string_lossy().into_owned())
+}
+
+/// Used by tests and `plan`: the value of one hyperparameter in a setting.
+pub fn value_of<'a>(setting: &'a Params, key: &str) -> Option<&'a ParamValue> {
+    setting.get(key)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,69 @@
+//! Executing tasks: three interchangeable executors (worker processes, a
+//! thread pool, or one after another) that all evaluate tasks the same way
+//! ([`evaluate`]) and report what happens as [`Event`]s.
+
+pub mod evaluate;
+mod process;
+mod protocol;
+mod serial;
+mod thread;
+pub mod worker;
+
+pub use evaluate::{Outcome, RefitOutput, TaskMsg, WorkerSetup};
+
+use crate::config::Backend;
+use crate::params::Params;
+use anyhow::Result;
+
+/// What executors report, in the order it happens.
+#[derive(Debug)]
+pub enum Event {
+    /// Task `index` (into the list given to `run`) went to worker slot `worker`.
+    Started { index: usize, worker: usize },
+    Finished {
+        index: usize,
+        worker: usize,
+        outcome: Outcome,
+    },
+}
+
+/// Runs tasks somewhere and reports events to the caller's thread.
+pub trait Executor {
+    /// Hands the workers what they need to load data (the process executor
+    /// has already started its workers by the time this is called).
+    fn start(&mut self, setup: &WorkerSetup) -> Result<()>;
+    fn run(&mut self, tasks: &[TaskMsg], on_event: &mut dyn FnMut(Event)) -> Result<()>;
+    /// Fits one setting on all rows (for best_model.json).
+    fn refit(&mut self, params: &Params, seed: u64) -> Result<RefitOutput>;
+    /// How many tasks run at once.
+    fn slots(&self) -> usize;
+}
+
+/// Number of cores, for `jobs = 0`.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Creates the executor. For `process`, the workers start here, before any
+/// data is loaded: spawn first, then load.
+pub fn create(backend: Backend, jobs: usize) -> Result<Box<dyn Executor>> {
+    let jobs = if jobs == 0 { cores() } else { jobs };
+    Ok(match backend {
+        Backend::Process => Box::new(process::ProcessPool::spawn(jobs)?),
+        Backend::Thread => Box::new(thread::ThreadPool::new(jobs)?),
+        Backend::Serial => Box::new(serial::Serial::default()),
+    })
+}
+
+/// Threads one task may use so that workers x inner threads never exceed
+/// the cores.
+pub fn threads_per_task(slots: usize) -> usize {
+    (cores() / slots.max(1)).max(1)
+}
+
+/// Seconds since the Unix epoch (comparable across processes).
+pub fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}

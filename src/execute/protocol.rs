@@ -1,0 +1,21 @@
+//! Messages between the coordinator and its worker processes: one JSON
+//! object per line over the worker's stdin and stdout.
+
+use super::evaluate::{Outcome, RefitOutput, TaskMsg, WorkerSetup};
+use crate::params::Params;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Request {
+    Init(WorkerSetup),
+    Run(TaskMsg),
+    Refit { params: Params, seed: u64 },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reply {
+    Done { index: usize, outcome: Outcome },
+    Refitted(Result<RefitOutput, String>),
+}

@@ -1,0 +1,51 @@
+//! One task after another in this thread: for debugging.
+
+use super::evaluate::{silence_panics, Evaluator, RefitOutput, TaskMsg, WorkerSetup};
+use super::{Event, Executor};
+use crate::params::Params;
+use anyhow::{anyhow, Result};
+
+#[derive(Default)]
+pub struct Serial {
+    evaluator: Option<Evaluator>,
+}
+
+impl Executor for Serial {
+    fn start(&mut self, setup: &WorkerSetup) -> Result<()> {
+        silence_panics();
+        self.evaluator = Some(Evaluator::open(setup).map_err(|e| anyhow!(e))?);
+        Ok(())
+    }
+
+    fn run(&mut self, tasks: &[TaskMsg], on_event: &mut dyn FnMut(Event)) -> Result<()> {
+        let evaluator = self
+            .evaluator
+            .as_ref()
+            .ok_or_else(|| anyhow!("executor not started"))?;
+        for task in tasks {
+            on_event(Event::Started {
+                index: task.index,
+                worker: 0,
+            });
+            let outcome = evaluator.evaluate(task);
+            on_event(Event::Finished {
+                index: task.index,
+                worker: 0,
+                outcome,
+            });
+        }
+        Ok(())
+    }
+
+    fn refit(&mut self, params: &Params, seed: u64) -> Result<RefitOutput> {
+        let evaluator = self
+            .evaluator
+            .as_ref()
+            .ok_or_else(|| anyhow!("executor not started"))?;
+        evaluator.refit(params, seed).map_err(|e| anyhow!(e))
+    }
+
+    fn slots(&self) -> usize {
+        1
+    }
+}

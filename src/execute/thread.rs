@@ -1,0 +1,80 @@
+//! A rayon thread pool in this process (one shared memory map).
+
+use super::evaluate::{silence_panics, Evaluator, RefitOutput, TaskMsg, WorkerSetup};
+use super::{Event, Executor};
+use crate::params::Params;
+use anyhow::{anyhow, Result};
+use rayon::prelude::*;
+use std::sync::mpsc::channel;
+
+pub struct ThreadPool {
+    pool: rayon::ThreadPool,
+    evaluator: Option<Evaluator>,
+}
+
+impl ThreadPool {
+    pub fn new(jobs: usize) -> Result<ThreadPool> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs)
+            .thread_name(|i| format!("gridrun-task-{i}"))
+            .build()?;
+        Ok(ThreadPool {
+            pool,
+            evaluator: None,
+        })
+    }
+}
+
+impl Executor for ThreadPool {
+    fn start(&mut self, setup: &WorkerSetup) -> Result<()> {
+        silence_panics();
+        self.evaluator = Some(Evaluator::open(setup).map_err(|e| anyhow!(e))?);
+        Ok(())
+    }
+
+    fn run(&mut self, tasks: &[TaskMsg], on_event: &mut dyn FnMut(Event)) -> Result<()> {
+        let evaluator = self
+            .evaluator
+            .as_ref()
+            .ok_or_else(|| anyhow!("executor not started"))?;
+        let (tx, rx) = channel();
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                self.pool.install(|| {
+                    tasks
+                        .par_iter()
+                        .with_max_len(1)
+                        .for_each_with(tx, |tx, task| {
+                            let worker = rayon::current_thread_index().unwrap_or(0);
+                            let _ = tx.send(Event::Started {
+                                index: task.index,
+                                worker,
+                            });
+                            let outcome = evaluator.evaluate(task);
+                            let _ = tx.send(Event::Finished {
+                                index: task.index,
+                                worker,
+                                outcome,
+                            });
+                        })
+                })
+            });
+            for event in rx {
+                on_event(event);
+            }
+        });
+        Ok(())
+    }
+
+    fn refit(&mut self, params: &Params, seed: u64) -> Result<RefitOutput> {
+        let evaluator = self
+            .evaluator
+            .as_ref()
+            .ok_or_else(|| anyhow!("executor not started"))?;
+        evaluator.refit(params, seed).map_err(|e| anyhow!(e))
+    }
+
+    fn slots(&self) -> usize {
+        self.pool.current_num_threads()
+    }
+}

@@ -1,0 +1,16 @@
+//! gridrun: config -> plan (tasks) -> execute (workers, events) -> results / report.
+
+pub mod cli;
+pub mod config;
+pub mod data;
+pub mod execute;
+pub mod folds;
+pub mod grid;
+pub mod metrics;
+pub mod models;
+pub mod params;
+pub mod plan;
+pub mod predict;
+pub mod report;
+pub mod results;
+pub mod search;

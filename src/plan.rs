@@ -1,0 +1,167 @@
+//! The plan: every grid setting x repeat x fold is one task with a stable id.
+
+use crate::config::Config;
+use crate::params::{canonical_json, describe, Params};
+use serde::{Deserialize, Serialize};
+
+/// One train-and-score job. Small, so it travels to workers as a descriptor:
+/// never with data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    /// Content hash of (model, full params, CV plan, repeat, fold): the same
+    /// task has the same id in every run, on every machine.
+    pub id: String,
+    /// Index into [`Plan::settings`].
+    pub setting: usize,
+    pub repeat: u32,
+    pub fold: u32,
+}
+
+impl Task {
+    /// Seed for the model's own randomness, derived from the task id (which
+    /// includes the config's seed), so results never depend on scheduling.
+    pub fn seed(&self) -> u64 {
+        u64::from_str_radix(&self.id[..16], 16).unwrap_or(0)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Grid settings (without fixed params), in grid order.
+    pub settings: Vec<Params>,
+    pub folds: usize,
+    pub repeats: usize,
+    /// Setting-major: all folds of setting 0, then setting 1, ...
+    pub tasks: Vec<Task>,
+}
+
+impl Plan {
+    pub fn build(config: &Config) -> Plan {
+        let cv = &config.cv;
+        let cv_key = serde_json::json!({
+            "kind": cv.kind, "folds": cv.folds, "shuffle": cv.shuffle, "seed": cv.seed,
+            "test_size": cv.test_size, "folds_file": cv.folds_file,
+        })
+        .to_string();
+        let mut tasks = Vec::with_capacity(config.settings.len() * cv.folds * cv.repeats);
+        for (s, setting) in config.settings.iter().enumerate() {
+            let params = canonical_json(&config.full_params(setting));
+            for repeat in 0..cv.repeats as u32 {
+                for fold in 0..cv.folds as u32 {
+                    let id = task_id(&config.model, &params, &cv_key, repeat, fold);
+                    tasks.push(Task {
+                        id,
+                        setting: s,
+                        repeat,
+                        fold,
+                    });
+                }
+            }
+        }
+        Plan {
+            settings: config.settings.clone(),
+            folds: cv.folds,
+            repeats: cv.repeats,
+            tasks,
+        }
+    }
+
+    /// "5 folds x 16 settings = 80 tasks" (with repeats when there are any).
+    pub fn summary(&self) -> String {
+        let repeats = if self.repeats > 1 {
+            format!(" x {} repeats", self.repeats)
+        } else {
+            String::new()
+        };
+        let folds = if self.folds == 1 {
+            "1 split".to_string()
+        } else {
+            format!("{} folds", self.folds)
+        };
+        let settings = if self.settings.len() == 1 {
+            "setting"
+        } else {
+            "settings"
+        };
+        format!(
+            "{folds} x {} {settings}{repeats} = {} tasks",
+            self.settings.len(),
+            self.tasks.len()
+        )
+    }
+
+    /// One line per setting, for `gridrun plan`.
+    pub fn setting_lines(&self) -> Vec<String> {
+        let width = self.settings.len().to_string().len();
+        self.settings
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let text = if s.is_empty() {
+                    "(model defaults)".to_string()
+                } else {
+                    describe(s)
+                };
+                format!("{:>width$}  {text}", i + 1)
+            })
+            .collect()
+    }
+}
+
+fn task_id(model: &str, params: &str, cv: &str, repeat: u32, fold: u32) -> String {
+    let key = format!("{model}\n{params}\n{cv}\n{repeat}\n{fold}");
+    blake3::hash(key.as_bytes()).to_hex()[..16].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn config(extra: &str) -> Config {
+        let src = format!(
+            "[dataset]\npath = \"d.csv\"\n[model]\nkind = \"linfa_decision_tree\"\n[grid]\nmax_depth = [2, 4, 8, \"none\"]\ncriterion = [\"gini\", \"entropy\"]\n{extra}"
+        );
+        Config::parse(Path::new("c.toml"), &src).unwrap()
+    }
+
+    #[test]
+    fn tasks_are_settings_times_folds_times_repeats() {
+        let plan = Plan::build(&config("[cv]\nfolds = 5\n"));
+        assert_eq!(plan.tasks.len(), 8 * 5);
+        assert_eq!(plan.summary(), "5 folds x 8 settings = 40 tasks");
+        let plan = Plan::build(&config(
+            "[cv]\nkind = \"repeated_stratified_kfold\"\nfolds = 3\nrepeats = 2\n",
+        ));
+        assert_eq!(plan.tasks.len(), 8 * 3 * 2);
+        assert_eq!(
+            plan.summary(),
+            "3 folds x 8 settings x 2 repeats = 48 tasks"
+        );
+        assert_eq!(plan.setting_lines().len(), 8);
+    }
+
+    #[test]
+    fn ids_are_unique_and_stable() {
+        let a = Plan::build(&config(""));
+        let b = Plan::build(&config(""));
+        assert_eq!(a.tasks, b.tasks);
+        let mut ids: Vec<_> = a.tasks.iter().map(|t| t.id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), a.tasks.len());
+    }
+
+    #[test]
+    fn ids_depend_on_content_not_position() {
+        // The same cell in a reordered grid keeps its id.
+        let a = Plan::build(&config(""));
+        let src = "[dataset]\npath = \"d.csv\"\n[model]\nkind = \"linfa_decision_tree\"\n[grid]\ncriterion = [\"entropy\", \"gini\"]\nmax_depth = [\"none\", 8]\n";
+        let b = Plan::build(&Config::parse(Path::new("c.toml"), src).unwrap());
+        for t in &b.tasks {
+            assert!(a.tasks.iter().any(|u| u.id == t.id));
+        }
+        let c = Plan::build(&config("[cv]\nseed = 7\n"));
+        assert!(c.tasks.iter().all(|t| a.tasks.iter().all(|u| u.id != t.id)));
+    }
+}

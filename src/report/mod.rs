@@ -1,0 +1,29 @@
+//! Reporters consume the executor's events; adding an output never touches
+//! scheduling.
+
+mod progress;
+pub mod summary;
+
+pub use progress::Progress;
+
+use crate::results::journal::JournalWriter;
+use crate::results::TaskRecord;
+use anyhow::Result;
+
+pub trait Reporter {
+    fn started(&mut self, _index: usize, _worker: usize) {}
+    fn finished(&mut self, record: &TaskRecord) -> Result<()>;
+    fn done(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl Reporter for JournalWriter {
+    fn finished(&mut self, record: &TaskRecord) -> Result<()> {
+        self.append(record)
+    }
+
+    fn done(&mut self) -> Result<()> {
+        self.sync()
+    }
+}

@@ -1,0 +1,70 @@
+//! best.json: the winning setting, and best_model.json: it refit on all rows.
+
+use super::cv_results::CvResults;
+use crate::data::CacheHeader;
+use crate::params::Params;
+use serde::Serialize;
+
+pub const FILE_NAME: &str = "best.json";
+pub const MODEL_FILE_NAME: &str = "best_model.json";
+
+#[derive(Debug, Serialize)]
+pub struct Best {
+    pub metric: String,
+    /// Index of the setting in cv_results.csv (scikit-learn's best_index_).
+    pub best_index: usize,
+    /// The grid's hyperparameters (best_params_).
+    pub best_params: Params,
+    /// Grid plus fixed hyperparameters: what the model was given.
+    pub model_params: Params,
+    pub mean: f64,
+    pub std: f64,
+    pub n_splits: usize,
+    pub scores: std::collections::BTreeMap<String, super::cv_results::MeanStd>,
+    pub model: String,
+    pub classes: Option<Vec<String>>,
+    /// Impurity-based importances by feature name, where the model gives them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feature_importances: Option<Vec<(String, f64)>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refit_seconds: Option<f64>,
+}
+
+impl Best {
+    pub fn new(
+        results: &CvResults,
+        index: usize,
+        model: &str,
+        model_params: Params,
+        header: &CacheHeader,
+    ) -> Best {
+        let row = &results.rows[index];
+        let main = row.test[&results.refit];
+        Best {
+            metric: results.refit.clone(),
+            best_index: index,
+            best_params: row.params.clone(),
+            model_params,
+            mean: main.mean,
+            std: main.std,
+            n_splits: results.n_splits,
+            scores: row.test.clone(),
+            model: model.to_string(),
+            classes: header.classes.clone(),
+            feature_importances: None,
+            refit_seconds: None,
+        }
+    }
+}
+
+/// best_model.json: everything `gridrun predict` needs.
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct SavedModel {
+    pub model: String,
+    pub params: Params,
+    pub feature_names: Vec<String>,
+    pub target_name: String,
+    pub target: crate::models::TargetKind,
+    pub classes: Option<Vec<String>>,
+    pub fitted: serde_json::Value,
+}

@@ -1,0 +1,311 @@
+//! Per-setting aggregation in scikit-learn's `cv_results_` layout.
+
+use super::TaskRecord;
+use crate::params::{ParamValue, Params};
+use crate::plan::Plan;
+use anyhow::{Context, Result};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+pub const FILE_NAME: &str = "cv_results.csv";
+
+/// Mean and population standard deviation (numpy's default, as scikit-learn).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct MeanStd {
+    pub mean: f64,
+    pub std: f64,
+}
+
+impl MeanStd {
+    /// NaN when any value is missing: a failed split fails the setting
+    /// (scikit-learn's error_score=nan).
+    pub fn of(values: &[Option<f64>]) -> MeanStd {
+        if values.is_empty() || values.iter().any(Option::is_none) {
+            return MeanStd {
+                mean: f64::NAN,
+                std: f64::NAN,
+            };
+        }
+        let n = values.len() as f64;
+        let mean = values.iter().flatten().sum::<f64>() / n;
+        let var = values
+            .iter()
+            .flatten()
+            .map(|v| (v - mean).powi(2))
+            .sum::<f64>()
+            / n;
+        MeanStd {
+            mean,
+            std: var.sqrt(),
+        }
+    }
+}
+
+/// One setting's row.
+#[derive(Debug, Clone)]
+pub struct SettingRow {
+    pub params: Params,
+    /// metric -> score of each split (None: failed or not run).
+    pub splits: BTreeMap<String, Vec<Option<f64>>>,
+    pub test: BTreeMap<String, MeanStd>,
+    pub rank: BTreeMap<String, usize>,
+    pub fit_time: MeanStd,
+    pub score_time: MeanStd,
+    pub failed: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct CvResults {
+    pub metrics: Vec<String>,
+    pub refit: String,
+    pub grid_keys: Vec<String>,
+    pub n_splits: usize,
+    pub rows: Vec<SettingRow>,
+}
+
+impl CvResults {
+    /// Aggregates records by task id, so records from earlier runs or other
+    /// shards of the same plan count wherever their task is in this plan.
+    pub fn build(
+        plan: &Plan,
+        grid_keys: &[String],
+        metrics: &[String],
+        refit: &str,
+        records: &[TaskRecord],
+    ) -> CvResults {
+        let by_id = best_record_per_task(records);
+        let n_splits = plan.folds * plan.repeats;
+        let mut rows: Vec<SettingRow> = plan
+            .settings
+            .iter()
+            .map(|p| empty_row(p, metrics, n_splits))
+            .collect();
+        for task in &plan.tasks {
+            let Some(record) = by_id.get(task.id.as_str()) else {
+                continue;
+            };
+            let row = &mut rows[task.setting];
+            let split = task.repeat as usize * plan.folds + task.fold as usize;
+            if !record.ok() {
+                row.failed += 1;
+                continue;
+            }
+            for m in metrics {
+                row.splits.get_mut(m).expect("row has every metric")[split] =
+                    record.scores.get(m).copied();
+            }
+        }
+        let times = collect_times(plan, &by_id);
+        for (s, row) in rows.iter_mut().enumerate() {
+            for m in metrics {
+                row.test.insert(m.clone(), MeanStd::of(&row.splits[m]));
+            }
+            row.fit_time = MeanStd::of(&times[s].0);
+            row.score_time = MeanStd::of(&times[s].1);
+        }
+        for m in metrics {
+            let means: Vec<f64> = rows.iter().map(|r| r.test[m].mean).collect();
+            for (row, rank) in rows.iter_mut().zip(rank_min(&means)) {
+                row.rank.insert(m.clone(), rank);
+            }
+        }
+        CvResults {
+            metrics: metrics.to_vec(),
+            refit: refit.to_string(),
+            grid_keys: grid_keys.to_vec(),
+            n_splits,
+            rows,
+        }
+    }
+
+    /// Index of the best setting by the refit metric (first of the ties, as
+    /// scikit-learn's argmin of rank), if any setting has a score.
+    pub fn best(&self) -> Option<usize> {
+        (0..self.rows.len())
+            .filter(|&i| !self.rows[i].test[&self.refit].mean.is_nan())
+            .min_by_key(|&i| (self.rows[i].rank[&self.refit], i))
+    }
+
+    /// Settings ordered by rank of the refit metric.
+    pub fn ranked(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.rows.len()).collect();
+        order.sort_by_key(|&i| (self.rows[i].rank[&self.refit], i));
+        order
+    }
+
+    pub fn header(&self) -> Vec<String> {
+        let mut h: Vec<String> = [
+            "mean_fit_time",
+            "std_fit_time",
+            "mean_score_time",
+            "std_score_time",
+        ]
+        .map(String::from)
+        .to_vec();
+        h.extend(self.grid_keys.iter().map(|k| format!("param_{k}")));
+        h.push("params".into());
+        for m in &self.metrics {
+            h.extend((0..self.n_splits).map(|k| format!("split{k}_test_{m}")));
+            h.extend([
+                format!("mean_test_{m}"),
+                format!("std_test_{m}"),
+                format!("rank_test_{m}"),
+            ]);
+        }
+        h
+    }
+
+    fn record(&self, row: &SettingRow) -> Vec<String> {
+        let mut r: Vec<String> = [
+            row.fit_time.mean,
+            row.fit_time.std,
+            row.score_time.mean,
+            row.score_time.std,
+        ]
+        .map(num)
+        .to_vec();
+        // scikit-learn leaves a param cell empty (masked) where a sub-grid lacks it.
+        r.extend(self.grid_keys.iter().map(|k| {
+            row.params
+                .get(k)
+                .map_or(String::new(), ParamValue::to_string)
+        }));
+        r.push(python_dict(&row.params));
+        for m in &self.metrics {
+            r.extend(
+                row.splits[m]
+                    .iter()
+                    .map(|v| v.map_or("nan".to_string(), num)),
+            );
+            r.extend([
+                num(row.test[m].mean),
+                num(row.test[m].std),
+                row.rank[m].to_string(),
+            ]);
+        }
+        r
+    }
+
+    pub fn write_csv(&self, path: &Path) -> Result<()> {
+        let mut w = csv::Writer::from_path(path)
+            .with_context(|| format!("{}: cannot create", path.display()))?;
+        w.write_record(self.header())?;
+        for row in &self.rows {
+            w.write_record(self.record(row))?;
+        }
+        w.flush()
+            .with_context(|| format!("{}: cannot write", path.display()))?;
+        Ok(())
+    }
+}
+
+fn empty_row(params: &Params, metrics: &[String], n_splits: usize) -> SettingRow {
+    SettingRow {
+        params: params.clone(),
+        splits: metrics
+            .iter()
+            .map(|m| (m.clone(), vec![None; n_splits]))
+            .collect(),
+        test: BTreeMap::new(),
+        rank: BTreeMap::new(),
+        fit_time: MeanStd {
+            mean: f64::NAN,
+            std: f64::NAN,
+        },
+        score_time: MeanStd {
+            mean: f64::NAN,
+            std: f64::NAN,
+        },
+        failed: 0,
+    }
+}
+
+/// Per task id, a successful record if there is one (else the last failure).
+fn best_record_per_task(records: &[TaskRecord]) -> HashMap<&str, &TaskRecord> {
+    let mut by_id: HashMap<&str, &TaskRecord> = HashMap::new();
+    for r in records {
+        let keep_old = by_id
+            .get(r.id.as_str())
+            .is_some_and(|old| old.ok() && !r.ok());
+        if !keep_old {
+            by_id.insert(&r.id, r);
+        }
+    }
+    by_id
+}
+
+type Times = (Vec<Option<f64>>, Vec<Option<f64>>);
+
+/// Fit and score times per setting, over the splits that ran.
+fn collect_times(plan: &Plan, by_id: &HashMap<&str, &TaskRecord>) -> Vec<Times> {
+    let mut times: Vec<Times> = vec![(Vec::new(), Vec::new()); plan.settings.len()];
+    for task in &plan.tasks {
+        if let Some(r) = by_id.get(task.id.as_str()).filter(|r| r.ok()) {
+            times[task.setting].0.push(Some(r.fit_seconds));
+            times[task.setting].1.push(Some(r.score_seconds));
+        }
+    }
+    times
+}
+
+/// scipy's rankdata(method="min") of negated means; NaN ranks last.
+pub fn rank_min(means: &[f64]) -> Vec<usize> {
+    means
+        .iter()
+        .map(|&m| {
+            if m.is_nan() {
+                1 + means.iter().filter(|v| !v.is_nan()).count()
+            } else {
+                1 + means.iter().filter(|&&v| !v.is_nan() && v > m).count()
+            }
+        })
+        .collect()
+}
+
+fn num(x: f64) -> String {
+    if x.is_nan() {
+        "nan".into()
+    } else {
+        format!("{x}")
+    }
+}
+
+/// `{'criterion': 'gini', 'max_depth': 4}`, as scikit-learn's params column.
+pub fn python_dict(params: &Params) -> String {
+    let items: Vec<String> = params
+        .iter()
+        .map(|(k, v)| match v {
+            ParamValue::Str(s) => format!("'{k}': '{s}'"),
+            other => format!("'{k}': {other}"),
+        })
+        .collect();
+    format!("{{{}}}", items.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranks_like_scipy_min_with_nan_last() {
+        assert_eq!(
+            rank_min(&[0.9, 0.8, 0.9, f64::NAN, 0.7]),
+            vec![1, 3, 1, 5, 4]
+        );
+    }
+
+    #[test]
+    fn mean_std_population() {
+        let m = MeanStd::of(&[Some(1.0), Some(3.0)]);
+        assert_eq!((m.mean, m.std), (2.0, 1.0));
+        assert!(MeanStd::of(&[Some(1.0), None]).mean.is_nan());
+    }
+
+    #[test]
+    fn python_dict_quotes_strings() {
+        let mut p = Params::new();
+        p.insert("criterion".into(), ParamValue::Str("gini".into()));
+        p.insert("max_depth".into(), ParamValue::None);
+        assert_eq!(python_dict(&p), "{'criterion': 'gini', 'max_depth': None}");
+    }
+}

@@ -1,0 +1,51 @@
+//! What a run leaves behind: the journal of finished tasks, scikit-learn's
+//! cv_results_ table, the best setting, and a timeline chart.
+
+pub mod best;
+pub mod cv_results;
+pub mod journal;
+pub mod timeline;
+
+use crate::params::Params;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One finished task, as written to results.jsonl.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TaskRecord {
+    pub id: String,
+    pub setting: usize,
+    /// The grid's hyperparameters of this setting (fixed ones are in the config).
+    pub params: Params,
+    pub repeat: u32,
+    pub fold: u32,
+    pub status: Status,
+    pub scores: BTreeMap<String, f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub fit_seconds: f64,
+    pub score_seconds: f64,
+    pub n_train: usize,
+    pub n_test: usize,
+    /// Worker slot (0..jobs) and its process id.
+    pub worker: usize,
+    pub pid: u32,
+    /// Seconds since the Unix epoch.
+    pub start: f64,
+    pub end: f64,
+    /// Fingerprint of the dataset it ran on.
+    pub data: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Ok,
+    Failed,
+}
+
+impl TaskRecord {
+    pub fn ok(&self) -> bool {
+        self.status == Status::Ok
+    }
+}
