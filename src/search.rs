@@ -8,7 +8,7 @@ use crate::metrics;
 use crate::models;
 use crate::plan::Plan;
 use crate::report::{self, Progress, Reporter};
-use crate::results::best::{self, Best, SavedModel};
+use crate::results::best::{self, Best, Importance, SavedModel};
 use crate::results::cv_results::{self, CvResults};
 use crate::results::journal::{self, JournalWriter};
 use crate::results::{timeline, Status, TaskRecord};
@@ -207,9 +207,9 @@ fn write_best(
     match executor.refit(&model_params, seed) {
         Ok(refit) => {
             best.refit_seconds = Some(refit.fit_seconds);
-            best.feature_importances = refit
-                .feature_importances
-                .map(|imp| header.feature_names.iter().cloned().zip(imp).collect());
+            best.feature_importances = refit.feature_importances.map(|imp| {
+                header.feature_names.iter().zip(imp).map(|(f, importance)| Importance { feature: f.clone(), importance }).collect()
+            });
             if let Some(fitted) = refit.model {
                 let saved = SavedModel {
                     model: config.model.clone(),

@@ -325,11 +325,12 @@ impl Resolver<'_> {
                 "predefined folds need `folds_file` (one test-fold index per row)",
             ));
         }
-        let (folds, repeats) = if kind == CvKind::Holdout {
-            (1, 1)
-        } else {
-            (folds, repeats)
+        let folds = match (kind, &folds_file) {
+            (CvKind::Holdout, _) => 1,
+            (CvKind::Predefined, Some(file)) => self.predefined_folds(file)?,
+            _ => folds,
         };
+        let repeats = if matches!(kind, CvKind::Holdout | CvKind::Predefined) { 1 } else { repeats };
         Ok(CvSpec {
             kind,
             folds,
@@ -340,6 +341,14 @@ impl Resolver<'_> {
             test_size,
             folds_file,
         })
+    }
+
+    fn predefined_folds(&self, file: &Path) -> Result<usize, ConfigError> {
+        match crate::folds::count_predefined(file) {
+            Ok(0) => Err(self.loc.whole(Some("cv.folds_file"), "names no test fold")),
+            Ok(n) => Ok(n),
+            Err(e) => Err(self.loc.whole(Some("cv.folds_file"), format!("{e:#}"))),
+        }
     }
 
     fn scoring(&self, s: raw::RawScoring) -> Result<(Vec<String>, String), ConfigError> {

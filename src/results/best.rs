@@ -25,7 +25,7 @@ pub struct Best {
     pub classes: Option<Vec<String>>,
     /// Impurity-based importances by feature name, where the model gives them.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub feature_importances: Option<Vec<(String, f64)>>,
+    pub feature_importances: Option<Vec<Importance>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refit_seconds: Option<f64>,
 }
@@ -55,6 +55,13 @@ impl Best {
             refit_seconds: None,
         }
     }
+}
+
+/// One feature's share of the impurity decrease.
+#[derive(Debug, Serialize)]
+pub struct Importance {
+    pub feature: String,
+    pub importance: f64,
 }
 
 /// best_model.json: everything `gridrun predict` needs.

@@ -1,0 +1,51 @@
+//! Helpers for driving the real binary on the real datasets.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn dataset(name: &str) -> String {
+    root().join("datasets").join(name).display().to_string()
+}
+
+pub fn gridrun() -> Command {
+    let mut cmd = Command::cargo_bin("gridrun").expect("binary built");
+    cmd.env("GRIDRUN_PROGRESS_SECONDS", "3600");
+    cmd
+}
+
+/// Writes `config` (with `{data}` replaced by the dataset's absolute path)
+/// into `dir/config.toml`.
+pub fn write_config(dir: &Path, config: &str, data: &str) -> PathBuf {
+    let path = dir.join("config.toml");
+    std::fs::write(&path, config.replace("{data}", &dataset(data))).unwrap();
+    path
+}
+
+/// Parsed cv_results.csv: header and rows.
+pub fn cv_results(out: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(out.join("cv_results.csv")).expect("cv_results.csv");
+    let header = r.headers().unwrap().iter().map(String::from).collect();
+    let rows = r.records().map(|rec| rec.unwrap().iter().map(String::from).collect()).collect();
+    (header, rows)
+}
+
+/// The columns of cv_results.csv that hold scores (not timings).
+pub fn score_columns(out: &Path) -> Vec<Vec<String>> {
+    let (header, rows) = cv_results(out);
+    rows.iter()
+        .map(|row| header.iter().zip(row).filter(|(h, _)| h.contains("test_") || h.starts_with("param")).map(|(_, v)| v.clone()).collect())
+        .collect()
+}
+
+pub fn journal(out: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(out.join("results.jsonl")).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+pub fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
