@@ -55,6 +55,26 @@ pub struct RunArgs {
     /// No progress display.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Re-runs of a task whose worker crashed or timed out; overrides [run] retries.
+    #[arg(long)]
+    pub retries: Option<usize>,
+    /// Per-task time limit such as 90s, 10m, 1h30m; overrides [run] timeout.
+    #[arg(long, value_parser = parse_duration)]
+    pub timeout: Option<f64>,
+    /// Per-worker memory cap such as 512M, 4G; overrides [run] max_memory.
+    #[arg(long, value_parser = parse_bytes)]
+    pub max_memory: Option<u64>,
+    /// Start over: ignore the tasks an earlier run into the same folder finished.
+    #[arg(long)]
+    pub fresh: bool,
+}
+
+fn parse_duration(s: &str) -> Result<f64, String> {
+    crate::units::parse_duration(s)
+}
+
+fn parse_bytes(s: &str) -> Result<u64, String> {
+    crate::units::parse_bytes(s)
 }
 
 #[derive(Args, Debug)]

@@ -14,3 +14,4 @@ pub mod predict;
 pub mod report;
 pub mod results;
 pub mod search;
+pub mod units;

@@ -34,16 +34,25 @@ fn run(args: RunArgs) -> anyhow::Result<u8> {
         backend: args.backend,
         output: args.output,
         quiet: args.quiet,
+        retries: args.retries,
+        timeout: args.timeout,
+        max_memory: args.max_memory,
+        fresh: args.fresh,
     };
     let summary = search::run(&config, &opts)?;
     println!("{}", summary.table);
-    println!(
-        "\n{} tasks, {} failed; results in {}",
-        summary.total,
-        summary.failed,
-        summary.output.display()
-    );
-    Ok(if summary.failed > 0 { 1 } else { 0 })
+    let mut tail = format!("\n{} tasks, {} failed", summary.total, summary.failed);
+    if summary.reused > 0 {
+        tail.push_str(&format!(", {} reused from an earlier run", summary.reused));
+    }
+    if summary.interrupted {
+        tail.push_str(&format!(
+            ", {} not run (interrupted: run again to resume)",
+            summary.not_run
+        ));
+    }
+    println!("{tail}; results in {}", summary.output.display());
+    Ok(summary.exit_code())
 }
 
 fn plan(path: &std::path::Path) -> anyhow::Result<u8> {

@@ -5,10 +5,18 @@ use common::*;
 
 fn fails_with(dir: &std::path::Path, config: &str, data: &str, expected: &str) {
     let path = write_config(dir, config, data);
-    let assert = gridrun().arg(&path).args(["-q", "-o"]).arg(dir.join("out")).assert().code(2);
+    let assert = gridrun()
+        .arg(&path)
+        .args(["-q", "-o"])
+        .arg(dir.join("out"))
+        .assert()
+        .code(2);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     assert_eq!(stderr.lines().count(), 1, "not one line: {stderr}");
-    assert!(stderr.contains(expected), "expected `{expected}` in: {stderr}");
+    assert!(
+        stderr.contains(expected),
+        "expected `{expected}` in: {stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
@@ -16,10 +24,30 @@ fn fails_with(dir: &std::path::Path, config: &str, data: &str, expected: &str) {
 fn config_errors_name_file_line_and_key() {
     let dir = tempfile::tempdir().unwrap();
     let head = "[dataset]\npath = \"{data}\"\n[model]\nkind = \"linfa_decision_tree\"\n";
-    fails_with(dir.path(), &format!("{head}[grid]\nmax_dept = [2]\n"), "iris.csv", "config.toml:6:12: grid.max_dept: unknown hyperparameter");
-    fails_with(dir.path(), &format!("{head}[grid]\nmin_samples_leaf = [0]\n"), "iris.csv", "config.toml:6:20: grid.min_samples_leaf: 0 is out of range");
-    fails_with(dir.path(), &format!("{head}[cv]\nfolds = 1\n"), "iris.csv", "config.toml:6:9: cv.folds: must be >= 2");
-    fails_with(dir.path(), &format!("{head}colour = \"red\"\n"), "iris.csv", "grid.colour".replace("grid", "model").as_str());
+    fails_with(
+        dir.path(),
+        &format!("{head}[grid]\nmax_dept = [2]\n"),
+        "iris.csv",
+        "config.toml:6:12: grid.max_dept: unknown hyperparameter",
+    );
+    fails_with(
+        dir.path(),
+        &format!("{head}[grid]\nmin_samples_leaf = [0]\n"),
+        "iris.csv",
+        "config.toml:6:20: grid.min_samples_leaf: 0 is out of range",
+    );
+    fails_with(
+        dir.path(),
+        &format!("{head}[cv]\nfolds = 1\n"),
+        "iris.csv",
+        "config.toml:6:9: cv.folds: must be >= 2",
+    );
+    fails_with(
+        dir.path(),
+        &format!("{head}colour = \"red\"\n"),
+        "iris.csv",
+        "grid.colour".replace("grid", "model").as_str(),
+    );
 }
 
 #[test]
@@ -28,20 +56,50 @@ fn data_errors_name_file_and_line() {
     let csv = dir.path().join("bad.csv");
     std::fs::write(&csv, "a,b,class\n1,2,x\n3,oops,y\n").unwrap();
     let cfg = dir.path().join("c.toml");
-    std::fs::write(&cfg, "[dataset]\npath = \"bad.csv\"\n[model]\nkind = \"debug\"\n[cv]\nfolds = 2\n").unwrap();
-    let assert = gridrun().arg(&cfg).args(["-q", "-o"]).arg(dir.path().join("o")).assert().code(2);
+    std::fs::write(
+        &cfg,
+        "[dataset]\npath = \"bad.csv\"\n[model]\nkind = \"debug\"\n[cv]\nfolds = 2\n",
+    )
+    .unwrap();
+    let assert = gridrun()
+        .arg(&cfg)
+        .args(["-q", "-o"])
+        .arg(dir.path().join("o"))
+        .assert()
+        .code(2);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
-    assert!(stderr.contains("bad.csv:3: column `b`: `oops` is not a number"), "{stderr}");
-    std::fs::write(&cfg, "[dataset]\npath = \"missing.csv\"\n[model]\nkind = \"debug\"\n").unwrap();
-    let assert = gridrun().arg(&cfg).args(["-q", "-o"]).arg(dir.path().join("o")).assert().code(2);
+    assert!(
+        stderr.contains("bad.csv:3: column `b`: `oops` is not a number"),
+        "{stderr}"
+    );
+    std::fs::write(
+        &cfg,
+        "[dataset]\npath = \"missing.csv\"\n[model]\nkind = \"debug\"\n",
+    )
+    .unwrap();
+    let assert = gridrun()
+        .arg(&cfg)
+        .args(["-q", "-o"])
+        .arg(dir.path().join("o"))
+        .assert()
+        .code(2);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
-    assert!(stderr.contains("missing.csv: cannot read the dataset"), "{stderr}");
+    assert!(
+        stderr.contains("missing.csv: cannot read the dataset"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn flag_errors_exit_2() {
-    gridrun().args(["--jobs", "many", "x.toml"]).assert().code(2);
-    gridrun().args(["--backend", "gpu", "x.toml"]).assert().code(2);
+    gridrun()
+        .args(["--jobs", "many", "x.toml"])
+        .assert()
+        .code(2);
+    gridrun()
+        .args(["--backend", "gpu", "x.toml"])
+        .assert()
+        .code(2);
     let assert = gridrun().arg("no-such.toml").assert().code(2);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     assert!(stderr.contains("no-such.toml: cannot read"), "{stderr}");

@@ -24,7 +24,13 @@ metrics = ["accuracy", "f1_macro", "balanced_accuracy"]
 fn tree_config_runs_and_finds_a_good_setting() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    gridrun().arg(root().join("configs/tree.toml")).arg("--output").arg(&out).arg("--quiet").assert().success();
+    gridrun()
+        .arg(root().join("configs/tree.toml"))
+        .arg("--output")
+        .arg(&out)
+        .arg("--quiet")
+        .assert()
+        .success();
     let best = json(&out.join("best.json"));
     let accuracy = best["mean"].as_f64().unwrap();
     assert!(accuracy >= 0.90, "best mean accuracy {accuracy}");
@@ -42,13 +48,26 @@ fn all_backends_and_job_counts_give_the_same_scores() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), TREE_WINE, "wine.csv");
     let mut results = Vec::new();
-    for (backend, jobs) in [("serial", "1"), ("thread", "2"), ("process", "1"), ("process", "2")] {
+    for (backend, jobs) in [
+        ("serial", "1"),
+        ("thread", "2"),
+        ("process", "1"),
+        ("process", "2"),
+    ] {
         let out = dir.path().join(format!("{backend}-{jobs}"));
-        gridrun().arg(&config).args(["--backend", backend, "--jobs", jobs, "-q", "-o"]).arg(&out).assert().success();
+        gridrun()
+            .arg(&config)
+            .args(["--backend", backend, "--jobs", jobs, "-q", "-o"])
+            .arg(&out)
+            .assert()
+            .success();
         results.push((backend, jobs, score_columns(&out)));
     }
     for (backend, jobs, scores) in &results[1..] {
-        assert_eq!(scores, &results[0].2, "{backend} with {jobs} jobs differs from serial");
+        assert_eq!(
+            scores, &results[0].2,
+            "{backend} with {jobs} jobs differs from serial"
+        );
     }
     assert_eq!(results[0].2.len(), 6);
 }
@@ -58,12 +77,25 @@ fn process_workers_are_separate_processes() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), TREE_WINE, "wine.csv");
     let out = dir.path().join("out");
-    gridrun().arg(&config).args(["--backend", "process", "--jobs", "2", "-q", "-o"]).arg(&out).assert().success();
-    let coordinator = json(&out.join("run.json"))["coordinator_pid"].as_u64().unwrap();
-    let mut pids: Vec<u64> = journal(&out).iter().map(|r| r["pid"].as_u64().unwrap()).collect();
+    gridrun()
+        .arg(&config)
+        .args(["--backend", "process", "--jobs", "2", "-q", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    let coordinator = json(&out.join("run.json"))["coordinator_pid"]
+        .as_u64()
+        .unwrap();
+    let mut pids: Vec<u64> = journal(&out)
+        .iter()
+        .map(|r| r["pid"].as_u64().unwrap())
+        .collect();
     pids.sort();
     pids.dedup();
-    assert!(!pids.contains(&coordinator), "a task ran in the coordinator");
+    assert!(
+        !pids.contains(&coordinator),
+        "a task ran in the coordinator"
+    );
     assert!(!pids.is_empty() && pids.len() <= 2, "{pids:?}");
 }
 
@@ -72,16 +104,44 @@ fn results_files_have_sklearn_layout() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), TREE_WINE, "wine.csv");
     let out = dir.path().join("out");
-    gridrun().arg(&config).args(["-q", "-o"]).arg(&out).assert().success();
+    gridrun()
+        .arg(&config)
+        .args(["-q", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
     let (header, rows) = cv_results(&out);
-    for col in ["mean_fit_time", "std_fit_time", "mean_score_time", "param_criterion", "param_max_depth", "params", "split0_test_accuracy", "split4_test_accuracy", "mean_test_accuracy", "std_test_accuracy", "rank_test_accuracy", "mean_test_f1_macro", "rank_test_balanced_accuracy"] {
+    for col in [
+        "mean_fit_time",
+        "std_fit_time",
+        "mean_score_time",
+        "param_criterion",
+        "param_max_depth",
+        "params",
+        "split0_test_accuracy",
+        "split4_test_accuracy",
+        "mean_test_accuracy",
+        "std_test_accuracy",
+        "rank_test_accuracy",
+        "mean_test_f1_macro",
+        "rank_test_balanced_accuracy",
+    ] {
         assert!(header.iter().any(|h| h == col), "missing column {col}");
     }
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
-    let ranks: Vec<usize> = rows.iter().map(|r| r[col("rank_test_accuracy")].parse().unwrap()).collect();
+    let ranks: Vec<usize> = rows
+        .iter()
+        .map(|r| r[col("rank_test_accuracy")].parse().unwrap())
+        .collect();
     assert!(ranks.contains(&1));
     for row in &rows {
-        let splits: Vec<f64> = (0..5).map(|k| row[col(&format!("split{k}_test_accuracy"))].parse().unwrap()).collect();
+        let splits: Vec<f64> = (0..5)
+            .map(|k| {
+                row[col(&format!("split{k}_test_accuracy"))]
+                    .parse()
+                    .unwrap()
+            })
+            .collect();
         let mean: f64 = row[col("mean_test_accuracy")].parse().unwrap();
         assert!((splits.iter().sum::<f64>() / 5.0 - mean).abs() < 1e-12);
     }
@@ -91,7 +151,11 @@ fn results_files_have_sklearn_layout() {
     assert_eq!(best["classes"].as_array().unwrap().len(), 3);
     // every row tested once per fold: test sizes add up to the dataset
     let records = journal(&out);
-    let n_test: u64 = records.iter().filter(|r| r["setting"] == 0).map(|r| r["n_test"].as_u64().unwrap()).sum();
+    let n_test: u64 = records
+        .iter()
+        .filter(|r| r["setting"] == 0)
+        .map(|r| r["n_test"].as_u64().unwrap())
+        .sum();
     assert_eq!(n_test, 178);
 }
 
@@ -104,29 +168,51 @@ fn failing_tasks_are_recorded_and_the_run_goes_on() {
         "iris.csv",
     );
     let out = dir.path().join("out");
-    let assert = gridrun().arg(&config).args(["-q", "-o"]).arg(&out).assert().code(1);
+    let assert = gridrun()
+        .arg(&config)
+        .args(["-q", "-o"])
+        .arg(&out)
+        .assert()
+        .code(1);
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
     assert!(stdout.contains("12 tasks, 9 failed"), "{stdout}");
     let records = journal(&out);
     let errors: Vec<&str> = records.iter().filter_map(|r| r["error"].as_str()).collect();
     assert_eq!(errors.len(), 9);
-    assert!(errors.iter().any(|e| e.contains("panic: debug model asked to panic")));
-    assert!(errors.iter().any(|e| e.contains("debug model asked to fail")));
+    assert!(errors
+        .iter()
+        .any(|e| e.contains("panic: debug model asked to panic")));
+    assert!(errors
+        .iter()
+        .any(|e| e.contains("debug model asked to fail")));
     let (_, rows) = cv_results(&out);
-    assert_eq!(rows.iter().filter(|r| r.iter().any(|c| c == "nan")).count(), 3);
+    assert_eq!(
+        rows.iter().filter(|r| r.iter().any(|c| c == "nan")).count(),
+        3
+    );
 }
 
 #[test]
 fn plan_counts_tasks_without_running() {
     let dir = tempfile::tempdir().unwrap();
-    let assert = gridrun().arg("plan").arg(root().join("configs/tree.toml")).assert().success();
+    let assert = gridrun()
+        .arg("plan")
+        .arg(root().join("configs/tree.toml"))
+        .assert()
+        .success();
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
-    assert!(stdout.starts_with("5 folds x 16 settings = 80 tasks"), "{stdout}");
+    assert!(
+        stdout.starts_with("5 folds x 16 settings = 80 tasks"),
+        "{stdout}"
+    );
     assert_eq!(stdout.lines().count(), 17);
     let config = write_config(dir.path(), "[dataset]\npath = \"{data}\"\n[model]\nkind = \"gaussian_nb\"\n[grid]\nvar_smoothing = { logspace = [-9, -5], num = 5 }\n[cv]\nkind = \"repeated_stratified_kfold\"\nfolds = 4\nrepeats = 3\n", "iris.csv");
     let assert = gridrun().arg("plan").arg(&config).assert().success();
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
-    assert!(stdout.starts_with("4 folds x 5 settings x 3 repeats = 60 tasks"), "{stdout}");
+    assert!(
+        stdout.starts_with("4 folds x 5 settings x 3 repeats = 60 tasks"),
+        "{stdout}"
+    );
     assert!(!dir.path().join("runs").exists());
 }
 
@@ -135,14 +221,32 @@ fn predict_with_the_saved_best_model() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), "[dataset]\npath = \"{data}\"\n[model]\nkind = \"logistic_regression\"\n[grid]\nC = [0.1, 1.0]\nmax_iter = [200]\n[cv]\nfolds = 3\n[scoring]\nmetrics = [\"accuracy\", \"neg_log_loss\"]\n", "iris.csv");
     let out = dir.path().join("out");
-    gridrun().arg(&config).args(["-q", "-o"]).arg(&out).assert().success();
-    let assert = gridrun().args(["predict", "--model"]).arg(out.join("best_model.json")).arg(dataset("iris.csv")).assert().success();
+    gridrun()
+        .arg(&config)
+        .args(["-q", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    let assert = gridrun()
+        .args(["predict", "--model"])
+        .arg(out.join("best_model.json"))
+        .arg(dataset("iris.csv"))
+        .assert()
+        .success();
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines[0], "class");
     assert_eq!(lines.len(), 151);
-    let truth: Vec<String> = csv::Reader::from_path(dataset("iris.csv")).unwrap().records().map(|r| r.unwrap().iter().last().unwrap().to_string()).collect();
-    let correct = lines[1..].iter().zip(&truth).filter(|(p, t)| *p == t).count();
+    let truth: Vec<String> = csv::Reader::from_path(dataset("iris.csv"))
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap().iter().last().unwrap().to_string())
+        .collect();
+    let correct = lines[1..]
+        .iter()
+        .zip(&truth)
+        .filter(|(p, t)| *p == t)
+        .count();
     assert!(correct >= 140, "{correct}/150 right");
 }
 
@@ -158,11 +262,30 @@ fn regression_target_uses_regression_metrics() {
     std::fs::write(&csv, text).unwrap();
     let cfg = dir.path().join("c.toml");
     std::fs::write(&cfg, "[dataset]\npath = \"reg.csv\"\n[model]\nkind = \"debug\"\n[cv]\nkind = \"kfold\"\nfolds = 3\n[scoring]\nmetrics = [\"r2\", \"neg_mean_squared_error\"]\n").unwrap();
-    gridrun().arg(&cfg).args(["-q", "-o"]).arg(dir.path().join("o")).assert().success();
+    gridrun()
+        .arg(&cfg)
+        .args(["-q", "-o"])
+        .arg(dir.path().join("o"))
+        .assert()
+        .success();
     let records = journal(&dir.path().join("o"));
-    assert!(records.iter().all(|r| r["scores"]["neg_mean_squared_error"].as_f64().unwrap() < 0.0));
-    std::fs::write(&cfg, "[dataset]\npath = \"reg.csv\"\n[model]\nkind = \"debug\"\n[cv]\nkind = \"kfold\"\n").unwrap();
-    let assert = gridrun().arg(&cfg).args(["-q", "-o"]).arg(dir.path().join("o2")).assert().code(2);
+    assert!(records
+        .iter()
+        .all(|r| r["scores"]["neg_mean_squared_error"].as_f64().unwrap() < 0.0));
+    std::fs::write(
+        &cfg,
+        "[dataset]\npath = \"reg.csv\"\n[model]\nkind = \"debug\"\n[cv]\nkind = \"kfold\"\n",
+    )
+    .unwrap();
+    let assert = gridrun()
+        .arg(&cfg)
+        .args(["-q", "-o"])
+        .arg(dir.path().join("o2"))
+        .assert()
+        .code(2);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
-    assert!(stderr.contains("accuracy is a classification metric but the target is numeric"), "{stderr}");
+    assert!(
+        stderr.contains("accuracy is a classification metric but the target is numeric"),
+        "{stderr}"
+    );
 }

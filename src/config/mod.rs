@@ -88,6 +88,12 @@ pub struct RunSpec {
     pub jobs: usize,
     pub backend: Backend,
     pub output: PathBuf,
+    /// Re-runs of a task whose worker crashed or timed out.
+    pub retries: usize,
+    /// Per-task time limit in seconds.
+    pub timeout: Option<f64>,
+    /// Per-worker memory cap in bytes.
+    pub max_memory: Option<u64>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -154,7 +160,7 @@ impl Resolver<'_> {
         let cv = self.cv(raw.cv.unwrap_or_default())?;
         let (metrics, refit) = self.scoring(raw.scoring.unwrap_or_default())?;
         let name = raw.name.unwrap_or_else(|| stem(path));
-        let run = self.run(raw.run.unwrap_or_default(), &name);
+        let run = self.run(raw.run.unwrap_or_default(), &name)?;
         Ok(Config {
             path: path.to_path_buf(),
             name,
@@ -330,7 +336,11 @@ impl Resolver<'_> {
             (CvKind::Predefined, Some(file)) => self.predefined_folds(file)?,
             _ => folds,
         };
-        let repeats = if matches!(kind, CvKind::Holdout | CvKind::Predefined) { 1 } else { repeats };
+        let repeats = if matches!(kind, CvKind::Holdout | CvKind::Predefined) {
+            1
+        } else {
+            repeats
+        };
         Ok(CvSpec {
             kind,
             folds,
@@ -388,14 +398,32 @@ impl Resolver<'_> {
         Ok((names, refit))
     }
 
-    fn run(&self, r: raw::RawRun, name: &str) -> RunSpec {
-        RunSpec {
+    fn run(&self, r: raw::RawRun, name: &str) -> Result<RunSpec, ConfigError> {
+        let timeout = match &r.timeout {
+            None => None,
+            Some(t) => match crate::units::parse_duration(t.get_ref()) {
+                Ok(s) if s > 0.0 => Some(s),
+                Ok(_) => return Err(self.loc.at(t.span(), "run.timeout", "must be more than 0")),
+                Err(m) => return Err(self.loc.at(t.span(), "run.timeout", m)),
+            },
+        };
+        let max_memory = match &r.max_memory {
+            None => None,
+            Some(m) => Some(
+                crate::units::parse_bytes(m.get_ref())
+                    .map_err(|e| self.loc.at(m.span(), "run.max_memory", e))?,
+            ),
+        };
+        Ok(RunSpec {
             jobs: r.jobs.unwrap_or(0),
             backend: r.backend.unwrap_or(Backend::Process),
             output: self
                 .base
                 .join(r.output.unwrap_or_else(|| PathBuf::from("runs").join(name))),
-        }
+            retries: r.retries.unwrap_or(0),
+            timeout,
+            max_memory,
+        })
     }
 }
 

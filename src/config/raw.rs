@@ -62,6 +62,9 @@ pub struct RawRun {
     pub jobs: Option<usize>,
     pub backend: Option<Backend>,
     pub output: Option<PathBuf>,
+    pub retries: Option<usize>,
+    pub timeout: Option<Spanned<String>>,
+    pub max_memory: Option<Spanned<String>>,
 }
 
 /// `[grid]` (one table) or `[[grid]]` (several sub-grids, like a list of

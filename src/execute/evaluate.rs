@@ -49,6 +49,12 @@ pub struct Outcome {
     pub pid: u32,
     pub start: f64,
     pub end: f64,
+    /// The worker's peak resident memory so far, KiB.
+    #[serde(default)]
+    pub peak_rss_kb: u64,
+    /// 1 + the retries it took (set by the coordinator).
+    #[serde(default)]
+    pub attempts: u32,
 }
 
 impl Outcome {
@@ -63,8 +69,23 @@ impl Outcome {
             pid: std::process::id(),
             start,
             end: super::now(),
+            peak_rss_kb: peak_rss_kb(),
+            attempts: 1,
         }
     }
+}
+
+/// This process's peak resident set size in KiB (getrusage).
+pub fn peak_rss_kb() -> u64 {
+    #[cfg(unix)]
+    {
+        // SAFETY: getrusage writes into the struct we pass.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } == 0 {
+            return usage.ru_maxrss.max(0) as u64;
+        }
+    }
+    0
 }
 
 /// A model fitted on all rows.
@@ -164,6 +185,8 @@ impl Evaluator {
             pid: std::process::id(),
             start,
             end: super::now(),
+            peak_rss_kb: peak_rss_kb(),
+            attempts: 1,
         })
     }
 

@@ -3,6 +3,7 @@
 //! ([`evaluate`]) and report what happens as [`Event`]s.
 
 pub mod evaluate;
+pub mod interrupt;
 mod process;
 mod protocol;
 mod serial;
@@ -14,17 +15,37 @@ pub use evaluate::{Outcome, RefitOutput, TaskMsg, WorkerSetup};
 use crate::config::Backend;
 use crate::params::Params;
 use anyhow::Result;
+use std::time::Duration;
 
 /// What executors report, in the order it happens.
 #[derive(Debug)]
 pub enum Event {
     /// Task `index` (into the list given to `run`) went to worker slot `worker`.
     Started { index: usize, worker: usize },
+    /// A worker crashed or timed out on the task; it goes back in the queue.
+    Retrying {
+        index: usize,
+        worker: usize,
+        reason: String,
+    },
     Finished {
         index: usize,
         worker: usize,
         outcome: Outcome,
     },
+    /// The first Ctrl-C: no new tasks; `running` tasks are left to finish.
+    Draining { running: usize },
+}
+
+/// How to treat slow and crashing tasks: plain values from the config.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// Re-runs of a task whose worker crashed or timed out.
+    pub retries: usize,
+    /// Per-task wall-time limit (process backend).
+    pub timeout: Option<Duration>,
+    /// Per-worker address-space limit in bytes (process backend).
+    pub max_memory: Option<u64>,
 }
 
 /// Runs tasks somewhere and reports events to the caller's thread.
@@ -32,6 +53,7 @@ pub trait Executor {
     /// Hands the workers what they need to load data (the process executor
     /// has already started its workers by the time this is called).
     fn start(&mut self, setup: &WorkerSetup) -> Result<()>;
+    /// Runs the tasks until all are done or an interrupt stops dispatching.
     fn run(&mut self, tasks: &[TaskMsg], on_event: &mut dyn FnMut(Event)) -> Result<()>;
     /// Fits one setting on all rows (for best_model.json).
     fn refit(&mut self, params: &Params, seed: u64) -> Result<RefitOutput>;
@@ -46,10 +68,15 @@ pub fn cores() -> usize {
 
 /// Creates the executor. For `process`, the workers start here, before any
 /// data is loaded: spawn first, then load.
-pub fn create(backend: Backend, jobs: usize) -> Result<Box<dyn Executor>> {
+pub fn create(backend: Backend, jobs: usize, policy: &Policy) -> Result<Box<dyn Executor>> {
     let jobs = if jobs == 0 { cores() } else { jobs };
+    if backend != Backend::Process && (policy.timeout.is_some() || policy.max_memory.is_some()) {
+        anyhow::bail!(
+            "timeout and max_memory need backend = \"process\" (a thread cannot be killed)"
+        );
+    }
     Ok(match backend {
-        Backend::Process => Box::new(process::ProcessPool::spawn(jobs)?),
+        Backend::Process => Box::new(process::ProcessPool::spawn(jobs, policy.clone())?),
         Backend::Thread => Box::new(thread::ThreadPool::new(jobs)?),
         Backend::Serial => Box::new(serial::Serial::default()),
     })

@@ -1,13 +1,20 @@
-//! A pool of worker processes fed task descriptors over pipes.
+//! A pool of worker processes fed task descriptors over pipes. A worker
+//! that dies or runs past the timeout costs only its task: the task is
+//! recorded (or retried) with the cause and the worker is replaced.
 
 use super::evaluate::{Outcome, RefitOutput, TaskMsg, WorkerSetup};
 use super::protocol::{Reply, Request};
-use super::{Event, Executor};
+use super::{interrupt, Event, Executor, Policy};
 use crate::params::Params;
 use anyhow::{anyhow, bail, Context, Result};
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+/// How often the dispatcher wakes to check timeouts and interrupts.
+const TICK: Duration = Duration::from_millis(50);
 
 /// What the reader threads pass to the dispatcher.
 enum Message {
@@ -15,6 +22,12 @@ enum Message {
         slot: usize,
         generation: u64,
         reply: Reply,
+    },
+    /// A line the worker wrote on stderr.
+    Stderr {
+        slot: usize,
+        generation: u64,
+        line: String,
     },
     /// The worker's stdout closed: it exited.
     Gone { slot: usize, generation: u64 },
@@ -25,26 +38,44 @@ struct Worker {
     stdin: BufWriter<ChildStdin>,
     /// Bumped on every respawn, so messages from a dead worker are ignored.
     generation: u64,
-    /// Index of the task it is running.
-    busy: Option<usize>,
+    /// Position (in the task list) of the task it runs, and since when.
+    busy: Option<(usize, Instant)>,
+    /// The worker reported a failed allocation: it is dying of its memory cap.
+    out_of_memory: bool,
+    /// stderr lines passed on so far (a few, then the rest are dropped).
+    stderr_lines: usize,
 }
+
+/// How many stderr lines of one worker process are shown.
+const STDERR_LINES: usize = 5;
 
 pub struct ProcessPool {
     workers: Vec<Worker>,
     setup: Option<WorkerSetup>,
+    policy: Policy,
     tx: Sender<Message>,
     rx: Receiver<Message>,
     next_generation: u64,
     jobs: usize,
 }
 
+/// The state of one `run`: queue, attempts, what is outstanding.
+struct RunState<'a> {
+    tasks: &'a [TaskMsg],
+    queue: VecDeque<usize>,
+    attempts: Vec<u32>,
+    outstanding: usize,
+    draining: bool,
+}
+
 impl ProcessPool {
     /// Starts `jobs` workers. They hold no data until their first task.
-    pub fn spawn(jobs: usize) -> Result<ProcessPool> {
+    pub fn spawn(jobs: usize, policy: Policy) -> Result<ProcessPool> {
         let (tx, rx) = channel();
         let mut pool = ProcessPool {
             workers: Vec::new(),
             setup: None,
+            policy,
             tx,
             rx,
             next_generation: 0,
@@ -60,19 +91,28 @@ impl ProcessPool {
     fn start_worker(&mut self, slot: usize) -> Result<Worker> {
         let exe = std::env::current_exe()
             .context("cannot find the gridrun executable to start workers")?;
-        let threads = super::threads_per_task(self.jobs);
-        let mut child = Command::new(exe)
+        let mut command = Command::new(exe);
+        command
             .arg("__worker")
-            .env("RAYON_NUM_THREADS", threads.to_string())
+            .env(
+                "RAYON_NUM_THREADS",
+                super::threads_per_task(self.jobs).to_string(),
+            )
+            // A crash is reported as one line by the coordinator, not a backtrace.
+            .env("RUST_BACKTRACE", "0")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .context("cannot start a worker process")?;
+            .stderr(Stdio::piped());
+        limits::apply(&mut command, self.policy.max_memory);
+        let mut child = command.spawn().context("cannot start a worker process")?;
         let stdout = child
             .stdout
             .take()
             .ok_or_else(|| anyhow!("worker has no stdout"))?;
+        let stderr = child
+            .stderr
+            .take()
+            .ok_or_else(|| anyhow!("worker has no stderr"))?;
         let stdin = BufWriter::new(
             child
                 .stdin
@@ -83,11 +123,15 @@ impl ProcessPool {
         let generation = self.next_generation;
         let tx = self.tx.clone();
         std::thread::spawn(move || read_replies(BufReader::new(stdout), slot, generation, tx));
+        let tx = self.tx.clone();
+        std::thread::spawn(move || read_stderr(BufReader::new(stderr), slot, generation, tx));
         let mut worker = Worker {
             child,
             stdin,
             generation,
             busy: None,
+            out_of_memory: false,
+            stderr_lines: 0,
         };
         if let Some(setup) = &self.setup {
             send(&mut worker, &Request::Init(setup.clone()))?;
@@ -95,15 +139,24 @@ impl ProcessPool {
         Ok(worker)
     }
 
-    /// Sends the next task to a free worker.
-    fn dispatch(
+    /// Sends the next queued task to a free worker, unless draining.
+    fn feed(
         &mut self,
         slot: usize,
-        task: &TaskMsg,
+        state: &mut RunState,
         on_event: &mut dyn FnMut(Event),
     ) -> Result<()> {
+        if state.draining {
+            return Ok(());
+        }
+        let Some(position) = state.queue.pop_front() else {
+            return Ok(());
+        };
+        let task = &state.tasks[position];
         let worker = &mut self.workers[slot];
-        worker.busy = Some(task.index);
+        worker.busy = Some((position, Instant::now()));
+        state.attempts[position] += 1;
+        state.outstanding += 1;
         send(worker, &Request::Run(task.clone()))?;
         on_event(Event::Started {
             index: task.index,
@@ -112,25 +165,149 @@ impl ProcessPool {
         Ok(())
     }
 
-    /// A worker died: record its task as failed and start a replacement.
-    fn replace(&mut self, slot: usize) -> Result<Option<(usize, Outcome)>> {
+    /// Kills and reaps a worker, starts its replacement, and says why it ended.
+    fn replace(&mut self, slot: usize, kill: bool) -> Result<(Option<(usize, Instant)>, Death)> {
+        if kill {
+            let _ = self.workers[slot].child.kill();
+        }
         let fresh = self.start_worker(slot)?;
         let mut dead = std::mem::replace(&mut self.workers[slot], fresh);
-        let status = dead
-            .child
-            .wait()
-            .map(describe_exit)
-            .unwrap_or_else(|e| e.to_string());
-        Ok(dead.busy.take().map(|index| {
-            let outcome = Outcome::failed(format!("worker process died ({status})"), super::now());
-            (
+        let mut death = limits::reap(&mut dead.child);
+        death.out_of_memory = dead.out_of_memory;
+        Ok((dead.busy.take(), death))
+    }
+
+    /// Records a crashed or timed-out task, or queues it again.
+    fn lost(
+        &mut self,
+        slot: usize,
+        position: usize,
+        started: Instant,
+        cause: String,
+        death: &Death,
+        state: &mut RunState,
+        on_event: &mut dyn FnMut(Event),
+    ) {
+        state.outstanding -= 1;
+        let index = state.tasks[position].index;
+        if state.attempts[position] as usize <= self.policy.retries && !state.draining {
+            state.queue.push_front(position);
+            on_event(Event::Retrying {
                 index,
-                Outcome {
-                    pid: dead.child.id(),
-                    ..outcome
-                },
-            )
-        }))
+                worker: slot,
+                reason: cause,
+            });
+            return;
+        }
+        let runtime = started.elapsed().as_secs_f64();
+        let mut outcome = Outcome::failed(
+            format!(
+                "{cause} after {runtime:.1} s, peak RSS {} MiB",
+                death.peak_rss_kb / 1024
+            ),
+            super::now() - runtime,
+        );
+        outcome.pid = death.pid;
+        outcome.peak_rss_kb = death.peak_rss_kb;
+        outcome.attempts = state.attempts[position];
+        on_event(Event::Finished {
+            index,
+            worker: slot,
+            outcome,
+        });
+    }
+
+    fn handle(
+        &mut self,
+        message: Message,
+        state: &mut RunState,
+        on_event: &mut dyn FnMut(Event),
+    ) -> Result<()> {
+        match message {
+            Message::Reply {
+                slot,
+                generation,
+                reply:
+                    Reply::Done {
+                        index: _,
+                        mut outcome,
+                    },
+            } if self.workers[slot].generation == generation => {
+                let Some((position, _)) = self.workers[slot].busy.take() else {
+                    return Ok(());
+                };
+                state.outstanding -= 1;
+                outcome.attempts = state.attempts[position];
+                on_event(Event::Finished {
+                    index: state.tasks[position].index,
+                    worker: slot,
+                    outcome,
+                });
+                self.feed(slot, state, on_event)?;
+            }
+            Message::Stderr {
+                slot,
+                generation,
+                line,
+            } if self.workers[slot].generation == generation => {
+                let worker = &mut self.workers[slot];
+                if line.contains("memory allocation of") {
+                    worker.out_of_memory = true;
+                } else if line.starts_with("note: run with `RUST_BACKTRACE") {
+                    // noise: the coordinator reports the crash itself
+                } else if worker.stderr_lines < STDERR_LINES {
+                    worker.stderr_lines += 1;
+                    eprintln!("gridrun worker {slot}: {line}");
+                }
+            }
+            Message::Gone { slot, generation } if self.workers[slot].generation == generation => {
+                let (busy, death) = self.replace(slot, false)?;
+                if let Some((position, started)) = busy {
+                    let cause = death.describe(self.policy.max_memory);
+                    self.lost(slot, position, started, cause, &death, state, on_event);
+                }
+                self.feed(slot, state, on_event)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Kills workers whose task ran past the timeout.
+    fn enforce_timeout(
+        &mut self,
+        state: &mut RunState,
+        on_event: &mut dyn FnMut(Event),
+    ) -> Result<()> {
+        let Some(limit) = self.policy.timeout else {
+            return Ok(());
+        };
+        for slot in 0..self.workers.len() {
+            let Some((_, started)) = self.workers[slot].busy else {
+                continue;
+            };
+            if started.elapsed() > limit {
+                let (busy, death) = self.replace(slot, true)?;
+                if let Some((position, started)) = busy {
+                    let cause = format!(
+                        "timed out (timeout {})",
+                        crate::units::format_duration(limit.as_secs_f64())
+                    );
+                    self.lost(slot, position, started, cause, &death, state, on_event);
+                }
+                self.feed(slot, state, on_event)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Second interrupt: kill every worker; unfinished tasks stay unrecorded
+    /// (a resume runs them).
+    fn kill_all(&mut self) -> Result<()> {
+        for slot in 0..self.workers.len() {
+            let (_, _) = self.replace(slot, true)?;
+        }
+        Ok(())
     }
 }
 
@@ -161,6 +338,26 @@ fn read_replies(
     let _ = tx.send(Message::Gone { slot, generation });
 }
 
+fn read_stderr(
+    stderr: BufReader<std::process::ChildStderr>,
+    slot: usize,
+    generation: u64,
+    tx: Sender<Message>,
+) {
+    for line in stderr.lines().map_while(Result::ok) {
+        if tx
+            .send(Message::Stderr {
+                slot,
+                generation,
+                line,
+            })
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
 fn send(worker: &mut Worker, request: &Request) -> Result<()> {
     serde_json::to_writer(&mut worker.stdin, request)?;
     worker.stdin.write_all(b"\n")?;
@@ -168,19 +365,30 @@ fn send(worker: &mut Worker, request: &Request) -> Result<()> {
     Ok(())
 }
 
-#[cfg(unix)]
-fn describe_exit(status: std::process::ExitStatus) -> String {
-    use std::os::unix::process::ExitStatusExt;
-    match (status.code(), status.signal()) {
-        (Some(code), _) => format!("exit code {code}"),
-        (None, Some(sig)) => format!("killed by signal {sig}"),
-        _ => status.to_string(),
-    }
+/// How a worker process ended.
+pub struct Death {
+    pub pid: u32,
+    pub exit_code: Option<i32>,
+    pub signal: Option<i32>,
+    pub peak_rss_kb: u64,
+    pub out_of_memory: bool,
 }
 
-#[cfg(not(unix))]
-fn describe_exit(status: std::process::ExitStatus) -> String {
-    status.to_string()
+impl Death {
+    fn describe(&self, max_memory: Option<u64>) -> String {
+        if self.out_of_memory {
+            let cap = max_memory.map_or(String::new(), |m| {
+                format!(" (max_memory {})", crate::units::format_bytes(m))
+            });
+            return format!("out of memory{cap}");
+        }
+        match (self.exit_code, self.signal) {
+            (_, Some(9)) => "worker process killed by signal 9 (SIGKILL: killed from outside, or by the kernel's OOM killer)".into(),
+            (_, Some(sig)) => format!("worker process killed by signal {sig}{}", limits::signal_name(sig)),
+            (Some(code), _) => format!("worker process exited with code {code}"),
+            _ => "worker process ended".into(),
+        }
+    }
 }
 
 impl Executor for ProcessPool {
@@ -193,81 +401,69 @@ impl Executor for ProcessPool {
     }
 
     fn run(&mut self, tasks: &[TaskMsg], on_event: &mut dyn FnMut(Event)) -> Result<()> {
-        let mut queue = tasks.iter();
-        let mut outstanding = 0usize;
+        let mut state = RunState {
+            tasks,
+            queue: (0..tasks.len()).collect(),
+            attempts: vec![0; tasks.len()],
+            outstanding: 0,
+            draining: false,
+        };
         for slot in 0..self.workers.len() {
-            if let Some(task) = queue.next() {
-                self.dispatch(slot, task, on_event)?;
-                outstanding += 1;
-            }
+            self.feed(slot, &mut state, on_event)?;
         }
-        while outstanding > 0 {
-            let message = self.rx.recv().context("all worker reader threads ended")?;
-            let finished = match message {
-                Message::Reply {
-                    slot,
-                    generation,
-                    reply: Reply::Done { index, outcome },
-                } if self.workers[slot].generation == generation => {
-                    self.workers[slot].busy = None;
-                    Some((slot, index, outcome))
-                }
-                Message::Gone { slot, generation }
-                    if self.workers[slot].generation == generation =>
-                {
-                    self.replace(slot)?
-                        .map(|(index, outcome)| (slot, index, outcome))
-                }
-                _ => None,
-            };
-            if let Some((slot, index, outcome)) = finished {
-                outstanding -= 1;
-                on_event(Event::Finished {
-                    index,
-                    worker: slot,
-                    outcome,
-                });
-                if let Some(task) = queue.next() {
-                    self.dispatch(slot, task, on_event)?;
-                    outstanding += 1;
-                }
+        while state.outstanding > 0 {
+            if interrupt::stop_now() {
+                return self.kill_all();
             }
+            if interrupt::draining() && !state.draining {
+                state.draining = true;
+                on_event(Event::Draining {
+                    running: state.outstanding,
+                });
+            }
+            match self.rx.recv_timeout(TICK) {
+                Ok(message) => self.handle(message, &mut state, on_event)?,
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => bail!("all worker reader threads ended"),
+            }
+            self.enforce_timeout(&mut state, on_event)?;
         }
         Ok(())
     }
 
     fn refit(&mut self, params: &Params, seed: u64) -> Result<RefitOutput> {
-        let worker = &mut self.workers[0];
-        let generation = worker.generation;
+        let generation = self.workers[0].generation;
         send(
-            worker,
+            &mut self.workers[0],
             &Request::Refit {
                 params: params.clone(),
                 seed,
             },
         )?;
         loop {
-            match self.rx.recv().context("worker reader ended")? {
-                Message::Reply {
+            if interrupt::stop_now() {
+                bail!("interrupted");
+            }
+            match self.rx.recv_timeout(TICK) {
+                Ok(Message::Reply {
                     slot: 0,
                     generation: g,
                     reply: Reply::Refitted(r),
-                } if g == generation => {
+                }) if g == generation => {
                     return r.map_err(|e| anyhow!(e));
                 }
-                Message::Gone {
+                Ok(Message::Gone {
                     slot: 0,
                     generation: g,
-                } if g == generation => {
-                    let status = self.workers[0]
-                        .child
-                        .wait()
-                        .map(describe_exit)
-                        .unwrap_or_default();
-                    self.workers[0] = self.start_worker(0)?;
-                    bail!("the worker refitting the best setting died ({status})");
+                }) if g == generation => {
+                    let (_, death) = self.replace(0, false)?;
+                    bail!(
+                        "the worker refitting the best setting died ({})",
+                        death.describe(self.policy.max_memory)
+                    );
                 }
-                _ => {}
+                Ok(_) | Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => bail!("worker reader ended"),
             }
         }
     }
@@ -286,6 +482,94 @@ impl Drop for ProcessPool {
             } = worker;
             drop(stdin);
             let _ = child.wait();
+        }
+    }
+}
+
+/// Process limits and reaping (Linux / Unix).
+mod limits {
+    use super::Death;
+    use std::process::{Child, Command};
+
+    #[cfg(unix)]
+    pub fn apply(command: &mut Command, max_memory: Option<u64>) {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: only async-signal-safe calls (prctl, setrlimit) between
+        // fork and exec.
+        unsafe {
+            command.pre_exec(move || {
+                // Die with the coordinator, even if it is SIGKILLed.
+                #[cfg(target_os = "linux")]
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                if let Some(bytes) = max_memory {
+                    let limit = libc::rlimit {
+                        rlim_cur: bytes as libc::rlim_t,
+                        rlim_max: bytes as libc::rlim_t,
+                    };
+                    if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
+                Ok(())
+            });
+        }
+    }
+
+    #[cfg(not(unix))]
+    pub fn apply(_command: &mut Command, _max_memory: Option<u64>) {}
+
+    /// Waits for the child and reads its exit status and peak RSS.
+    #[cfg(unix)]
+    pub fn reap(child: &mut Child) -> Death {
+        let pid = child.id();
+        let mut status = 0;
+        // SAFETY: plain wait4 on our own child with valid out-pointers.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        let r = unsafe { libc::wait4(pid as libc::pid_t, &mut status, 0, &mut usage) };
+        if r != pid as libc::pid_t {
+            let _ = child.wait();
+            return Death {
+                pid,
+                exit_code: None,
+                signal: None,
+                peak_rss_kb: 0,
+                out_of_memory: false,
+            };
+        }
+        let (exit_code, signal) = if libc::WIFEXITED(status) {
+            (Some(libc::WEXITSTATUS(status)), None)
+        } else if libc::WIFSIGNALED(status) {
+            (None, Some(libc::WTERMSIG(status)))
+        } else {
+            (None, None)
+        };
+        Death {
+            pid,
+            exit_code,
+            signal,
+            peak_rss_kb: usage.ru_maxrss.max(0) as u64,
+            out_of_memory: false,
+        }
+    }
+
+    #[cfg(not(unix))]
+    pub fn reap(child: &mut Child) -> Death {
+        let code = child.wait().ok().and_then(|s| s.code());
+        Death {
+            pid: child.id(),
+            exit_code: code,
+            signal: None,
+            peak_rss_kb: 0,
+            out_of_memory: false,
+        }
+    }
+
+    pub fn signal_name(sig: i32) -> &'static str {
+        match sig {
+            6 => " (SIGABRT: the process aborted)",
+            11 => " (SIGSEGV: a crash)",
+            15 => " (SIGTERM)",
+            _ => "",
         }
     }
 }

@@ -1,7 +1,7 @@
 //! One task after another in this thread: for debugging.
 
 use super::evaluate::{silence_panics, Evaluator, RefitOutput, TaskMsg, WorkerSetup};
-use super::{Event, Executor};
+use super::{interrupt, Event, Executor};
 use crate::params::Params;
 use anyhow::{anyhow, Result};
 
@@ -23,6 +23,9 @@ impl Executor for Serial {
             .as_ref()
             .ok_or_else(|| anyhow!("executor not started"))?;
         for task in tasks {
+            if interrupt::draining() {
+                break;
+            }
             on_event(Event::Started {
                 index: task.index,
                 worker: 0,

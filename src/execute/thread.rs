@@ -1,7 +1,7 @@
 //! A rayon thread pool in this process (one shared memory map).
 
 use super::evaluate::{silence_panics, Evaluator, RefitOutput, TaskMsg, WorkerSetup};
-use super::{Event, Executor};
+use super::{interrupt, Event, Executor};
 use crate::params::Params;
 use anyhow::{anyhow, Result};
 use rayon::prelude::*;
@@ -59,8 +59,25 @@ impl Executor for ThreadPool {
                         })
                 })
             });
-            for event in rx {
-                on_event(event);
+            let mut draining = false;
+            loop {
+                match rx.recv_timeout(std::time::Duration::from_millis(50)) {
+                    Ok(event) => on_event(event),
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                }
+                if interrupt::draining() && !draining {
+                    draining = true;
+                    on_event(Event::Draining {
+                        running: self.pool.current_num_threads(),
+                    });
+                }
+                if interrupt::stop_now() {
+                    // Threads cannot be killed; every finished task is already
+                    // in the journal, written whole, so leaving now loses nothing.
+                    eprintln!("gridrun: stopped; finished tasks are in the journal");
+                    std::process::exit(130);
+                }
             }
         });
         Ok(())

@@ -8,6 +8,7 @@ use std::io::{BufRead, Write};
 
 pub fn main() -> i32 {
     silence_panics();
+    ignore_interrupts();
     let stdin = std::io::stdin().lock();
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let mut setup: Option<WorkerSetup> = None;
@@ -60,4 +61,15 @@ pub fn main() -> i32 {
 fn open(setup: Option<&WorkerSetup>) -> Result<Evaluator, String> {
     let setup = setup.ok_or("worker received a task before its setup")?;
     Evaluator::open(setup)
+}
+
+/// Ctrl-C in a terminal reaches the whole process group; the coordinator
+/// decides what it means (finish running tasks first), so workers ignore it.
+fn ignore_interrupts() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal disposition to SIG_IGN is always sound.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_IGN);
+        libc::signal(libc::SIGTERM, libc::SIG_IGN);
+    }
 }

@@ -62,6 +62,21 @@ impl Progress {
         p
     }
 
+    /// A running task went back to the queue (its worker crashed).
+    pub fn requeued(&mut self, reason: &str) {
+        self.running = self.running.saturating_sub(1);
+        self.note(&format!("retrying a task: {reason}"));
+    }
+
+    /// A one-off message (retry, interrupt) above the bar or as a line.
+    pub fn note(&mut self, text: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(format!("gridrun: {text}")),
+            None if self.plain.is_some() => eprintln!("gridrun: {text}"),
+            None => {}
+        }
+    }
+
     fn message(&self) -> String {
         format!("failed {}, running {}", self.failed, self.running)
     }

@@ -35,6 +35,16 @@ pub struct TaskRecord {
     pub end: f64,
     /// Fingerprint of the dataset it ran on.
     pub data: String,
+    /// The worker's peak resident memory, KiB.
+    #[serde(default)]
+    pub peak_rss_kb: u64,
+    /// 1 + retries after crashes or timeouts.
+    #[serde(default = "one")]
+    pub attempts: u32,
+}
+
+fn one() -> u32 {
+    1
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]

@@ -30,7 +30,10 @@ pub fn write_config(dir: &Path, config: &str, data: &str) -> PathBuf {
 pub fn cv_results(out: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let mut r = csv::Reader::from_path(out.join("cv_results.csv")).expect("cv_results.csv");
     let header = r.headers().unwrap().iter().map(String::from).collect();
-    let rows = r.records().map(|rec| rec.unwrap().iter().map(String::from).collect()).collect();
+    let rows = r
+        .records()
+        .map(|rec| rec.unwrap().iter().map(String::from).collect())
+        .collect();
     (header, rows)
 }
 
@@ -38,12 +41,23 @@ pub fn cv_results(out: &Path) -> (Vec<String>, Vec<Vec<String>>) {
 pub fn score_columns(out: &Path) -> Vec<Vec<String>> {
     let (header, rows) = cv_results(out);
     rows.iter()
-        .map(|row| header.iter().zip(row).filter(|(h, _)| h.contains("test_") || h.starts_with("param")).map(|(_, v)| v.clone()).collect())
+        .map(|row| {
+            header
+                .iter()
+                .zip(row)
+                .filter(|(h, _)| h.contains("test_") || h.starts_with("param"))
+                .map(|(_, v)| v.clone())
+                .collect()
+        })
         .collect()
 }
 
 pub fn journal(out: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(out.join("results.jsonl")).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    std::fs::read_to_string(out.join("results.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 pub fn json(path: &Path) -> serde_json::Value {
