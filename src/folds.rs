@@ -141,6 +141,11 @@ fn read_predefined(path: &Path, n_rows: usize) -> Result<Vec<u32>> {
     Ok(folds)
 }
 
+/// Checks that a folds file has one entry per data row.
+pub fn check_predefined(path: &Path, n_rows: usize) -> Result<()> {
+    read_predefined(path, n_rows).map(|_| ())
+}
+
 /// Parses a folds file, renumbering the folds 0..k in sorted order.
 pub fn parse_predefined(path: &Path, text: &str) -> Result<Vec<u32>> {
     let mut raw = Vec::new();

@@ -168,6 +168,9 @@ fn check_compatible(config: &Config, header: &CacheHeader) -> Result<()> {
             );
         }
     }
+    if let Some(folds_file) = &config.cv.folds_file {
+        crate::folds::check_predefined(folds_file, header.n_rows)?;
+    }
     Ok(())
 }
 
