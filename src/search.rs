@@ -168,6 +168,16 @@ fn check_compatible(config: &Config, header: &CacheHeader) -> Result<()> {
             );
         }
     }
+    for setting in &config.settings {
+        if let Err((key, why)) = model.check(&config.full_params(setting), header.target) {
+            let table = if config.fixed.contains_key(&key) {
+                "model"
+            } else {
+                "grid"
+            };
+            bail!("{file}: {table}.{key}: {why}");
+        }
+    }
     if let Some(folds_file) = &config.cv.folds_file {
         crate::folds::check_predefined(folds_file, header.n_rows)?;
     }

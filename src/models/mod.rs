@@ -94,6 +94,12 @@ pub trait Model: Send + Sync {
     fn supports(&self, target: TargetKind) -> Result<(), String>;
     fn fit(&self, params: &Params, train: &TrainSet) -> Result<Box<dyn Fitted>, String>;
 
+    /// Checks a setting against the target, before any task runs (e.g. a
+    /// regression criterion on a class target), as (key, message).
+    fn check(&self, _params: &Params, _target: TargetKind) -> Result<(), (String, String)> {
+        Ok(())
+    }
+
     /// Whether predictions carry class probabilities (needed by neg_log_loss and roc_auc).
     fn gives_proba(&self) -> bool {
         false

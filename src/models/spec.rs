@@ -10,6 +10,7 @@ pub struct ParamSpec {
 }
 
 /// Allowed values of a hyperparameter.
+#[derive(Clone)]
 pub enum ParamKind {
     /// An integer in `min..=max`.
     Int {
