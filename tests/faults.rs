@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn spawn(config: &Path, out: &Path, extra: &[&str]) -> Child {
-    Command::new(assert_cmd::cargo::cargo_bin("gridrun"))
+    Command::new(assert_cmd::cargo::cargo_bin!("gridrun"))
         .arg(config)
         .args(["-q", "-o"])
         .arg(out)

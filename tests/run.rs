@@ -240,7 +240,7 @@ fn predict_with_the_saved_best_model() {
     let truth: Vec<String> = csv::Reader::from_path(dataset("iris.csv"))
         .unwrap()
         .records()
-        .map(|r| r.unwrap().iter().last().unwrap().to_string())
+        .map(|r| r.unwrap().iter().next_back().unwrap().to_string())
         .collect();
     let correct = lines[1..]
         .iter()

@@ -178,6 +178,10 @@ struct Importer<'a> {
     target_name: String,
 }
 
+/// Classification or regression; for classes, the sorted labels and the map
+/// from first-appearance code to class index.
+type TargetDecision = (TargetKind, Option<Vec<String>>, Option<Vec<u32>>);
+
 /// What the target column looked like, gathered while streaming.
 struct TargetStats {
     /// label -> first-appearance code; None once there are too many labels.
@@ -331,12 +335,7 @@ impl TargetStats {
 
     /// Classification or regression; for classes, the sorted labels and the
     /// map from first-appearance code to class index.
-    fn decide(
-        self,
-        hint: Option<TaskHint>,
-        path: &Path,
-        column: &str,
-    ) -> Result<(TargetKind, Option<Vec<String>>, Option<Vec<u32>>)> {
+    fn decide(self, hint: Option<TaskHint>, path: &Path, column: &str) -> Result<TargetDecision> {
         let few = self
             .labels
             .as_ref()

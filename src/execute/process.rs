@@ -181,8 +181,7 @@ impl ProcessPool {
     fn lost(
         &mut self,
         slot: usize,
-        position: usize,
-        started: Instant,
+        (position, started): (usize, Instant),
         cause: String,
         death: &Death,
         state: &mut RunState,
@@ -264,7 +263,7 @@ impl ProcessPool {
                 let (busy, death) = self.replace(slot, false)?;
                 if let Some((position, started)) = busy {
                     let cause = death.describe(self.policy.max_memory);
-                    self.lost(slot, position, started, cause, &death, state, on_event);
+                    self.lost(slot, (position, started), cause, &death, state, on_event);
                 }
                 self.feed(slot, state, on_event)?;
             }
@@ -293,7 +292,7 @@ impl ProcessPool {
                         "timed out (timeout {})",
                         crate::units::format_duration(limit.as_secs_f64())
                     );
-                    self.lost(slot, position, started, cause, &death, state, on_event);
+                    self.lost(slot, (position, started), cause, &death, state, on_event);
                 }
                 self.feed(slot, state, on_event)?;
             }

@@ -13,7 +13,7 @@ pub fn dataset(name: &str) -> String {
 }
 
 pub fn gridrun() -> Command {
-    let mut cmd = Command::cargo_bin("gridrun").expect("binary built");
+    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("gridrun");
     cmd.env("GRIDRUN_PROGRESS_SECONDS", "3600");
     cmd
 }
