@@ -148,13 +148,24 @@ start_slurm() {
 
 node_state() { sinfo -h -N -o '%T' 2>/dev/null | head -n 1; }
 
+node_ready() {
+    case $(node_state) in
+        idle | mixed | allocated | completing) return 0 ;;
+        *) return 1 ;;
+    esac
+}
+
+# A node left down or drained (e.g. killed mid-job) is resumed once.
 wait_idle() {
-    local deadline=$((SECONDS + TIMEOUT)) state=
+    local deadline=$((SECONDS + TIMEOUT)) state='' resumed=0
     while ((SECONDS < deadline)); do
+        node_ready && return 0
         state=$(node_state)
-        case $state in
-            idle | mixed | allocated) return 0 ;;
-        esac
+        if [[ $state == down* || $state == drain* ]] && ((!resumed)); then
+            log "node is $state: resuming it"
+            scontrol update NodeName="$(hostname -s)" State=RESUME || true
+            resumed=1
+        fi
         sleep 0.2
     done
     log "last lines of $DIR/slurmctld.log:"
@@ -165,7 +176,7 @@ wait_idle() {
 }
 
 cmd_start() {
-    if all_running && [[ -n $(node_state) ]]; then
+    if all_running && node_ready; then
         log "already running"
         return 0
     fi

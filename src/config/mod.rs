@@ -199,7 +199,7 @@ impl Resolver<'_> {
             }),
         };
         Ok(DatasetSpec {
-            path: self.base.join(d.path),
+            path: tidy(self.base.join(d.path)),
             target,
             task,
         })
@@ -324,7 +324,10 @@ impl Resolver<'_> {
             Some(t) => *t.get_ref(),
             None => 0.25,
         };
-        let folds_file = c.folds_file.as_ref().map(|f| self.base.join(f.get_ref()));
+        let folds_file = c
+            .folds_file
+            .as_ref()
+            .map(|f| tidy(self.base.join(f.get_ref())));
         if kind == CvKind::Predefined && folds_file.is_none() {
             return Err(self.loc.whole(
                 Some("cv.folds_file"),
@@ -417,13 +420,38 @@ impl Resolver<'_> {
         Ok(RunSpec {
             jobs: r.jobs.unwrap_or(0),
             backend: r.backend.unwrap_or(Backend::Process),
-            output: self
-                .base
-                .join(r.output.unwrap_or_else(|| PathBuf::from("runs").join(name))),
+            output: tidy(
+                self.base
+                    .join(r.output.unwrap_or_else(|| PathBuf::from("runs").join(name))),
+            ),
             retries: r.retries.unwrap_or(0),
             timeout,
             max_memory,
         })
+    }
+}
+
+/// `configs/../runs/x` -> `runs/x`: lexical, so it works before the folder exists.
+fn tidy(path: PathBuf) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir
+                if matches!(
+                    out.components().next_back(),
+                    Some(std::path::Component::Normal(_))
+                ) =>
+            {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
     }
 }
 

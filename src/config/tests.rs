@@ -38,10 +38,10 @@ output = "../runs/tree-wine"
         c.grid_keys,
         vec!["criterion", "max_depth", "min_samples_leaf"]
     );
-    assert_eq!(c.dataset.path, Path::new("configs/../datasets/wine.csv"));
+    assert_eq!(c.dataset.path, Path::new("datasets/wine.csv"));
     assert_eq!(c.dataset.target, TargetColumn::Name("class".into()));
     assert_eq!(c.refit, "accuracy");
-    assert_eq!(c.run.output, Path::new("configs/../runs/tree-wine"));
+    assert_eq!(c.run.output, Path::new("runs/tree-wine"));
     assert_eq!(c.cv.seed, 42);
 }
 

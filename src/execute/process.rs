@@ -40,8 +40,10 @@ struct Worker {
     generation: u64,
     /// Position (in the task list) of the task it runs, and since when.
     busy: Option<(usize, Instant)>,
-    /// The worker reported a failed allocation: it is dying of its memory cap.
-    out_of_memory: bool,
+    /// The stderr reader; it returns whether the worker reported a failed
+    /// allocation (dying of its memory cap). Joined when the worker is reaped,
+    /// so the answer never races the exit.
+    stderr_reader: Option<std::thread::JoinHandle<bool>>,
     /// stderr lines passed on so far (a few, then the rest are dropped).
     stderr_lines: usize,
 }
@@ -124,13 +126,15 @@ impl ProcessPool {
         let tx = self.tx.clone();
         std::thread::spawn(move || read_replies(BufReader::new(stdout), slot, generation, tx));
         let tx = self.tx.clone();
-        std::thread::spawn(move || read_stderr(BufReader::new(stderr), slot, generation, tx));
+        let stderr_reader = Some(std::thread::spawn(move || {
+            read_stderr(BufReader::new(stderr), slot, generation, tx)
+        }));
         let mut worker = Worker {
             child,
             stdin,
             generation,
             busy: None,
-            out_of_memory: false,
+            stderr_reader,
             stderr_lines: 0,
         };
         if let Some(setup) = &self.setup {
@@ -173,7 +177,10 @@ impl ProcessPool {
         let fresh = self.start_worker(slot)?;
         let mut dead = std::mem::replace(&mut self.workers[slot], fresh);
         let mut death = limits::reap(&mut dead.child);
-        death.out_of_memory = dead.out_of_memory;
+        death.out_of_memory = dead
+            .stderr_reader
+            .take()
+            .is_some_and(|r| r.join().unwrap_or(false));
         Ok((dead.busy.take(), death))
     }
 
@@ -250,10 +257,8 @@ impl ProcessPool {
                 line,
             } if self.workers[slot].generation == generation => {
                 let worker = &mut self.workers[slot];
-                if line.contains("memory allocation of") {
-                    worker.out_of_memory = true;
-                } else if line.starts_with("note: run with `RUST_BACKTRACE") {
-                    // noise: the coordinator reports the crash itself
+                if is_noise(&line) {
+                    // the coordinator reports the crash itself
                 } else if worker.stderr_lines < STDERR_LINES {
                     worker.stderr_lines += 1;
                     eprintln!("gridrun worker {slot}: {line}");
@@ -337,24 +342,28 @@ fn read_replies(
     let _ = tx.send(Message::Gone { slot, generation });
 }
 
+/// Passes stderr lines on; returns whether one reported a failed allocation.
 fn read_stderr(
     stderr: BufReader<std::process::ChildStderr>,
     slot: usize,
     generation: u64,
     tx: Sender<Message>,
-) {
+) -> bool {
+    let mut out_of_memory = false;
     for line in stderr.lines().map_while(Result::ok) {
-        if tx
-            .send(Message::Stderr {
-                slot,
-                generation,
-                line,
-            })
-            .is_err()
-        {
-            return;
-        }
+        out_of_memory |= line.contains("memory allocation of");
+        let _ = tx.send(Message::Stderr {
+            slot,
+            generation,
+            line,
+        });
     }
+    out_of_memory
+}
+
+/// Lines the coordinator replaces with its own one-line report.
+fn is_noise(line: &str) -> bool {
+    line.contains("memory allocation of") || line.starts_with("note: run with `RUST_BACKTRACE")
 }
 
 fn send(worker: &mut Worker, request: &Request) -> Result<()> {

@@ -27,7 +27,7 @@ pub fn table(results: &CvResults, top: usize) -> String {
         let fit = if row.fit_time.mean.is_nan() {
             "-".into()
         } else {
-            format!("{:.3}", row.fit_time.mean)
+            format!("{:.4}", row.fit_time.mean)
         };
         let params = if row.params.is_empty() {
             "(model defaults)".to_string()
