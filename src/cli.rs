@@ -1,5 +1,6 @@
 //! Command-line interface.
 
+use crate::batch::shard::ShardSpec;
 use crate::config::Backend;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -9,6 +10,8 @@ Examples:
   gridrun configs/tree.toml                 run the search, results in the config's output folder
   gridrun configs/tree.toml --jobs 2 --backend thread --output runs/try
   gridrun plan configs/rf.toml              what would run: settings x folds = tasks
+  gridrun run configs/rf.toml --shard 0/4   one shard of four; then: gridrun merge runs/rf
+  gridrun slurm configs/rf.toml --shards 4 --cpus-per-task 2 --submit
   gridrun predict --model runs/tree-wine/best_model.json datasets/wine.csv
   gridrun make-classification --samples 10000 --features 50 --informative 20 \\
       --classes 10 --seed 0 --output datasets/synthetic.csv
@@ -30,6 +33,15 @@ pub enum Command {
     Run(RunArgs),
     /// Print what would run, without running anything.
     Plan { config: PathBuf },
+    /// Build cv_results.csv, best.json and the timeline from every shard's journal.
+    Merge {
+        /// The output folder the shards wrote into.
+        output: PathBuf,
+    },
+    /// Write (and with --submit, submit and follow) a Slurm job array, one shard per task.
+    Slurm(SlurmArgs),
+    /// Write an AWS Batch array job or a Kubernetes Indexed Job running the shards.
+    ExportJob(ExportArgs),
     /// Predict with a saved best_model.json.
     Predict(PredictArgs),
     /// Write a synthetic classification CSV (scikit-learn's make_classification).
@@ -67,6 +79,72 @@ pub struct RunArgs {
     /// Start over: ignore the tasks an earlier run into the same folder finished.
     #[arg(long)]
     pub fresh: bool,
+    /// Run only shard I of N (0-based), e.g. 2/8.
+    #[arg(long, value_name = "I/N", conflicts_with = "only_missing")]
+    pub shard: Option<ShardSpec>,
+    /// Number of shards, the index then read from SLURM_ARRAY_TASK_ID,
+    /// AWS_BATCH_JOB_ARRAY_INDEX or JOB_COMPLETION_INDEX.
+    #[arg(long, value_name = "N")]
+    pub shards: Option<usize>,
+    /// Run every task that no journal in the output folder has finished (after a merge lists gaps).
+    #[arg(long)]
+    pub only_missing: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SlurmArgs {
+    pub config: PathBuf,
+    #[arg(long)]
+    pub shards: usize,
+    #[arg(long, default_value_t = 1)]
+    pub cpus_per_task: usize,
+    /// Slurm --time, e.g. 2:00:00.
+    #[arg(long)]
+    pub time: Option<String>,
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// Slurm --mem per task, e.g. 4G.
+    #[arg(long)]
+    pub mem: Option<String>,
+    /// Output folder (default: the config's).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Submit with sbatch, follow the array with squeue, then merge.
+    #[arg(long)]
+    pub submit: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    pub config: PathBuf,
+    /// aws-batch or k8s.
+    #[arg(long)]
+    pub format: ExportFormat,
+    #[arg(long)]
+    pub shards: usize,
+    /// Container image holding gridrun.
+    #[arg(long, default_value = "gridrun:latest")]
+    pub image: String,
+    /// AWS Batch job queue.
+    #[arg(long, default_value = "gridrun")]
+    pub queue: String,
+    #[arg(long, default_value_t = 2)]
+    pub cpus: u32,
+    /// Memory per container in MiB.
+    #[arg(long, default_value_t = 4096)]
+    pub memory_mib: u64,
+    /// Output folder on storage every container shares (default: the config's).
+    #[arg(long)]
+    pub output: Option<String>,
+    /// Write here instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub to: Option<PathBuf>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    AwsBatch,
+    K8s,
 }
 
 fn parse_duration(s: &str) -> Result<f64, String> {

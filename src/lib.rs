@@ -1,6 +1,8 @@
 //! gridrun: config -> plan (tasks) -> execute (workers, events) -> results / report.
 
+pub mod batch;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod data;
 pub mod execute;

@@ -14,21 +14,21 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 /// Which column holds the target.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum TargetColumn {
     Name(String),
     Index(usize),
     Last,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskHint {
     Classification,
     Regression,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct DatasetSpec {
     /// Resolved against the config file's folder.
     pub path: PathBuf,
@@ -82,7 +82,7 @@ impl std::str::FromStr for Backend {
     }
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RunSpec {
     /// 0 = one per core.
     pub jobs: usize,
@@ -96,7 +96,7 @@ pub struct RunSpec {
     pub max_memory: Option<u64>,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Config {
     pub path: PathBuf,
     pub name: String,

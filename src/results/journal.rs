@@ -98,42 +98,81 @@ pub fn read(path: &Path) -> Result<Journal> {
     Ok(Journal { records, torn_tail })
 }
 
-/// Records of an earlier run into the same folder that this run can keep:
-/// finished successfully, on the same data (fingerprint), for a task of this
-/// plan. Failed tasks run again. Returns the records and a note for the user.
-pub fn reusable(
-    path: &Path,
+/// Every journal in an output folder: `results.jsonl` and the shards'
+/// `results.shard-I-of-N.jsonl`, sorted by name.
+pub fn journal_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(Vec::new());
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("results") && n.ends_with(".jsonl"))
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// What earlier runs into the same folder left that this run can build on.
+#[derive(Default)]
+pub struct Previous {
+    /// Finished records of this run's own journal (kept in it).
+    pub own: Vec<TaskRecord>,
+    /// Finished records in the other journals (other shards).
+    pub elsewhere: Vec<TaskRecord>,
+    /// What to tell the user (records reused, a torn line ignored).
+    pub note: Option<String>,
+}
+
+/// Reads every journal in `dir`, keeping records that finished successfully
+/// on the same data (fingerprint) for a task of this plan. Failed tasks run
+/// again. Only `own` is rewritten by this run; the rest belongs to others.
+pub fn previous(
+    dir: &Path,
+    own: &Path,
     fingerprint: &str,
     plan_ids: &std::collections::HashSet<&str>,
-) -> Result<(Vec<TaskRecord>, Option<String>)> {
-    if !path.exists() {
-        return Ok((Vec::new(), None));
-    }
-    let journal = read(path)?;
-    let total = journal.records.len();
+) -> Result<Previous> {
+    let mut prev = Previous::default();
     let mut seen = std::collections::HashSet::new();
-    let kept: Vec<TaskRecord> = journal
-        .records
-        .into_iter()
-        .filter(|r| r.ok() && r.data == fingerprint && plan_ids.contains(r.id.as_str()))
-        .filter(|r| seen.insert(r.id.clone()))
-        .collect();
-    let mut note = format!(
-        "resuming: {} of {} earlier records reused ({} folder; --fresh starts over)",
-        kept.len(),
-        total,
-        path.parent()
-            .map_or(String::new(), |p| p.display().to_string())
-    );
-    if journal.torn_tail {
-        note.push_str("; the last line was cut short by a crash and is ignored");
-    }
-    Ok((
-        kept,
-        if total > 0 || journal.torn_tail {
-            Some(note)
+    let (mut total, mut torn) = (0, Vec::new());
+    for file in journal_files(dir)? {
+        let journal = read(&file)?;
+        total += journal.records.len();
+        if journal.torn_tail {
+            torn.push(
+                file.file_name()
+                    .map_or(String::new(), |n| n.to_string_lossy().into_owned()),
+            );
+        }
+        let keep = journal
+            .records
+            .into_iter()
+            .filter(|r| r.ok() && r.data == fingerprint && plan_ids.contains(r.id.as_str()));
+        let target = if file == own {
+            &mut prev.own
         } else {
-            None
-        },
-    ))
+            &mut prev.elsewhere
+        };
+        target.extend(keep.filter(|r| seen.insert(r.id.clone())));
+    }
+    if total > 0 || !torn.is_empty() {
+        let mut note = format!(
+            "resuming: {} of {} earlier records reused from {} (--fresh starts over)",
+            prev.own.len() + prev.elsewhere.len(),
+            total,
+            dir.display()
+        );
+        if !torn.is_empty() {
+            note.push_str(&format!(
+                "; the last line of {} was cut short by a crash and is ignored",
+                torn.join(", ")
+            ));
+        }
+        prev.note = Some(note);
+    }
+    Ok(prev)
 }

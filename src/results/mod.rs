@@ -41,6 +41,9 @@ pub struct TaskRecord {
     /// 1 + retries after crashes or timeouts.
     #[serde(default = "one")]
     pub attempts: u32,
+    /// The shard (I/N) that ran it, for runs split across machines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
 }
 
 fn one() -> u32 {

@@ -11,10 +11,26 @@ const LEFT: f64 = 90.0;
 const ROW: f64 = 22.0;
 const TOP: f64 = 40.0;
 
+/// One timeline row per (shard, worker slot) that ran something, plus idle
+/// slots up to `slots` (workers of a single run that got no task).
+fn lanes(records: &[TaskRecord], slots: usize) -> Vec<(Option<&str>, usize)> {
+    let mut lanes: Vec<(Option<&str>, usize)> = records
+        .iter()
+        .map(|r| (r.shard.as_deref(), r.worker))
+        .collect();
+    if records.iter().all(|r| r.shard.is_none()) {
+        lanes.extend((0..slots).map(|w| (None, w)));
+    }
+    lanes.sort();
+    lanes.dedup();
+    lanes
+}
+
 /// Busy time over (workers x wall time), in [0, 1].
-pub fn utilisation(records: &[TaskRecord], workers: usize) -> f64 {
+pub fn utilisation(records: &[TaskRecord], slots: usize) -> f64 {
     let (t0, t1) = span(records);
     let wall = t1 - t0;
+    let workers = lanes(records, slots).len();
     if wall <= 0.0 || workers == 0 {
         return 0.0;
     }
@@ -33,10 +49,12 @@ fn span(records: &[TaskRecord]) -> (f64, f64) {
     (t0, t1)
 }
 
-pub fn render(records: &[TaskRecord], workers: usize) -> String {
+/// The chart; `slots` is the run's worker count (0 when merging shards).
+pub fn render(records: &[TaskRecord], slots: usize) -> String {
+    let lanes = lanes(records, slots);
     let (t0, t1) = span(records);
     let wall = (t1 - t0).max(1e-9);
-    let height = TOP + ROW * workers as f64 + 30.0;
+    let height = TOP + ROW * lanes.len() as f64 + 30.0;
     let scale = (WIDTH - LEFT - 10.0) / wall;
     let mut svg = String::new();
     let _ = writeln!(
@@ -45,19 +63,25 @@ pub fn render(records: &[TaskRecord], workers: usize) -> String {
     );
     let _ = writeln!(
         svg,
-        r#"<text x="10" y="20" font-size="14">{} tasks on {workers} workers in {:.2} s, utilisation {:.1}%</text>"#,
+        r#"<text x="10" y="20" font-size="14">{} tasks on {} workers in {:.2} s, utilisation {:.1}%</text>"#,
         records.len(),
+        lanes.len(),
         if records.is_empty() { 0.0 } else { wall },
-        100.0 * utilisation(records, workers)
+        100.0 * utilisation(records, slots)
     );
-    for w in 0..workers {
-        let y = TOP + ROW * w as f64;
-        let _ = writeln!(svg, r#"<text x="10" y="{:.1}">worker {w}</text>"#, y + 15.0);
+    for (row, (shard, worker)) in lanes.iter().enumerate() {
+        let y = TOP + ROW * row as f64 + 15.0;
+        let label = shard.map_or(format!("worker {worker}"), |s| format!("{s} w{worker}"));
+        let _ = writeln!(svg, r#"<text x="10" y="{y:.1}">{label}</text>"#);
     }
     for r in records {
+        let row = lanes
+            .iter()
+            .position(|l| *l == (r.shard.as_deref(), r.worker))
+            .unwrap_or(0);
         let x = LEFT + (r.start - t0) * scale;
         let w = ((r.end - r.start) * scale).max(0.5);
-        let y = TOP + ROW * r.worker as f64 + 2.0;
+        let y = TOP + ROW * row as f64 + 2.0;
         let color = if r.ok() { "#4a90d9" } else { "#d9534f" };
         let _ = writeln!(
             svg,
@@ -69,7 +93,7 @@ pub fn render(records: &[TaskRecord], workers: usize) -> String {
             r.end - r.start
         );
     }
-    let axis_y = TOP + ROW * workers as f64 + 18.0;
+    let axis_y = TOP + ROW * lanes.len() as f64 + 18.0;
     let _ = writeln!(
         svg,
         r#"<text x="{LEFT}" y="{axis_y:.1}">0 s</text><text x="{:.1}" y="{axis_y:.1}" text-anchor="end">{wall:.2} s</text>"#,

@@ -1,0 +1,16 @@
+//! Running one plan as a batch across machines.
+//!
+//! Every machine expands the same config into the same tasks, so they can
+//! split the work without talking to each other: each one computes the same
+//! deterministic [`shard::assign`]ment and runs only the tasks of its own
+//! shard, writing `OUTPUT/results.shard-I-of-N.jsonl`; `gridrun merge` joins
+//! the journals afterwards.
+//!
+//! - [`shard`]: the `I/N` shard spec, shard detection from scheduler
+//!   variables (Slurm, AWS Batch, Kubernetes) and the task assignment.
+//! - [`slurm`]: `sbatch` job-array scripts, submitting and following arrays.
+//! - [`export`]: AWS Batch job definitions and Kubernetes Indexed Jobs.
+
+pub mod export;
+pub mod shard;
+pub mod slurm;

@@ -1,0 +1,209 @@
+//! One function per subcommand: read the arguments, call the library, print.
+//! Each returns the process exit code (errors become exit code 2 in main).
+
+use crate::batch::{export, shard, slurm};
+use crate::cli::{
+    ExportArgs, ExportFormat, MakeClassificationArgs, PredictArgs, RunArgs, SlurmArgs,
+};
+use crate::config::Config;
+use crate::plan::Plan;
+use crate::search::{self, RunOptions};
+use anyhow::{anyhow, bail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub fn run(args: RunArgs) -> Result<u8> {
+    let Some(path) = args.config else {
+        bail!("no config given: gridrun CONFIG.toml (see gridrun --help)");
+    };
+    let config = Config::load(&path)?;
+    let shard = match args.shard {
+        Some(s) => Some(s),
+        None => shard::shard_from_env(&|k| std::env::var(k).ok(), args.shards)?,
+    };
+    if let (None, Some(n)) = (shard, args.shards) {
+        if n > 1 {
+            bail!("--shards {n}: no shard index found in SLURM_ARRAY_TASK_ID, AWS_BATCH_JOB_ARRAY_INDEX or JOB_COMPLETION_INDEX (or give --shard I/N)");
+        }
+    }
+    let opts = RunOptions {
+        jobs: args.jobs,
+        backend: args.backend,
+        output: args.output,
+        quiet: args.quiet,
+        retries: args.retries,
+        timeout: args.timeout,
+        max_memory: args.max_memory,
+        fresh: args.fresh,
+        shard,
+        only_missing: args.only_missing,
+    };
+    let summary = search::run(&config, &opts)?;
+    if let Some(table) = &summary.table {
+        println!("{table}\n");
+    }
+    let scope = summary.shard.map_or(String::new(), |s| {
+        format!("shard {s}: {} of ", summary.assigned)
+    });
+    let mut tail = format!("{scope}{} tasks, {} failed", summary.total, summary.failed);
+    if summary.reused > 0 {
+        tail.push_str(&format!(", {} reused from an earlier run", summary.reused));
+    }
+    if summary.interrupted {
+        tail.push_str(&format!(
+            ", {} not run (interrupted: run again to resume)",
+            summary.not_run
+        ));
+    }
+    println!("{tail}; results in {}", summary.output.display());
+    Ok(summary.exit_code())
+}
+
+pub fn plan(path: &Path) -> Result<u8> {
+    let config = Config::load(path)?;
+    let plan = Plan::build(&config);
+    println!(
+        "{} ({}, model {})",
+        plan.summary(),
+        config.name,
+        config.model
+    );
+    for line in plan.setting_lines() {
+        println!("{line}");
+    }
+    Ok(0)
+}
+
+pub fn merge(output: &Path) -> Result<u8> {
+    let summary = search::merge(output, false)?;
+    println!("{}\n", summary.table);
+    println!(
+        "merged {} of {} tasks ({} failed); results in {}",
+        summary.finished,
+        summary.total,
+        summary.failed,
+        output.display()
+    );
+    if summary.missing.is_empty() {
+        return Ok(if summary.failed > 0 { 1 } else { 0 });
+    }
+    eprintln!(
+        "gridrun: {} tasks missing (run `gridrun run CONFIG --only-missing -o {}` to fill them):",
+        summary.missing.len(),
+        output.display()
+    );
+    for task in &summary.missing {
+        eprintln!("  {task}");
+    }
+    Ok(1)
+}
+
+pub fn slurm(args: &SlurmArgs) -> Result<u8> {
+    let config = Config::load(&args.config)?;
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| config.run.output.clone());
+    std::fs::create_dir_all(&output)
+        .with_context(|| format!("{}: cannot create", output.display()))?;
+    let options = slurm::SlurmOptions {
+        shards: args.shards,
+        cpus_per_task: args.cpus_per_task,
+        time: args.time.clone(),
+        partition: args.partition.clone(),
+        mem: args.mem.clone(),
+        job_name: format!("gridrun-{}", config.name),
+        output_dir: absolute(&output)?,
+        gridrun_exe: std::env::current_exe()?,
+        config: absolute(&args.config)?,
+        extra_args: vec!["--quiet".into()],
+    };
+    let script = output.join("gridrun.sbatch");
+    search::write_file(&script, &slurm::sbatch_script(&options))?;
+    println!("wrote {}", script.display());
+    if !args.submit {
+        println!(
+            "submit with: sbatch {}   then: gridrun merge {}",
+            script.display(),
+            output.display()
+        );
+        return Ok(0);
+    }
+    let job = slurm::submit(&script)?;
+    eprintln!(
+        "gridrun: submitted job array {} ({} shards)",
+        job.0, args.shards
+    );
+    let state = slurm::follow(job, Duration::from_millis(500), |s| {
+        eprintln!("gridrun: {s}")
+    })?;
+    if !state.all_succeeded() {
+        eprintln!(
+            "gridrun: array tasks failed: {:?} (logs: {}/slurm-{}_*.out)",
+            state.failed_tasks(),
+            output.display(),
+            job.0
+        );
+    }
+    merge(&output)
+}
+
+pub fn export_job(args: &ExportArgs) -> Result<u8> {
+    let config = Config::load(&args.config)?;
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| config.run.output.display().to_string());
+    let options = export::ExportOptions {
+        shards: args.shards,
+        job_name: format!("gridrun-{}", config.name)
+            .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "-")
+            .to_lowercase(),
+        image: args.image.clone(),
+        gridrun_exe: "gridrun".into(),
+        config: args.config.display().to_string(),
+        output,
+        cpus: args.cpus,
+        memory_mib: args.memory_mib,
+        job_queue: args.queue.clone(),
+        parallelism: None,
+        retries: 1,
+        extra_args: vec!["--quiet".into()],
+    };
+    let text = match args.format {
+        ExportFormat::AwsBatch => {
+            export::check_aws(&options).map_err(|e| anyhow!("{e}"))?;
+            serde_json::to_string_pretty(&export::aws_batch_job(&options))? + "\n"
+        }
+        ExportFormat::K8s => {
+            export::check_k8s(&options).map_err(|e| anyhow!("{e}"))?;
+            export::k8s_indexed_job(&options)
+        }
+    };
+    match &args.to {
+        Some(path) => search::write_file(path, &text)?,
+        None => print!("{text}"),
+    }
+    Ok(0)
+}
+
+pub fn predict(args: &PredictArgs) -> Result<u8> {
+    let n = match &args.output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .map_err(|e| anyhow!("{}: cannot create: {e}", path.display()))?;
+            crate::predict::predict(&args.model, &args.data, &mut std::io::BufWriter::new(file))?
+        }
+        None => crate::predict::predict(&args.model, &args.data, &mut std::io::stdout().lock())?,
+    };
+    eprintln!("gridrun: {n} predictions");
+    Ok(0)
+}
+
+pub fn make_classification(_args: &MakeClassificationArgs) -> Result<u8> {
+    bail!("make-classification: the synthetic data generator is not built yet")
+}
+
+fn absolute(path: &Path) -> Result<PathBuf> {
+    std::path::absolute(path).with_context(|| format!("{}: cannot resolve", path.display()))
+}
