@@ -200,8 +200,39 @@ pub fn predict(args: &PredictArgs) -> Result<u8> {
     Ok(0)
 }
 
-pub fn make_classification(_args: &MakeClassificationArgs) -> Result<u8> {
-    bail!("make-classification: the synthetic data generator is not built yet")
+pub fn make_classification(args: &MakeClassificationArgs) -> Result<u8> {
+    let spec = crate::synth::ClassificationSpec {
+        n_samples: args.samples,
+        n_features: args.features,
+        n_informative: args.informative,
+        n_redundant: args.redundant,
+        n_repeated: args.repeated,
+        n_classes: args.classes,
+        n_clusters_per_class: args.clusters_per_class,
+        flip_y: args.flip_y,
+        class_sep: args.class_sep,
+        seed: args.seed,
+        ..Default::default()
+    };
+    spec.validate()
+        .map_err(|e| anyhow!("make-classification: {e}"))?;
+    let (x, y) = crate::synth::make_classification(&spec);
+    match &args.output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("{}: cannot create", path.display()))?;
+            crate::synth::write_csv(x.view(), &y, file)
+                .with_context(|| format!("{}: cannot write", path.display()))?;
+            eprintln!(
+                "gridrun: wrote {} rows x {} features to {}",
+                x.nrows(),
+                x.ncols(),
+                path.display()
+            );
+        }
+        None => crate::synth::write_csv(x.view(), &y, std::io::stdout().lock())?,
+    }
+    Ok(0)
 }
 
 fn absolute(path: &Path) -> Result<PathBuf> {

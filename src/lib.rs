@@ -16,4 +16,5 @@ pub mod predict;
 pub mod report;
 pub mod results;
 pub mod search;
+pub mod synth;
 pub mod units;
