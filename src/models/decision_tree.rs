@@ -2,7 +2,9 @@
 //! parameters. Also holds the parameter parsing the random forest shares.
 
 use super::{Fitted, Model, ParamKind, ParamSpec, Prediction, TargetKind, TrainSet};
-use crate::estimators::{ClassWeight, Criterion, DecisionTree as Tree, MaxFeatures, Task, TreeParams};
+use crate::estimators::{
+    ClassWeight, Criterion, DecisionTree as Tree, MaxFeatures, Task, TreeParams,
+};
 use crate::params::{ParamReader, ParamValue, Params};
 use ndarray::ArrayView2;
 
@@ -10,14 +12,59 @@ pub struct DecisionTree;
 
 /// The tree parameters, shared with the random forest.
 pub const TREE_PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "criterion", kind: ParamKind::Choice(&["gini", "entropy", "log_loss", "squared_error"]), help: "impurity: gini, entropy/log_loss (classes), squared_error (regression)" },
-    ParamSpec { name: "max_depth", kind: ParamKind::IntOrNone { min: 1 }, help: "deepest level; none = unlimited" },
-    ParamSpec { name: "min_samples_split", kind: ParamKind::Int { min: 2, max: i64::MAX }, help: "fewest rows a node needs to be split" },
-    ParamSpec { name: "min_samples_leaf", kind: ParamKind::Int { min: 1, max: i64::MAX }, help: "fewest rows in a leaf" },
-    ParamSpec { name: "min_impurity_decrease", kind: ParamKind::Float { min: 0.0, max: f64::INFINITY, min_open: false }, help: "smallest weighted impurity decrease for a split" },
-    ParamSpec { name: "max_features", kind: ParamKind::MaxFeatures, help: "features drawn at every split: sqrt, log2, all, a count or a fraction" },
-    ParamSpec { name: "class_weight", kind: ParamKind::ChoiceOrNone(&["balanced"]), help: "balanced: weight classes by n / (k * count)" },
-    ParamSpec { name: "random_state", kind: ParamKind::Int { min: 0, max: i64::MAX }, help: "seed; default: derived from cv.seed and the task" },
+    ParamSpec {
+        name: "criterion",
+        kind: ParamKind::Choice(&["gini", "entropy", "log_loss", "squared_error"]),
+        help: "impurity: gini, entropy/log_loss (classes), squared_error (regression)",
+    },
+    ParamSpec {
+        name: "max_depth",
+        kind: ParamKind::IntOrNone { min: 1 },
+        help: "deepest level; none = unlimited",
+    },
+    ParamSpec {
+        name: "min_samples_split",
+        kind: ParamKind::Int {
+            min: 2,
+            max: i64::MAX,
+        },
+        help: "fewest rows a node needs to be split",
+    },
+    ParamSpec {
+        name: "min_samples_leaf",
+        kind: ParamKind::Int {
+            min: 1,
+            max: i64::MAX,
+        },
+        help: "fewest rows in a leaf",
+    },
+    ParamSpec {
+        name: "min_impurity_decrease",
+        kind: ParamKind::Float {
+            min: 0.0,
+            max: f64::INFINITY,
+            min_open: false,
+        },
+        help: "smallest weighted impurity decrease for a split",
+    },
+    ParamSpec {
+        name: "max_features",
+        kind: ParamKind::MaxFeatures,
+        help: "features drawn at every split: sqrt, log2, all, a count or a fraction",
+    },
+    ParamSpec {
+        name: "class_weight",
+        kind: ParamKind::ChoiceOrNone(&["balanced"]),
+        help: "balanced: weight classes by n / (k * count)",
+    },
+    ParamSpec {
+        name: "random_state",
+        kind: ParamKind::Int {
+            min: 0,
+            max: i64::MAX,
+        },
+        help: "seed; default: derived from cv.seed and the task",
+    },
 ];
 
 pub fn task_of(target: TargetKind) -> Task {
@@ -32,16 +79,31 @@ pub fn check_criterion(params: &Params, target: TargetKind) -> Result<(), (Strin
     let criterion = params.get("criterion");
     let regression = target == TargetKind::Regression;
     match criterion {
-        Some(ParamValue::Str(c)) if regression && c != "squared_error" => Err(("criterion".into(), format!("`{c}` is for classes; the target is numeric: use squared_error"))),
-        Some(ParamValue::Str(c)) if !regression && c == "squared_error" => Err(("criterion".into(), "squared_error is for regression; the target holds classes: use gini or entropy".into())),
+        Some(ParamValue::Str(c)) if regression && c != "squared_error" => Err((
+            "criterion".into(),
+            format!("`{c}` is for classes; the target is numeric: use squared_error"),
+        )),
+        Some(ParamValue::Str(c)) if !regression && c == "squared_error" => Err((
+            "criterion".into(),
+            "squared_error is for regression; the target holds classes: use gini or entropy".into(),
+        )),
         _ => Ok(()),
     }
 }
 
 /// Reads the tree parameters, with scikit-learn's defaults.
-pub fn tree_params(params: &Params, target: TargetKind, seed: u64, default_features: MaxFeatures) -> Result<TreeParams, String> {
+pub fn tree_params(
+    params: &Params,
+    target: TargetKind,
+    seed: u64,
+    default_features: MaxFeatures,
+) -> Result<TreeParams, String> {
     let p = ParamReader(params);
-    let default_criterion = if target == TargetKind::Regression { "squared_error" } else { "gini" };
+    let default_criterion = if target == TargetKind::Regression {
+        "squared_error"
+    } else {
+        "gini"
+    };
     let criterion = match p.str("criterion", default_criterion)? {
         "entropy" | "log_loss" => Criterion::Entropy,
         "squared_error" => Criterion::SquaredError,
@@ -102,12 +164,15 @@ impl Model for DecisionTree {
 
     fn fit(&self, params: &Params, train: &TrainSet) -> Result<Box<dyn Fitted>, String> {
         let hyper = tree_params(params, train.target, train.seed, MaxFeatures::All)?;
-        let tree = Tree::fit_rows(&hyper, task_of(train.target), train.x, train.y, train.rows).map_err(|e| e.to_string())?;
+        let tree = Tree::fit_rows(&hyper, task_of(train.target), train.x, train.y, train.rows)
+            .map_err(|e| e.to_string())?;
         Ok(Box::new(FittedTree(tree)))
     }
 
     fn load(&self, json: &serde_json::Value) -> Result<Box<dyn Fitted>, String> {
-        Ok(Box::new(FittedTree(serde_json::from_value(json.clone()).map_err(|e| e.to_string())?)))
+        Ok(Box::new(FittedTree(
+            serde_json::from_value(json.clone()).map_err(|e| e.to_string())?,
+        )))
     }
 }
 
@@ -115,7 +180,10 @@ struct FittedTree(Tree);
 
 impl Fitted for FittedTree {
     fn predict(&self, x: ArrayView2<f64>, rows: &[usize]) -> Result<Prediction, String> {
-        Ok(Prediction { values: self.0.predict_rows(x, rows).to_vec(), proba: self.0.predict_proba_rows(x, rows) })
+        Ok(Prediction {
+            values: self.0.predict_rows(x, rows).to_vec(),
+            proba: self.0.predict_proba_rows(x, rows),
+        })
     }
 
     fn to_json(&self) -> Option<serde_json::Value> {

@@ -4,9 +4,11 @@
 //! [`registry`].
 
 mod debug;
+mod decision_tree;
 mod gaussian_nb;
 mod linfa_tree;
 mod logistic;
+mod random_forest;
 mod spec;
 
 pub use spec::{ParamKind, ParamSpec};
@@ -114,6 +116,8 @@ pub trait Model: Send + Sync {
 /// Every model, by config name.
 pub fn registry() -> Vec<&'static dyn Model> {
     vec![
+        &decision_tree::DecisionTree,
+        &random_forest::RandomForest,
         &linfa_tree::LinfaDecisionTree,
         &logistic::LogisticRegression,
         &gaussian_nb::GaussianNb,

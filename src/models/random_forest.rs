@@ -11,13 +11,36 @@ use std::sync::LazyLock;
 pub struct RandomForest;
 
 const FOREST_ONLY: &[ParamSpec] = &[
-    ParamSpec { name: "n_estimators", kind: ParamKind::Int { min: 1, max: 100_000 }, help: "number of trees" },
-    ParamSpec { name: "bootstrap", kind: ParamKind::Bool, help: "draw each tree's rows with replacement" },
-    ParamSpec { name: "max_samples", kind: ParamKind::MaxSamples, help: "rows per bootstrap sample: none (all), a count or a fraction" },
+    ParamSpec {
+        name: "n_estimators",
+        kind: ParamKind::Int {
+            min: 1,
+            max: 100_000,
+        },
+        help: "number of trees",
+    },
+    ParamSpec {
+        name: "bootstrap",
+        kind: ParamKind::Bool,
+        help: "draw each tree's rows with replacement",
+    },
+    ParamSpec {
+        name: "max_samples",
+        kind: ParamKind::MaxSamples,
+        help: "rows per bootstrap sample: none (all), a count or a fraction",
+    },
 ];
 
 static PARAMS: LazyLock<Vec<ParamSpec>> = LazyLock::new(|| {
-    TREE_PARAMS.iter().chain(FOREST_ONLY).map(|s| ParamSpec { name: s.name, kind: s.kind.clone(), help: s.help }).collect()
+    TREE_PARAMS
+        .iter()
+        .chain(FOREST_ONLY)
+        .map(|s| ParamSpec {
+            name: s.name,
+            kind: s.kind.clone(),
+            help: s.help,
+        })
+        .collect()
 });
 
 impl Model for RandomForest {
@@ -47,7 +70,11 @@ impl Model for RandomForest {
 
     fn fit(&self, params: &Params, train: &TrainSet) -> Result<Box<dyn Fitted>, String> {
         // scikit-learn's defaults: sqrt features for classes, all for regression.
-        let default_features = if train.target == TargetKind::Regression { MaxFeatures::All } else { MaxFeatures::Sqrt };
+        let default_features = if train.target == TargetKind::Regression {
+            MaxFeatures::All
+        } else {
+            MaxFeatures::Sqrt
+        };
         let p = ParamReader(params);
         let hyper = ForestParams {
             tree: tree_params(params, train.target, train.seed, default_features)?,
@@ -60,12 +87,15 @@ impl Model for RandomForest {
             },
             n_threads: train.threads,
         };
-        let forest = Forest::fit_rows(&hyper, task_of(train.target), train.x, train.y, train.rows).map_err(|e| e.to_string())?;
+        let forest = Forest::fit_rows(&hyper, task_of(train.target), train.x, train.y, train.rows)
+            .map_err(|e| e.to_string())?;
         Ok(Box::new(FittedForest(forest)))
     }
 
     fn load(&self, json: &serde_json::Value) -> Result<Box<dyn Fitted>, String> {
-        Ok(Box::new(FittedForest(serde_json::from_value(json.clone()).map_err(|e| e.to_string())?)))
+        Ok(Box::new(FittedForest(
+            serde_json::from_value(json.clone()).map_err(|e| e.to_string())?,
+        )))
     }
 }
 
@@ -73,7 +103,10 @@ struct FittedForest(Forest);
 
 impl Fitted for FittedForest {
     fn predict(&self, x: ArrayView2<f64>, rows: &[usize]) -> Result<Prediction, String> {
-        Ok(Prediction { values: self.0.predict_rows(x, rows).to_vec(), proba: self.0.predict_proba_rows(x, rows) })
+        Ok(Prediction {
+            values: self.0.predict_rows(x, rows).to_vec(),
+            proba: self.0.predict_proba_rows(x, rows),
+        })
     }
 
     fn to_json(&self) -> Option<serde_json::Value> {

@@ -1,0 +1,134 @@
+//! Features binned once per fit, from the training rows only: each feature
+//! gets at most 255 cut points, and each training row a u8 code per feature.
+//! With few distinct values the cut points are the midpoints between them,
+//! so splits are exactly scikit-learn's; otherwise quantiles.
+
+use ndarray::ArrayView2;
+
+/// Largest number of bins per feature (codes fit in a u8).
+pub const MAX_BINS: usize = 256;
+/// Quantiles come from at most this many rows (as HistGradientBoosting).
+const SUBSAMPLE: usize = 200_000;
+
+/// Codes of the training samples, column-major, and the cut points.
+pub struct Binned {
+    pub n_samples: usize,
+    /// `codes[f * n_samples + s]`: bin of sample `s` (the s-th training row) for feature `f`.
+    pub codes: Vec<u8>,
+    /// Cut points per feature: a value v is in bin b when
+    /// `edges[b-1] < v <= edges[b]`; a split "bin <= b" means `v <= edges[b]`.
+    pub edges: Vec<Vec<f64>>,
+}
+
+impl Binned {
+    pub fn new(x: ArrayView2<f64>, rows: &[usize]) -> Binned {
+        let n = rows.len();
+        let mut codes = vec![0u8; n * x.ncols()];
+        let mut edges = Vec::with_capacity(x.ncols());
+        let mut values = Vec::with_capacity(n.min(SUBSAMPLE));
+        for f in 0..x.ncols() {
+            values.clear();
+            let step = n.div_ceil(SUBSAMPLE).max(1);
+            values.extend(rows.iter().step_by(step).map(|&r| x[[r, f]]));
+            let cuts = cut_points(&mut values);
+            let column = &mut codes[f * n..(f + 1) * n];
+            for (code, &r) in column.iter_mut().zip(rows) {
+                *code = bin_of(&cuts, x[[r, f]]);
+            }
+            edges.push(cuts);
+        }
+        Binned {
+            n_samples: n,
+            codes,
+            edges,
+        }
+    }
+
+    pub fn column(&self, f: usize) -> &[u8] {
+        &self.codes[f * self.n_samples..(f + 1) * self.n_samples]
+    }
+}
+
+/// The bin of a value: how many cut points are below it.
+pub fn bin_of(cuts: &[f64], v: f64) -> u8 {
+    cuts.partition_point(|&c| c < v) as u8
+}
+
+/// Midpoints between distinct values, or between quantiles when there are
+/// more than MAX_BINS distinct values.
+fn cut_points(values: &mut [f64]) -> Vec<f64> {
+    values.sort_unstable_by(f64::total_cmp);
+    let mut distinct: Vec<f64> = Vec::new();
+    for &v in values.iter() {
+        if distinct.last() != Some(&v) {
+            distinct.push(v);
+        }
+    }
+    if distinct.len() <= MAX_BINS {
+        return distinct.windows(2).map(|w| midpoint(w[0], w[1])).collect();
+    }
+    let n = values.len();
+    let mut cuts = Vec::with_capacity(MAX_BINS - 1);
+    for q in 1..MAX_BINS {
+        let i = q * n / MAX_BINS;
+        let (below, above) = (values[i.saturating_sub(1)], values[i]);
+        let cut = if below < above {
+            midpoint(below, above)
+        } else {
+            below
+        };
+        if cuts.last().is_none_or(|&last| cut > last) && cut < values[n - 1] {
+            cuts.push(cut);
+        }
+    }
+    cuts
+}
+
+/// Midpoint that stays strictly below `b` (so `v <= cut` separates a from b).
+fn midpoint(a: f64, b: f64) -> f64 {
+    let m = a + (b - a) / 2.0;
+    if m >= b {
+        a
+    } else {
+        m
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn few_values_get_exact_midpoints() {
+        let x = array![[1.0], [3.0], [3.0], [7.0]];
+        let b = Binned::new(x.view(), &[0, 1, 2, 3]);
+        assert_eq!(b.edges[0], vec![2.0, 5.0]);
+        assert_eq!(b.column(0), &[0, 1, 1, 2]);
+        assert_eq!(bin_of(&b.edges[0], 2.0), 0);
+        assert_eq!(bin_of(&b.edges[0], 100.0), 2);
+    }
+
+    #[test]
+    fn many_values_get_at_most_255_cuts() {
+        let x =
+            ndarray::Array2::from_shape_fn((10_000, 1), |(i, _)| (i as f64 * 0.37).sin() * 1000.0);
+        let rows: Vec<usize> = (0..10_000).collect();
+        let b = Binned::new(x.view(), &rows);
+        assert!(b.edges[0].len() <= 255 && b.edges[0].len() > 200);
+        assert!(b.edges[0].windows(2).all(|w| w[0] < w[1]));
+        // roughly equal bins
+        let mut counts = [0usize; 256];
+        for &c in b.column(0) {
+            counts[c as usize] += 1;
+        }
+        assert!(counts.iter().max().unwrap() < &100);
+    }
+
+    #[test]
+    fn only_training_rows_shape_the_bins() {
+        let x = array![[1.0], [2.0], [100.0]];
+        let b = Binned::new(x.view(), &[0, 1]);
+        assert_eq!(b.edges[0], vec![1.5]);
+    }
+}

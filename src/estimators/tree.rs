@@ -1,0 +1,546 @@
+//! One decision tree, grown depth-first with an explicit stack (no
+//! recursion: deep trees cannot overflow the stack).
+
+use super::binning::Binned;
+use super::split::Side;
+use super::{check_inputs, class_weights, ClassWeight, Criterion, FitError, MaxFeatures, Task};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+/// scikit-learn's DecisionTree parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TreeParams {
+    pub criterion: Criterion,
+    pub max_depth: Option<usize>,
+    pub min_samples_split: usize,
+    pub min_samples_leaf: usize,
+    pub min_impurity_decrease: f64,
+    pub max_features: MaxFeatures,
+    pub class_weight: Option<ClassWeight>,
+    pub seed: u64,
+}
+
+impl Default for TreeParams {
+    fn default() -> Self {
+        TreeParams {
+            criterion: Criterion::Gini,
+            max_depth: None,
+            min_samples_split: 2,
+            min_samples_leaf: 1,
+            min_impurity_decrease: 0.0,
+            max_features: MaxFeatures::All,
+            class_weight: None,
+            seed: 0,
+        }
+    }
+}
+
+impl TreeParams {
+    pub fn validate(&self, task: Task) -> Result<(), FitError> {
+        let bad = |m: &str| Err(FitError::Params(m.to_string()));
+        match (task, self.criterion) {
+            (Task::Regression, Criterion::Gini | Criterion::Entropy) => {
+                return bad("gini and entropy are for classification; use squared_error")
+            }
+            (Task::Classification { .. }, Criterion::SquaredError) => {
+                return bad("squared_error is for regression; use gini or entropy")
+            }
+            _ => {}
+        }
+        if self.min_samples_split < 2 {
+            return bad("min_samples_split must be >= 2");
+        }
+        if self.min_samples_leaf < 1 {
+            return bad("min_samples_leaf must be >= 1");
+        }
+        if self.max_depth == Some(0) {
+            return bad("max_depth must be >= 1 or none");
+        }
+        if !(self.min_impurity_decrease >= 0.0) {
+            return bad("min_impurity_decrease must be >= 0");
+        }
+        match self.max_features {
+            MaxFeatures::Count(0) => bad("max_features must be >= 1"),
+            MaxFeatures::Fraction(f) if !(f > 0.0 && f <= 1.0) => {
+                bad("max_features as a fraction must be in (0, 1]")
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Leaves have `feature == LEAF`; their prediction starts at `left` in `values`.
+const LEAF: u32 = u32::MAX;
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+struct Node {
+    feature: u32,
+    threshold: f64,
+    left: u32,
+    right: u32,
+}
+
+/// A fitted tree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionTree {
+    task: Task,
+    n_features: usize,
+    nodes: Vec<Node>,
+    /// Class probabilities (n_classes per leaf) or one value per leaf.
+    values: Vec<f64>,
+    importances: Vec<f64>,
+}
+
+impl DecisionTree {
+    /// Fits on `rows` of the full data `x`, `y` (no copy of the matrix).
+    pub fn fit_rows(
+        params: &TreeParams,
+        task: Task,
+        x: ArrayView2<f64>,
+        y: ArrayView1<f64>,
+        rows: &[usize],
+    ) -> Result<Self, FitError> {
+        params.validate(task)?;
+        check_inputs(task, x, y, rows)?;
+        let binned = Binned::new(x, rows);
+        let targets: Vec<f64> = rows.iter().map(|&r| y[r]).collect();
+        let class_w = class_weights(task, y, rows, params.class_weight);
+        let weights: Vec<f64> = targets
+            .iter()
+            .map(|&t| class_w.as_ref().map_or(1.0, |cw| cw[t as usize]))
+            .collect();
+        Ok(Self::fit_binned(
+            params,
+            task,
+            &binned,
+            &targets,
+            &weights,
+            params.seed,
+        ))
+    }
+
+    /// Grows a tree on binned samples with per-sample weights (0 = not in
+    /// this tree's sample); the forest calls this once per tree.
+    pub(super) fn fit_binned(
+        params: &TreeParams,
+        task: Task,
+        binned: &Binned,
+        targets: &[f64],
+        weights: &[f64],
+        seed: u64,
+    ) -> Self {
+        Grower::new(params, task, binned, targets, weights, seed).grow()
+    }
+
+    pub fn n_features(&self) -> usize {
+        self.n_features
+    }
+
+    pub fn task(&self) -> Task {
+        self.task
+    }
+
+    pub fn n_nodes(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Depth of the deepest leaf (the root alone is depth 0).
+    pub fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut stack = vec![(0usize, 0usize)];
+        while let Some((i, d)) = stack.pop() {
+            let node = self.nodes[i];
+            if node.feature == LEAF {
+                deepest = deepest.max(d);
+            } else {
+                stack.push((node.left as usize, d + 1));
+                stack.push((node.right as usize, d + 1));
+            }
+        }
+        deepest
+    }
+
+    fn width(&self) -> usize {
+        match self.task {
+            Task::Classification { n_classes } => n_classes,
+            Task::Regression => 1,
+        }
+    }
+
+    /// The leaf's values for one row.
+    pub(super) fn leaf_values(&self, row: ArrayView1<f64>) -> &[f64] {
+        let mut i = 0;
+        loop {
+            let node = &self.nodes[i];
+            if node.feature == LEAF {
+                let start = node.left as usize;
+                return &self.values[start..start + self.width()];
+            }
+            i = if row[node.feature as usize] <= node.threshold {
+                node.left
+            } else {
+                node.right
+            } as usize;
+        }
+    }
+
+    /// Class index (as f64) or value for each row.
+    pub fn predict_rows(&self, x: ArrayView2<f64>, rows: &[usize]) -> Array1<f64> {
+        rows.iter()
+            .map(|&r| {
+                let v = self.leaf_values(x.row(r));
+                match self.task {
+                    Task::Classification { .. } => argmax(v) as f64,
+                    Task::Regression => v[0],
+                }
+            })
+            .collect()
+    }
+
+    /// Class probabilities per row (None for regression).
+    pub fn predict_proba_rows(&self, x: ArrayView2<f64>, rows: &[usize]) -> Option<Array2<f64>> {
+        let Task::Classification { n_classes } = self.task else {
+            return None;
+        };
+        let mut out = Array2::zeros((rows.len(), n_classes));
+        for (i, &r) in rows.iter().enumerate() {
+            out.row_mut(i)
+                .assign(&ArrayView1::from(self.leaf_values(x.row(r))));
+        }
+        Some(out)
+    }
+
+    /// Normalised total impurity decrease per feature (sums to 1, or all 0
+    /// for a single leaf).
+    pub fn feature_importances(&self) -> Vec<f64> {
+        normalised(&self.importances)
+    }
+
+    pub(super) fn raw_importances(&self) -> &[f64] {
+        &self.importances
+    }
+}
+
+pub(super) fn normalised(v: &[f64]) -> Vec<f64> {
+    let total: f64 = v.iter().sum();
+    if total > 0.0 {
+        v.iter().map(|x| x / total).collect()
+    } else {
+        vec![0.0; v.len()]
+    }
+}
+
+/// First index of the largest value (scikit-learn's argmax).
+pub(super) fn argmax(v: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, &x) in v.iter().enumerate() {
+        if x > v[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// The best split found so far at a node.
+struct Best {
+    proxy: f64,
+    feature: usize,
+    bin: u8,
+}
+
+/// Grows one tree. All scratch buffers live here and are reused by every
+/// node: no allocation per node in the hot loop.
+struct Grower<'a> {
+    params: &'a TreeParams,
+    task: Task,
+    criterion: Criterion,
+    binned: &'a Binned,
+    targets: &'a [f64],
+    weights: &'a [f64],
+    rng: ChaCha8Rng,
+    max_features: usize,
+    /// Samples with weight > 0; each node owns a contiguous range.
+    samples: Vec<u32>,
+    features: Vec<u32>,
+    counts: [u32; 256],
+    order: Vec<u32>,
+    node_side: Side,
+    left: Side,
+    right: Side,
+    tree: DecisionTree,
+    total_weight: f64,
+}
+
+/// A node waiting to be grown: its index, sample range and depth.
+struct Pending {
+    node: usize,
+    start: usize,
+    end: usize,
+    depth: usize,
+}
+
+impl<'a> Grower<'a> {
+    fn new(
+        params: &'a TreeParams,
+        task: Task,
+        binned: &'a Binned,
+        targets: &'a [f64],
+        weights: &'a [f64],
+        seed: u64,
+    ) -> Self {
+        let n_features = binned.edges.len();
+        let n_classes = match task {
+            Task::Classification { n_classes } => n_classes,
+            Task::Regression => 0,
+        };
+        let samples: Vec<u32> = (0..binned.n_samples as u32)
+            .filter(|&s| weights[s as usize] > 0.0)
+            .collect();
+        Grower {
+            params,
+            task,
+            criterion: params.criterion,
+            binned,
+            targets,
+            weights,
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            max_features: params.max_features.resolve(n_features),
+            order: vec![0; samples.len()],
+            samples,
+            features: (0..n_features as u32).collect(),
+            counts: [0; 256],
+            node_side: Side::empty(n_classes),
+            left: Side::empty(n_classes),
+            right: Side::empty(n_classes),
+            tree: DecisionTree {
+                task,
+                n_features,
+                nodes: Vec::new(),
+                values: Vec::new(),
+                importances: vec![0.0; n_features],
+            },
+            total_weight: 0.0,
+        }
+    }
+
+    fn grow(mut self) -> DecisionTree {
+        let n = self.samples.len();
+        self.tree.nodes.push(Node {
+            feature: LEAF,
+            threshold: 0.0,
+            left: 0,
+            right: 0,
+        });
+        self.measure(0, n);
+        self.total_weight = self.node_side.weight;
+        let mut stack = vec![Pending {
+            node: 0,
+            start: 0,
+            end: n,
+            depth: 0,
+        }];
+        while let Some(p) = stack.pop() {
+            self.measure(p.start, p.end);
+            match self.split_node(&p) {
+                Some(mid) => {
+                    let (left, right) = (self.tree.nodes.len(), self.tree.nodes.len() + 1);
+                    self.tree.nodes[p.node].left = left as u32;
+                    self.tree.nodes[p.node].right = right as u32;
+                    for _ in 0..2 {
+                        self.tree.nodes.push(Node {
+                            feature: LEAF,
+                            threshold: 0.0,
+                            left: 0,
+                            right: 0,
+                        });
+                    }
+                    stack.push(Pending {
+                        node: right,
+                        start: mid,
+                        end: p.end,
+                        depth: p.depth + 1,
+                    });
+                    stack.push(Pending {
+                        node: left,
+                        start: p.start,
+                        end: mid,
+                        depth: p.depth + 1,
+                    });
+                }
+                None => self.make_leaf(p.node),
+            }
+        }
+        self.tree
+    }
+
+    /// Totals of the node's samples into `node_side`.
+    fn measure(&mut self, start: usize, end: usize) {
+        self.node_side.clear();
+        for &s in &self.samples[start..end] {
+            let s = s as usize;
+            self.node_side
+                .update(self.criterion, self.targets[s], self.weights[s], 1.0);
+        }
+    }
+
+    fn make_leaf(&mut self, node: usize) {
+        let side = &self.node_side;
+        self.tree.nodes[node].left = self.tree.values.len() as u32;
+        match self.task {
+            Task::Classification { .. } => self
+                .tree
+                .values
+                .extend(side.classes.iter().map(|c| c / side.weight)),
+            Task::Regression => self.tree.values.push(side.a / side.weight),
+        }
+    }
+
+    /// Splits the node if allowed and worth it; returns where the right
+    /// child's samples start.
+    fn split_node(&mut self, p: &Pending) -> Option<usize> {
+        let n = p.end - p.start;
+        let params = self.params;
+        let impurity = self.node_side.impurity(self.criterion);
+        if n < params.min_samples_split
+            || n < 2 * params.min_samples_leaf
+            || params.max_depth.is_some_and(|d| p.depth >= d)
+            || impurity <= 1e-12
+        {
+            return None;
+        }
+        let best = self.find_split(p.start, p.end)?;
+        let mid = self.partition(p.start, p.end, best.feature, best.bin);
+        let (left_imp, right_imp) = self.child_impurities(p.start, mid, p.end);
+        let (w, wl, wr) = (self.node_side.weight, self.left.weight, self.right.weight);
+        let decrease = w * impurity - wl * left_imp - wr * right_imp;
+        if decrease / self.total_weight < params.min_impurity_decrease - 1e-12 {
+            // Undo nothing: the partition only reordered the node's own range.
+            return None;
+        }
+        self.tree.importances[best.feature] += decrease;
+        let node = &mut self.tree.nodes[p.node];
+        node.feature = best.feature as u32;
+        node.threshold = self.binned.edges[best.feature][best.bin as usize];
+        Some(mid)
+    }
+
+    /// Visits features in random order, scikit-learn's rule: `max_features`
+    /// of them, constant ones included, but while every feature visited so
+    /// far was constant in the node, it keeps drawing.
+    fn find_split(&mut self, start: usize, end: usize) -> Option<Best> {
+        let mut best: Option<Best> = None;
+        let n_features = self.features.len();
+        let mut non_constant = 0;
+        for visited in 0..n_features {
+            if visited >= self.max_features && non_constant > 0 {
+                break;
+            }
+            let j = self.rng.random_range(visited..n_features);
+            self.features.swap(visited, j);
+            let f = self.features[visited] as usize;
+            if self.sweep_feature(f, start, end, &mut best) {
+                non_constant += 1;
+            }
+        }
+        best
+    }
+
+    /// Sorts the node's samples by bin (counting sort) and sweeps them once;
+    /// returns false when the feature is constant in the node.
+    fn sweep_feature(
+        &mut self,
+        f: usize,
+        start: usize,
+        end: usize,
+        best: &mut Option<Best>,
+    ) -> bool {
+        let column = self.binned.column(f);
+        let samples = &self.samples[start..end];
+        self.counts.fill(0);
+        for &s in samples {
+            self.counts[column[s as usize] as usize] += 1;
+        }
+        let occupied = self.counts.iter().filter(|&&c| c > 0).count();
+        if occupied < 2 {
+            return false;
+        }
+        let mut offsets = [0u32; 256];
+        let mut total = 0;
+        for (b, &c) in self.counts.iter().enumerate() {
+            offsets[b] = total;
+            total += c;
+        }
+        let order = &mut self.order[..samples.len()];
+        for &s in samples {
+            let b = column[s as usize] as usize;
+            order[offsets[b] as usize] = s;
+            offsets[b] += 1;
+        }
+        self.left.clear();
+        self.right.copy_from(&self.node_side);
+        let (min_leaf, n) = (self.params.min_samples_leaf, samples.len());
+        let mut i = 0;
+        for (bin, &count) in self.counts.iter().enumerate() {
+            if count == 0 {
+                continue;
+            }
+            for &s in &order[i..i + count as usize] {
+                let (t, w) = (self.targets[s as usize], self.weights[s as usize]);
+                self.left.update(self.criterion, t, w, 1.0);
+                self.right.update(self.criterion, t, w, -1.0);
+            }
+            i += count as usize;
+            if i == n {
+                break;
+            }
+            if i < min_leaf || n - i < min_leaf {
+                continue;
+            }
+            let proxy = self.left.proxy(self.criterion) + self.right.proxy(self.criterion);
+            if best.as_ref().is_none_or(|b| proxy > b.proxy) {
+                *best = Some(Best {
+                    proxy,
+                    feature: f,
+                    bin: bin as u8,
+                });
+            }
+        }
+        true
+    }
+
+    /// Moves samples with bin <= `bin` of feature `f` to the front of the range.
+    fn partition(&mut self, start: usize, end: usize, f: usize, bin: u8) -> usize {
+        let column = self.binned.column(f);
+        let range = &mut self.samples[start..end];
+        let mut mid = 0;
+        for i in 0..range.len() {
+            if column[range[i] as usize] <= bin {
+                range.swap(i, mid);
+                mid += 1;
+            }
+        }
+        start + mid
+    }
+
+    /// Exact totals of both children (the sweep's sums may carry rounding).
+    fn child_impurities(&mut self, start: usize, mid: usize, end: usize) -> (f64, f64) {
+        self.left.clear();
+        self.right.clear();
+        for (range, side) in [(start..mid, &mut self.left), (mid..end, &mut self.right)] {
+            for &s in &self.samples[range] {
+                side.update(
+                    self.criterion,
+                    self.targets[s as usize],
+                    self.weights[s as usize],
+                    1.0,
+                );
+            }
+        }
+        (
+            self.left.impurity(self.criterion),
+            self.right.impurity(self.criterion),
+        )
+    }
+}
