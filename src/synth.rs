@@ -178,7 +178,7 @@ pub fn make_classification(spec: &ClassificationSpec) -> (Array2<f64>, Vec<u32>)
         let stop = start + size;
         y[start..stop].fill((k % spec.n_classes) as u32);
         let a = uniform_matrix(&mut rng, inf, inf);
-        let mixed = x.slice(s![start..stop, ..inf]).dot(&a) + &centroids.row(k);
+        let mixed = x.slice(s![start..stop, ..inf]).dot(&a) + centroids.row(k);
         x.slice_mut(s![start..stop, ..inf]).assign(&mixed);
         start = stop;
     }

@@ -58,7 +58,7 @@ impl TreeParams {
         if self.max_depth == Some(0) {
             return bad("max_depth must be >= 1 or none");
         }
-        if !(self.min_impurity_decrease >= 0.0) {
+        if self.min_impurity_decrease.is_nan() || self.min_impurity_decrease < 0.0 {
             return bad("min_impurity_decrease must be >= 0");
         }
         match self.max_features {
@@ -74,7 +74,7 @@ impl TreeParams {
 /// Leaves have `feature == LEAF`; their prediction starts at `left` in `values`.
 const LEAF: u32 = u32::MAX;
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Node {
     feature: u32,
     threshold: f64,
@@ -84,6 +84,7 @@ struct Node {
 
 /// A fitted tree.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "Compact", try_from = "Compact")]
 pub struct DecisionTree {
     task: Task,
     n_features: usize,
@@ -220,6 +221,123 @@ impl DecisionTree {
 
     pub(super) fn raw_importances(&self) -> &[f64] {
         &self.importances
+    }
+}
+
+/// The saved form: columns instead of node records, and each leaf's
+/// non-zero values only (most leaves of a full tree are pure), which keeps
+/// best_model.json several times smaller.
+#[derive(Serialize, Deserialize)]
+struct Compact {
+    task: Task,
+    n_features: usize,
+    /// Split feature per node; -1 for a leaf.
+    feature: Vec<i64>,
+    threshold: Vec<f64>,
+    /// Children per split node (for a leaf: its index among the leaves).
+    left: Vec<u32>,
+    right: Vec<u32>,
+    /// Per leaf: (class or 0, value) pairs that are not zero.
+    leaves: Vec<Vec<(u32, f64)>>,
+    importances: Vec<f64>,
+}
+
+impl From<DecisionTree> for Compact {
+    fn from(t: DecisionTree) -> Compact {
+        let width = t.width();
+        let mut c = Compact {
+            task: t.task,
+            n_features: t.n_features,
+            feature: vec![],
+            threshold: vec![],
+            left: vec![],
+            right: vec![],
+            leaves: vec![],
+            importances: t.importances.clone(),
+        };
+        for node in &t.nodes {
+            if node.feature == LEAF {
+                let start = node.left as usize;
+                let values = &t.values[start..start + width];
+                c.feature.push(-1);
+                c.threshold.push(0.0);
+                c.left.push(c.leaves.len() as u32);
+                c.right.push(0);
+                c.leaves.push(
+                    values
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, v)| **v != 0.0)
+                        .map(|(i, v)| (i as u32, *v))
+                        .collect(),
+                );
+            } else {
+                c.feature.push(node.feature as i64);
+                c.threshold.push(node.threshold);
+                c.left.push(node.left);
+                c.right.push(node.right);
+            }
+        }
+        c
+    }
+}
+
+impl TryFrom<Compact> for DecisionTree {
+    type Error = String;
+    fn try_from(c: Compact) -> Result<DecisionTree, String> {
+        let n = c.feature.len();
+        if [c.threshold.len(), c.left.len(), c.right.len()]
+            .iter()
+            .any(|&l| l != n)
+            || n == 0
+        {
+            return Err("tree columns differ in length".into());
+        }
+        let mut t = DecisionTree {
+            task: c.task,
+            n_features: c.n_features,
+            nodes: Vec::with_capacity(n),
+            values: Vec::new(),
+            importances: c.importances,
+        };
+        let width = t.width();
+        for i in 0..n {
+            if c.feature[i] < 0 {
+                let leaf = c
+                    .leaves
+                    .get(c.left[i] as usize)
+                    .ok_or("leaf index out of range")?;
+                let start = t.values.len();
+                t.values.resize(start + width, 0.0);
+                for &(k, v) in leaf {
+                    *t.values
+                        .get_mut(start + k as usize)
+                        .ok_or("leaf value out of range")? = v;
+                }
+                t.nodes.push(Node {
+                    feature: LEAF,
+                    threshold: 0.0,
+                    left: start as u32,
+                    right: 0,
+                });
+            } else {
+                let (f, l, r) = (
+                    c.feature[i] as usize,
+                    c.left[i] as usize,
+                    c.right[i] as usize,
+                );
+                if f >= c.n_features || l >= n || r >= n || l <= i || r <= i {
+                    return Err(format!("node {i} is malformed"));
+                }
+                t.nodes.push(Node {
+                    feature: f as u32,
+                    threshold: c.threshold[i],
+                    left: l as u32,
+                    right: r as u32,
+                });
+            }
+        }
+        Ok(t)
     }
 }
 

@@ -1,0 +1,271 @@
+use super::*;
+use linfa::prelude::*;
+use ndarray::{Array1, Array2};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+fn rows(n: usize) -> Vec<usize> {
+    (0..n).collect()
+}
+
+/// Two Gaussian-ish blobs per class in 5 features, classes 0..k.
+fn blobs(n: usize, k: usize, seed: u64) -> (Array2<f64>, Array1<f64>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let y: Array1<f64> = (0..n).map(|i| (i % k) as f64).collect();
+    let x = Array2::from_shape_fn((n, 5), |(i, j)| {
+        if j < 2 {
+            y[i] * 2.0 + rng.random::<f64>()
+        } else {
+            rng.random::<f64>()
+        }
+    });
+    (x, y)
+}
+
+const CLS2: Task = Task::Classification { n_classes: 2 };
+
+#[test]
+fn separable_data_is_fit_perfectly() {
+    let (x, y) = blobs(300, 3, 1);
+    let t = DecisionTree::fit_rows(
+        &TreeParams::default(),
+        Task::Classification { n_classes: 3 },
+        x.view(),
+        y.view(),
+        &rows(300),
+    )
+    .unwrap();
+    assert_eq!(t.predict_rows(x.view(), &rows(300)), y);
+}
+
+#[test]
+fn xor_needs_two_levels() {
+    let x = ndarray::array![[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
+    let y = ndarray::array![0.0, 1.0, 1.0, 0.0];
+    let t =
+        DecisionTree::fit_rows(&TreeParams::default(), CLS2, x.view(), y.view(), &rows(4)).unwrap();
+    assert_eq!(t.predict_rows(x.view(), &rows(4)), y);
+    assert_eq!(t.depth(), 2);
+}
+
+#[test]
+fn max_depth_and_min_samples_leaf_hold() {
+    let (x, y) = blobs(500, 4, 2);
+    let task = Task::Classification { n_classes: 4 };
+    let p = TreeParams {
+        max_depth: Some(3),
+        ..TreeParams::default()
+    };
+    assert!(
+        DecisionTree::fit_rows(&p, task, x.view(), y.view(), &rows(500))
+            .unwrap()
+            .depth()
+            <= 3
+    );
+    let p = TreeParams {
+        min_samples_leaf: 40,
+        ..TreeParams::default()
+    };
+    let t = DecisionTree::fit_rows(&p, task, x.view(), y.view(), &rows(500)).unwrap();
+    // every leaf holds >= 40 training rows
+    let mut per_leaf = std::collections::HashMap::new();
+    for r in 0..500 {
+        let leaf = t.leaf_values(x.row(r)).as_ptr() as usize;
+        *per_leaf.entry(leaf).or_insert(0) += 1;
+    }
+    assert!(per_leaf.values().all(|&c| c >= 40), "{per_leaf:?}");
+}
+
+#[test]
+fn regression_on_a_step_function() {
+    let x = Array2::from_shape_fn((100, 1), |(i, _)| i as f64);
+    let y: Array1<f64> = (0..100).map(|i| if i < 50 { 1.0 } else { 5.0 }).collect();
+    let p = TreeParams {
+        criterion: Criterion::SquaredError,
+        ..TreeParams::default()
+    };
+    let t = DecisionTree::fit_rows(&p, Task::Regression, x.view(), y.view(), &rows(100)).unwrap();
+    assert_eq!(t.predict_rows(x.view(), &rows(100)), y);
+    assert_eq!(t.n_nodes(), 3);
+}
+
+#[test]
+fn same_seed_same_forest_whatever_the_threads() {
+    let (x, y) = blobs(400, 3, 3);
+    let task = Task::Classification { n_classes: 3 };
+    let p1 = ForestParams {
+        n_estimators: 20,
+        n_threads: 1,
+        ..ForestParams::default()
+    };
+    let p2 = ForestParams {
+        n_threads: 2,
+        ..p1.clone()
+    };
+    let a = RandomForest::fit_rows(&p1, task, x.view(), y.view(), &rows(400)).unwrap();
+    let b = RandomForest::fit_rows(&p2, task, x.view(), y.view(), &rows(400)).unwrap();
+    assert_eq!(
+        serde_json::to_string(&a).unwrap(),
+        serde_json::to_string(&b).unwrap()
+    );
+    assert_eq!(
+        a.predict_proba_rows(x.view(), &rows(400)),
+        b.predict_proba_rows(x.view(), &rows(400))
+    );
+    let mut p3 = p1.clone();
+    p3.tree.seed = 99;
+    let c = RandomForest::fit_rows(&p3, task, x.view(), y.view(), &rows(400)).unwrap();
+    assert_ne!(
+        serde_json::to_string(&a).unwrap(),
+        serde_json::to_string(&c).unwrap()
+    );
+}
+
+#[test]
+fn not_finite_values_are_refused_before_fitting() {
+    let (mut x, y) = blobs(50, 2, 4);
+    x[[7, 3]] = f64::NAN;
+    let e = DecisionTree::fit_rows(&TreeParams::default(), CLS2, x.view(), y.view(), &rows(50))
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "row 7, column 3: the value NaN is not finite (NaN or infinite values cannot be split on)"
+    );
+    let e = RandomForest::fit_rows(
+        &ForestParams::default(),
+        CLS2,
+        x.view(),
+        y.view(),
+        &rows(50),
+    )
+    .unwrap_err();
+    assert!(matches!(
+        e,
+        FitError::NotFinite {
+            row: 7,
+            column: 3,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn invalid_params_are_errors() {
+    let (x, y) = blobs(50, 2, 5);
+    for p in [
+        TreeParams {
+            min_samples_leaf: 0,
+            ..TreeParams::default()
+        },
+        TreeParams {
+            max_features: MaxFeatures::Count(0),
+            ..TreeParams::default()
+        },
+        TreeParams {
+            criterion: Criterion::SquaredError,
+            ..TreeParams::default()
+        },
+    ] {
+        assert!(matches!(
+            DecisionTree::fit_rows(&p, CLS2, x.view(), y.view(), &rows(50)),
+            Err(FitError::Params(_))
+        ));
+    }
+}
+
+#[test]
+fn importances_sum_to_one_and_find_the_signal() {
+    let (x, y) = blobs(400, 2, 6);
+    let f = RandomForest::fit_rows(
+        &ForestParams {
+            n_estimators: 10,
+            ..ForestParams::default()
+        },
+        CLS2,
+        x.view(),
+        y.view(),
+        &rows(400),
+    )
+    .unwrap();
+    let imp = f.feature_importances();
+    assert!((imp.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+    assert!(imp[0] + imp[1] > 0.8, "{imp:?}");
+}
+
+#[test]
+fn balanced_class_weight_favours_the_rare_class() {
+    // 90% class 0; a weak feature: the unweighted stump says 0 everywhere.
+    let n = 200;
+    let x = Array2::from_shape_fn(
+        (n, 1),
+        |(i, _)| if i % 10 == 0 || i % 10 == 1 { 1.0 } else { 0.0 },
+    );
+    let y: Array1<f64> = (0..n)
+        .map(|i| if i % 10 == 0 { 1.0 } else { 0.0 })
+        .collect();
+    let plain = TreeParams {
+        max_depth: Some(1),
+        ..TreeParams::default()
+    };
+    let balanced = TreeParams {
+        class_weight: Some(ClassWeight::Balanced),
+        ..plain.clone()
+    };
+    let t = DecisionTree::fit_rows(&plain, CLS2, x.view(), y.view(), &rows(n)).unwrap();
+    let b = DecisionTree::fit_rows(&balanced, CLS2, x.view(), y.view(), &rows(n)).unwrap();
+    let ones = |m: &DecisionTree| {
+        m.predict_rows(x.view(), &rows(n))
+            .iter()
+            .filter(|&&v| v == 1.0)
+            .count()
+    };
+    assert_eq!(ones(&t), 0);
+    assert_eq!(ones(&b), 40);
+}
+
+#[test]
+fn linfa_traits_and_serde_roundtrip() {
+    let (x, y) = blobs(200, 2, 7);
+    let labels: Array1<usize> = y.mapv(|v| v as usize);
+    let data = Dataset::new(x.clone(), labels.clone());
+    let model = ForestParams {
+        n_estimators: 5,
+        ..ForestParams::default()
+    }
+    .fit(&data)
+    .unwrap();
+    let predicted: Array1<usize> = model.predict(&x);
+    let accuracy = predicted
+        .iter()
+        .zip(&labels)
+        .filter(|(a, b)| a == b)
+        .count() as f64
+        / 200.0;
+    assert!(accuracy > 0.95);
+    let back: RandomForest = serde_json::from_str(&serde_json::to_string(&model).unwrap()).unwrap();
+    assert_eq!(back, model);
+    let reg = Dataset::new(x.clone(), y.clone());
+    let tree = TreeParams {
+        criterion: Criterion::SquaredError,
+        ..TreeParams::default()
+    }
+    .fit(&reg)
+    .unwrap();
+    let values: Array1<f64> = tree.predict(&x);
+    assert_eq!(values, y);
+}
+
+#[test]
+fn deep_trees_do_not_overflow_the_stack() {
+    // Exponentially growing targets: each best split peels off the largest
+    // point, so the tree is a chain one node per level.
+    let n = 250;
+    let x = Array2::from_shape_fn((n, 1), |(i, _)| i as f64);
+    let y: Array1<f64> = (0..n).map(|i| 2f64.powi(i as i32)).collect();
+    let p = TreeParams {
+        criterion: Criterion::SquaredError,
+        ..TreeParams::default()
+    };
+    let t = DecisionTree::fit_rows(&p, Task::Regression, x.view(), y.view(), &rows(n)).unwrap();
+    assert!(t.depth() > 100, "depth {}", t.depth());
+}
