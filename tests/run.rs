@@ -54,6 +54,15 @@ const DETERMINISTIC: &[(&str, &str)] = &[
         "gaussian_nb",
         "[grid]\nvar_smoothing = { logspace = [-9, -3], num = 3 }\n",
     ),
+    (
+        "decision_tree",
+        "[grid]\nmax_depth = [3, \"none\"]\nmax_features = [\"sqrt\"]\ncriterion = [\"gini\", \"entropy\"]\n",
+    ),
+    // jobs 1 gives each fit 2 threads, jobs 2 one: the forest must not care.
+    (
+        "random_forest",
+        "[grid]\nn_estimators = [10, 40]\nmax_features = [\"sqrt\", 0.5]\n",
+    ),
 ];
 
 #[test]
@@ -84,7 +93,7 @@ fn all_backends_and_job_counts_give_the_same_scores() {
                 "{model}: {backend} with {jobs} jobs differs from serial"
             );
         }
-        assert_eq!(results[0].2.len(), 3);
+        assert!(results[0].2.len() >= 3);
     }
 }
 
