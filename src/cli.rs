@@ -10,6 +10,8 @@ Examples:
   gridrun configs/tree.toml                 run the search, results in the config's output folder
   gridrun configs/tree.toml --jobs 2 --backend thread --output runs/try
   gridrun plan configs/rf.toml              what would run: settings x folds = tasks
+  gridrun estimate configs/rf.toml --deadline 20m   cores and AWS cost to finish in time
+  gridrun estimate --tasks 125 --task-seconds 70 --deadline 20m
   gridrun run configs/rf.toml --shard 0/4   one shard of four; then: gridrun merge runs/rf
   gridrun slurm configs/rf.toml --shards 4 --cpus-per-task 2 --submit
   gridrun predict --model runs/tree-wine/best_model.json datasets/wine.csv
@@ -42,6 +44,8 @@ pub enum Command {
     Slurm(SlurmArgs),
     /// Write an AWS Batch array job or a Kubernetes Indexed Job running the shards.
     ExportJob(ExportArgs),
+    /// How many cores finish before a deadline, and what that costs on AWS.
+    Estimate(EstimateArgs),
     /// Predict with a saved best_model.json.
     Predict(PredictArgs),
     /// Write a synthetic classification CSV (scikit-learn's make_classification).
@@ -139,6 +143,48 @@ pub struct ExportArgs {
     /// Write here instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub to: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct EstimateArgs {
+    /// The config to estimate (omit with --tasks and --task-seconds).
+    pub config: Option<PathBuf>,
+    /// When it must be done: 90s, 20m, 1h30m.
+    #[arg(long, value_parser = parse_duration)]
+    pub deadline: f64,
+    /// Time budget for the pilot tasks.
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub pilot_seconds: f64,
+    /// Workers for the pilot (and the run it predicts); default: the config's.
+    #[arg(long, short)]
+    pub jobs: Option<usize>,
+    /// Arithmetic mode: number of tasks.
+    #[arg(long, requires = "task_seconds", conflicts_with = "config")]
+    pub tasks: Option<usize>,
+    /// Arithmetic mode: seconds per task, e.g. 70 or 1m10s.
+    #[arg(long, value_parser = parse_duration, requires = "tasks")]
+    pub task_seconds: Option<f64>,
+    /// Throughput a second hyperthread adds to a core (0.25 = 25%).
+    #[arg(long, default_value_t = 0.25)]
+    pub smt_gain: f64,
+    /// Launch-to-ready seconds per instance.
+    #[arg(long, default_value_t = 25.0)]
+    pub boot_seconds: f64,
+    /// Spot discount off on-demand, e.g. 0.6.
+    #[arg(long)]
+    pub spot_discount: Option<f64>,
+    /// Your own price table (CSV, same columns as the built-in one).
+    #[arg(long)]
+    pub prices: Option<PathBuf>,
+    /// How many instance choices to show.
+    #[arg(long, default_value_t = 3)]
+    pub top: usize,
+    /// Print JSON instead of the report.
+    #[arg(long)]
+    pub json: bool,
+    /// Output folder (pilot data cache and estimate.json); default: the config's.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 
 use crate::batch::{export, shard, slurm};
 use crate::cli::{
-    ExportArgs, ExportFormat, MakeClassificationArgs, PredictArgs, RunArgs, SlurmArgs,
+    EstimateArgs, ExportArgs, ExportFormat, MakeClassificationArgs, PredictArgs, RunArgs, SlurmArgs,
 };
 use crate::config::Config;
 use crate::plan::Plan;
@@ -56,6 +56,15 @@ pub fn run(args: RunArgs) -> Result<u8> {
         ));
     }
     println!("{tail}; results in {}", summary.output.display());
+    if let Some(predicted) = crate::estimate::saved_prediction(&summary.output, summary.workers) {
+        let actual = summary.wall_seconds;
+        println!(
+            "wall time {:.1} s; gridrun estimate predicted {:.1} s ({:+.0}%)",
+            actual,
+            predicted,
+            (predicted - actual) / actual * 100.0
+        );
+    }
     Ok(summary.exit_code())
 }
 
@@ -183,6 +192,53 @@ pub fn export_job(args: &ExportArgs) -> Result<u8> {
     match &args.to {
         Some(path) => search::write_file(path, &text)?,
         None => print!("{text}"),
+    }
+    Ok(0)
+}
+
+pub fn estimate(args: &EstimateArgs) -> Result<u8> {
+    use crate::estimate::{self, prices::PriceTable, CloudOptions, EstimateOptions};
+    if !(0.0..=1.0).contains(&args.smt_gain) {
+        bail!("--smt-gain must be between 0 and 1, got {}", args.smt_gain);
+    }
+    if let Some(d) = args.spot_discount.filter(|d| !(0.0..1.0).contains(d)) {
+        bail!("--spot-discount must be at least 0 and below 1, got {d}");
+    }
+    if args.deadline <= 0.0 {
+        bail!("--deadline must be more than 0");
+    }
+    let prices = match &args.prices {
+        Some(path) => PriceTable::load(path)?,
+        None => PriceTable::built_in(),
+    };
+    let cloud = CloudOptions {
+        smt_gain: args.smt_gain,
+        boot_seconds: args.boot_seconds,
+        spot_discount: args.spot_discount,
+        top: args.top,
+        ..CloudOptions::default()
+    };
+    let report = match (&args.config, args.tasks, args.task_seconds) {
+        (None, Some(tasks), Some(seconds)) => {
+            estimate::from_counts(tasks, seconds, args.deadline, &cloud, &prices)?
+        }
+        (Some(path), _, _) => {
+            let config = Config::load(path)?;
+            let opts = EstimateOptions {
+                deadline: args.deadline,
+                pilot_seconds: args.pilot_seconds,
+                jobs: args.jobs,
+                output: args.output.clone(),
+                cloud,
+            };
+            estimate::from_config(&config, &opts, &prices)?
+        }
+        _ => bail!("give a config, or --tasks N --task-seconds S (see gridrun estimate --help)"),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("{}", estimate::render_text(&report));
     }
     Ok(0)
 }

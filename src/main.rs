@@ -13,6 +13,7 @@ fn main() -> ExitCode {
         Some(Command::Merge { output }) => commands::merge(&output),
         Some(Command::Slurm(args)) => commands::slurm(&args),
         Some(Command::ExportJob(args)) => commands::export_job(&args),
+        Some(Command::Estimate(args)) => commands::estimate(&args),
         Some(Command::Predict(args)) => commands::predict(&args),
         Some(Command::MakeClassification(args)) => commands::make_classification(&args),
     };

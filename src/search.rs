@@ -53,6 +53,9 @@ pub struct RunSummary {
     pub interrupted: bool,
     pub shard: Option<ShardSpec>,
     pub output: PathBuf,
+    pub workers: usize,
+    /// From starting the workers to the last task's end.
+    pub wall_seconds: f64,
     /// The best settings (None for a shard: `merge` makes it).
     pub table: Option<String>,
 }
@@ -193,6 +196,8 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
         not_run: mine.len() - finished_mine,
         interrupted,
         shard,
+        workers: executor.slots(),
+        wall_seconds: wall,
         output,
         table,
     })

@@ -1,0 +1,98 @@
+//! `gridrun estimate`: how many cores finish a plan by a deadline, and what
+//! that costs on AWS, before a single expensive task runs.
+//!
+//! pilot (a few real tasks, timed) -> cost model (seconds per setting) ->
+//! LPT schedule (cores for the deadline) -> instance choices (prices).
+
+pub mod cloud;
+pub mod costmodel;
+pub mod lpt;
+mod pilot;
+pub mod prices;
+mod report;
+
+pub use cloud::CloudOptions;
+pub use report::{render_text, Report};
+
+use crate::config::Config;
+use crate::plan::Plan;
+use anyhow::{bail, Result};
+use prices::PriceTable;
+use std::path::{Path, PathBuf};
+
+/// The estimate saved in the output folder, for comparing with the run.
+pub const FILE_NAME: &str = "estimate.json";
+
+#[derive(Debug, Clone)]
+pub struct EstimateOptions {
+    /// Seconds.
+    pub deadline: f64,
+    /// Budget for the pilot tasks.
+    pub pilot_seconds: f64,
+    pub jobs: Option<usize>,
+    pub output: Option<PathBuf>,
+    pub cloud: CloudOptions,
+}
+
+/// Arithmetic mode: `tasks` tasks of `task_seconds` each, no config.
+pub fn from_counts(
+    tasks: usize,
+    task_seconds: f64,
+    deadline: f64,
+    cloud: &CloudOptions,
+    prices: &PriceTable,
+) -> Result<Report> {
+    if tasks == 0 || task_seconds.is_nan() || task_seconds <= 0.0 {
+        bail!("--tasks and --task-seconds must be more than 0");
+    }
+    let durations = vec![task_seconds; tasks];
+    Ok(Report::new(&durations, deadline, 0.0, cloud, prices))
+}
+
+/// Pilot mode: time a sample of the config's real tasks, model the rest.
+pub fn from_config(config: &Config, opts: &EstimateOptions, prices: &PriceTable) -> Result<Report> {
+    let plan = Plan::build(config);
+    let output = opts
+        .output
+        .clone()
+        .unwrap_or_else(|| config.run.output.clone());
+    let pilot = pilot::run(config, &plan, &output, opts)?;
+    let model = costmodel::CostModel::fit(&plan.settings, &pilot.samples);
+    let durations: Vec<f64> = plan
+        .tasks
+        .iter()
+        .map(|t| model.predict(&plan.settings[t.setting]) + pilot.overhead)
+        .collect();
+    let cloud = CloudOptions {
+        worker_peak_rss_bytes: Some(pilot.peak_rss_bytes),
+        ..opts.cloud.clone()
+    };
+    let mut report = Report::new(&durations, opts.deadline, pilot.overhead, &cloud, prices);
+    report.model_error = model.error;
+    report.pilot = Some(pilot.summary(plan.tasks.len()));
+    report.this_machine = Some(report::ThisMachine {
+        workers: pilot.workers,
+        predicted_wall_seconds: lpt::makespan(&durations, pilot.workers) + pilot.startup_seconds,
+    });
+    save(&output, &report)?;
+    Ok(report)
+}
+
+fn save(output: &Path, report: &Report) -> Result<()> {
+    std::fs::create_dir_all(output)?;
+    crate::search::write_file(
+        &output.join(FILE_NAME),
+        &serde_json::to_string_pretty(report)?,
+    )
+}
+
+/// The predicted wall time of a run with `workers` workers, if an estimate
+/// was saved in `output` for that many workers.
+pub fn saved_prediction(output: &Path, workers: usize) -> Option<f64> {
+    let text = std::fs::read_to_string(output.join(FILE_NAME)).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let machine = &v["this_machine"];
+    (machine["workers"].as_u64()? as usize == workers)
+        .then(|| machine["predicted_wall_seconds"].as_f64())
+        .flatten()
+}
