@@ -5,25 +5,30 @@
 
 use ndarray::ArrayView2;
 
-/// Largest number of bins per feature (codes fit in a u8).
-pub const MAX_BINS: usize = 256;
+/// Largest number of bins per feature (codes are u16). Fine bins keep deep
+/// nodes separable: few samples rarely share a bin.
+pub const MAX_BINS: usize = 1024;
 /// Quantiles come from at most this many rows (as HistGradientBoosting).
 const SUBSAMPLE: usize = 200_000;
 
-/// Codes of the training samples, column-major, and the cut points.
-pub struct Binned {
+/// Codes of the training samples, column-major, and the cut points, with
+/// a view of the raw values for placing thresholds.
+pub struct Binned<'a> {
     pub n_samples: usize,
     /// `codes[f * n_samples + s]`: bin of sample `s` (the s-th training row) for feature `f`.
-    pub codes: Vec<u8>,
+    pub codes: Vec<u16>,
     /// Cut points per feature: a value v is in bin b when
     /// `edges[b-1] < v <= edges[b]`; a split "bin <= b" means `v <= edges[b]`.
     pub edges: Vec<Vec<f64>>,
+    x: ArrayView2<'a, f64>,
+    rows: &'a [usize],
 }
 
-impl Binned {
-    pub fn new(x: ArrayView2<f64>, rows: &[usize]) -> Binned {
+impl<'a> Binned<'a> {
+    pub fn new<'x: 'a>(x: ArrayView2<'x, f64>, rows: &'a [usize]) -> Binned<'a> {
+        let x: ArrayView2<'a, f64> = x.reborrow();
         let n = rows.len();
-        let mut codes = vec![0u8; n * x.ncols()];
+        let mut codes = vec![0u16; n * x.ncols()];
         let mut edges = Vec::with_capacity(x.ncols());
         let mut values = Vec::with_capacity(n.min(SUBSAMPLE));
         for f in 0..x.ncols() {
@@ -41,17 +46,29 @@ impl Binned {
             n_samples: n,
             codes,
             edges,
+            x,
+            rows,
         }
     }
 
-    pub fn column(&self, f: usize) -> &[u8] {
+    /// Raw value of feature `f` for training sample `s`.
+    pub fn value(&self, f: usize, s: u32) -> f64 {
+        self.x[[self.rows[s as usize], f]]
+    }
+
+    /// Number of bins of feature `f`.
+    pub fn n_bins(&self, f: usize) -> usize {
+        self.edges[f].len() + 1
+    }
+
+    pub fn column(&self, f: usize) -> &[u16] {
         &self.codes[f * self.n_samples..(f + 1) * self.n_samples]
     }
 }
 
 /// The bin of a value: how many cut points are below it.
-pub fn bin_of(cuts: &[f64], v: f64) -> u8 {
-    cuts.partition_point(|&c| c < v) as u8
+pub fn bin_of(cuts: &[f64], v: f64) -> u16 {
+    cuts.partition_point(|&c| c < v) as u16
 }
 
 /// Midpoints between distinct values, or between quantiles when there are
@@ -85,7 +102,7 @@ fn cut_points(values: &mut [f64]) -> Vec<f64> {
 }
 
 /// Midpoint that stays strictly below `b` (so `v <= cut` separates a from b).
-fn midpoint(a: f64, b: f64) -> f64 {
+pub fn midpoint(a: f64, b: f64) -> f64 {
     let m = a + (b - a) / 2.0;
     if m >= b {
         a
@@ -110,19 +127,19 @@ mod tests {
     }
 
     #[test]
-    fn many_values_get_at_most_255_cuts() {
+    fn many_values_get_at_most_max_bins() {
         let x =
             ndarray::Array2::from_shape_fn((10_000, 1), |(i, _)| (i as f64 * 0.37).sin() * 1000.0);
         let rows: Vec<usize> = (0..10_000).collect();
         let b = Binned::new(x.view(), &rows);
-        assert!(b.edges[0].len() <= 255 && b.edges[0].len() > 200);
+        assert!(b.edges[0].len() < MAX_BINS && b.edges[0].len() > MAX_BINS - 100);
         assert!(b.edges[0].windows(2).all(|w| w[0] < w[1]));
         // roughly equal bins
-        let mut counts = [0usize; 256];
+        let mut counts = [0usize; MAX_BINS];
         for &c in b.column(0) {
             counts[c as usize] += 1;
         }
-        assert!(counts.iter().max().unwrap() < &100);
+        assert!(counts.iter().max().unwrap() < &30);
     }
 
     #[test]

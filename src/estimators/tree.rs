@@ -127,7 +127,7 @@ impl DecisionTree {
     pub(super) fn fit_binned(
         params: &TreeParams,
         task: Task,
-        binned: &Binned,
+        binned: &Binned<'_>,
         targets: &[f64],
         weights: &[f64],
         seed: u64,
@@ -365,16 +365,17 @@ pub(super) fn argmax(v: &[f64]) -> usize {
 struct Best {
     proxy: f64,
     feature: usize,
-    bin: u8,
+    /// Highest bin on the left.
+    bin: u16,
 }
 
 /// Grows one tree. All scratch buffers live here and are reused by every
 /// node: no allocation per node in the hot loop.
-struct Grower<'a> {
+struct Grower<'a, 'd> {
     params: &'a TreeParams,
     task: Task,
     criterion: Criterion,
-    binned: &'a Binned,
+    binned: &'a Binned<'d>,
     targets: &'a [f64],
     weights: &'a [f64],
     rng: ChaCha8Rng,
@@ -382,7 +383,9 @@ struct Grower<'a> {
     /// Samples with weight > 0; each node owns a contiguous range.
     samples: Vec<u32>,
     features: Vec<u32>,
-    counts: [u32; 256],
+    counts: Vec<u32>,
+    offsets: Vec<u32>,
+    keys: Vec<u64>,
     order: Vec<u32>,
     node_side: Side,
     left: Side,
@@ -399,11 +402,11 @@ struct Pending {
     depth: usize,
 }
 
-impl<'a> Grower<'a> {
+impl<'a, 'd> Grower<'a, 'd> {
     fn new(
         params: &'a TreeParams,
         task: Task,
-        binned: &'a Binned,
+        binned: &'a Binned<'d>,
         targets: &'a [f64],
         weights: &'a [f64],
         seed: u64,
@@ -428,7 +431,9 @@ impl<'a> Grower<'a> {
             order: vec![0; samples.len()],
             samples,
             features: (0..n_features as u32).collect(),
-            counts: [0; 256],
+            counts: vec![0; super::binning::MAX_BINS],
+            offsets: vec![0; super::binning::MAX_BINS],
+            keys: Vec::new(),
             node_side: Side::empty(n_classes),
             left: Side::empty(n_classes),
             right: Side::empty(n_classes),
@@ -538,9 +543,10 @@ impl<'a> Grower<'a> {
             return None;
         }
         self.tree.importances[best.feature] += decrease;
+        let threshold = self.threshold(best.feature, p.start, mid, p.end);
         let node = &mut self.tree.nodes[p.node];
         node.feature = best.feature as u32;
-        node.threshold = self.binned.edges[best.feature][best.bin as usize];
+        node.threshold = threshold;
         Some(mid)
     }
 
@@ -565,8 +571,8 @@ impl<'a> Grower<'a> {
         best
     }
 
-    /// Sorts the node's samples by bin (counting sort) and sweeps them once;
-    /// returns false when the feature is constant in the node.
+    /// Sweeps the node's samples in bin order once, scoring every boundary
+    /// between bins; returns false when the feature is constant in the node.
     fn sweep_feature(
         &mut self,
         f: usize,
@@ -574,62 +580,96 @@ impl<'a> Grower<'a> {
         end: usize,
         best: &mut Option<Best>,
     ) -> bool {
-        let column = self.binned.column(f);
-        let samples = &self.samples[start..end];
-        self.counts.fill(0);
-        for &s in samples {
-            self.counts[column[s as usize] as usize] += 1;
-        }
-        let occupied = self.counts.iter().filter(|&&c| c > 0).count();
-        if occupied < 2 {
+        let binned = self.binned;
+        let column = binned.column(f);
+        let n = end - start;
+        self.sort_by_bin(f, start, end);
+        let order = &self.order[..n];
+        if column[order[0] as usize] == column[order[n - 1] as usize] {
             return false;
-        }
-        let mut offsets = [0u32; 256];
-        let mut total = 0;
-        for (b, &c) in self.counts.iter().enumerate() {
-            offsets[b] = total;
-            total += c;
-        }
-        let order = &mut self.order[..samples.len()];
-        for &s in samples {
-            let b = column[s as usize] as usize;
-            order[offsets[b] as usize] = s;
-            offsets[b] += 1;
         }
         self.left.clear();
         self.right.copy_from(&self.node_side);
-        let (min_leaf, n) = (self.params.min_samples_leaf, samples.len());
+        let min_leaf = self.params.min_samples_leaf;
         let mut i = 0;
-        for (bin, &count) in self.counts.iter().enumerate() {
-            if count == 0 {
-                continue;
+        while i < n {
+            let bin = column[order[i] as usize];
+            if i > 0 && i >= min_leaf && n - i >= min_leaf {
+                let proxy = self.left.proxy(self.criterion) + self.right.proxy(self.criterion);
+                if best.as_ref().is_none_or(|b| proxy > b.proxy) {
+                    *best = Some(Best {
+                        proxy,
+                        feature: f,
+                        bin: column[order[i - 1] as usize],
+                    });
+                }
             }
-            for &s in &order[i..i + count as usize] {
-                let (t, w) = (self.targets[s as usize], self.weights[s as usize]);
+            while i < n && column[order[i] as usize] == bin {
+                let s = order[i] as usize;
+                let (t, w) = (self.targets[s], self.weights[s]);
                 self.left.update(self.criterion, t, w, 1.0);
                 self.right.update(self.criterion, t, w, -1.0);
-            }
-            i += count as usize;
-            if i == n {
-                break;
-            }
-            if i < min_leaf || n - i < min_leaf {
-                continue;
-            }
-            let proxy = self.left.proxy(self.criterion) + self.right.proxy(self.criterion);
-            if best.as_ref().is_none_or(|b| proxy > b.proxy) {
-                *best = Some(Best {
-                    proxy,
-                    feature: f,
-                    bin: bin as u8,
-                });
+                i += 1;
             }
         }
         true
     }
 
+    /// Puts the node's samples into `order` sorted by bin of feature `f`:
+    /// a counting sort for large nodes, a comparison sort when the node has
+    /// far fewer samples than the feature has bins.
+    fn sort_by_bin(&mut self, f: usize, start: usize, end: usize) {
+        let column = self.binned.column(f);
+        let samples = &self.samples[start..end];
+        let n_bins = self.binned.n_bins(f);
+        if samples.len() * 4 < n_bins {
+            self.keys.clear();
+            self.keys.extend(
+                samples
+                    .iter()
+                    .map(|&s| (u64::from(column[s as usize]) << 32) | u64::from(s)),
+            );
+            self.keys.sort_unstable();
+            for (o, k) in self.order.iter_mut().zip(&self.keys) {
+                *o = *k as u32;
+            }
+            return;
+        }
+        let counts = &mut self.counts[..n_bins];
+        counts.fill(0);
+        for &s in samples {
+            counts[column[s as usize] as usize] += 1;
+        }
+        let mut total = 0;
+        for (offset, &c) in self.offsets.iter_mut().zip(counts.iter()) {
+            *offset = total;
+            total += c;
+        }
+        for &s in samples {
+            let b = column[s as usize] as usize;
+            self.order[self.offsets[b] as usize] = s;
+            self.offsets[b] += 1;
+        }
+    }
+
+    /// Halfway between the largest value on the left and the smallest on
+    /// the right among this node's samples (scikit-learn's rule), so unseen
+    /// values between them split evenly.
+    fn threshold(&self, f: usize, start: usize, mid: usize, end: usize) -> f64 {
+        let value = |s: &u32| self.binned.value(f, *s);
+        let left = self.samples[start..mid]
+            .iter()
+            .map(value)
+            .fold(f64::NEG_INFINITY, f64::max);
+        let right = self.samples[mid..end]
+            .iter()
+            .map(value)
+            .fold(f64::INFINITY, f64::min);
+        super::binning::midpoint(left, right)
+    }
+
     /// Moves samples with bin <= `bin` of feature `f` to the front of the range.
-    fn partition(&mut self, start: usize, end: usize, f: usize, bin: u8) -> usize {
+    fn partition(&mut self, start: usize, end: usize, f: usize, bin: u16) -> usize {
         let column = self.binned.column(f);
         let range = &mut self.samples[start..end];
         let mut mid = 0;

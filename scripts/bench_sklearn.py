@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""scikit-learn's side of scripts/bench_vs_sklearn.sh: the same data, split,
+grid and folds as gridrun; prints one JSON object.
+
+    bench_sklearn.py fit  DATA SPLIT_FILE MODEL SEEDS N_JOBS [N_ESTIMATORS]
+    bench_sklearn.py grid DATA N_JOBS
+"""
+import json
+import statistics
+import sys
+import time
+
+import numpy as np
+import sklearn
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.tree import DecisionTreeClassifier
+
+
+def load(path):
+    d = np.loadtxt(path, delimiter=",", skiprows=1)
+    return d[:, :-1], d[:, -1].astype(int)
+
+
+def fit(data, split_file, model, seeds, n_jobs, n_estimators=100):
+    x, y = load(data)
+    test = np.loadtxt(split_file, dtype=int) == 0
+    times, accs = [], []
+    for seed in range(seeds):
+        if model == "random_forest":
+            est = RandomForestClassifier(n_estimators=n_estimators, random_state=seed, n_jobs=n_jobs)
+        else:
+            est = DecisionTreeClassifier(random_state=seed)
+        start = time.perf_counter()
+        est.fit(x[~test], y[~test])
+        times.append(time.perf_counter() - start)
+        accs.append(est.score(x[test], y[test]))
+    return {"median_fit_seconds": statistics.median(times), "mean_accuracy": float(np.mean(accs)), "accuracies": accs, "sklearn": sklearn.__version__}
+
+
+def grid(data, n_jobs):
+    """The grid of configs/rf.toml, 5 stratified folds."""
+    x, y = load(data)
+    param_grid = {"n_estimators": [100, 300], "max_features": ["sqrt", 0.3], "max_depth": [None, 16]}
+    search = GridSearchCV(RandomForestClassifier(random_state=0), param_grid, cv=StratifiedKFold(5, shuffle=True, random_state=0), n_jobs=n_jobs, scoring="accuracy", refit=False)
+    start = time.perf_counter()
+    search.fit(x, y)
+    wall = time.perf_counter() - start
+    best = int(np.argmin(search.cv_results_["rank_test_score"]))
+    return {"wall_seconds": wall, "best_mean_accuracy": float(search.cv_results_["mean_test_score"][best]), "best_params": {k: str(v) for k, v in search.cv_results_["params"][best].items()}, "sklearn": sklearn.__version__}
+
+
+if __name__ == "__main__":
+    what, args = sys.argv[1], sys.argv[2:]
+    if what == "fit":
+        result = fit(args[0], args[1], args[2], int(args[3]), int(args[4]), int(args[5]) if len(args) > 5 else 100)
+    else:
+        result = grid(args[0], int(args[1]))
+    print(json.dumps(result))

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# gridrun's own trees and forests against scikit-learn, in one run, on the
+# same data (datasets/synthetic_10k.csv: make_classification 10,000 x 50, 20
+# informative, 10 classes), the same 80/20 split, grid and folds.
+# Installs scikit-learn into .venv (scripts/python-env.sh) on first use.
+# Usage: scripts/bench_vs_sklearn.sh [SEEDS]   (default 5: fit times are
+# medians, accuracies means over random_state 0..SEEDS-1)
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+seeds=${1:-5}
+py=$("$repo/scripts/python-env.sh")
+cargo build --release --quiet --manifest-path "$repo/Cargo.toml"
+bin="$repo/target/release/gridrun"
+data="$repo/datasets/synthetic_10k.csv"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# Test rows: every fifth (20%), the same for both sides.
+python3 -c "import sys; print('\n'.join('0' if i % 5 == 4 else '-1' for i in range(10000)))" > "$work/split.txt"
+
+# ours: one fit per random_state on the split; $1 model, $2 extra [model] lines, $3 cores
+ours_fit() {
+  cat > "$work/fit.toml" <<TOML
+[dataset]
+path = "$data"
+[model]
+kind = "$1"
+$2
+[grid]
+random_state = { range = [0, $seeds] }
+[cv]
+kind = "predefined"
+folds_file = "$work/split.txt"
+TOML
+  taskset -c "$3" "$bin" "$work/fit.toml" --jobs 1 --quiet --fresh -o "$work/fit-out" > /dev/null
+  python3 - "$work/fit-out/results.jsonl" <<'PY'
+import json, statistics, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+print(json.dumps({"median_fit_seconds": statistics.median(r["fit_seconds"] for r in recs),
+                  "mean_accuracy": statistics.mean(r["scores"]["accuracy"] for r in recs)}))
+PY
+}
+
+row() { # name ours_json sklearn_json time_target acc_tolerance
+  python3 - "$@" <<'PY'
+import json, sys
+name, ours, theirs, target, tol = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
+t_o, t_s = ours["median_fit_seconds"], theirs["median_fit_seconds"]
+a_o, a_s = ours["mean_accuracy"], theirs["mean_accuracy"]
+ok = "ok" if t_o / t_s <= target and a_o >= a_s - tol else "MISSED"
+print(f"{name:<34} {t_o:>8.3f}s {t_s:>8.3f}s {t_o / t_s:>6.2f}x  {a_o:.4f}  {a_s:.4f} {a_o - a_s:+.4f}  {ok}")
+PY
+}
+
+echo "gridrun vs scikit-learn $("$py" -c 'import sklearn; print(sklearn.__version__)') on $(nproc) cores; $seeds seeds"
+printf '%-34s %9s %9s %7s  %6s  %6s %7s\n' case gridrun sklearn ratio "acc" "acc" diff
+ours=$(ours_fit random_forest "n_estimators = 100" 0)
+theirs=$("$py" "$repo/scripts/bench_sklearn.py" fit "$data" "$work/split.txt" random_forest "$seeds" 1)
+row "1. forest 100 trees sqrt, 1 thread" "$ours" "$theirs" 0.5 0.01
+ours=$(ours_fit decision_tree "" 0)
+theirs=$("$py" "$repo/scripts/bench_sklearn.py" fit "$data" "$work/split.txt" decision_tree "$seeds" 1)
+row "2. decision tree defaults" "$ours" "$theirs" 0.5 0.01
+
+# 3. End to end: configs/rf.toml vs GridSearchCV with the same grid and folds, 2 jobs each.
+"$bin" "$repo/configs/rf.toml" --jobs 2 --quiet --fresh -o "$work/e2e" > /dev/null
+theirs=$("$py" "$repo/scripts/bench_sklearn.py" grid "$data" 2)
+python3 - "$work/e2e/run.json" "$work/e2e/best.json" "$theirs" <<'PY'
+import json, sys
+run, best, theirs = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), json.loads(sys.argv[3])
+w_o, w_s = run["wall_seconds"], theirs["wall_seconds"]
+a_o, a_s = best["mean"], theirs["best_mean_accuracy"]
+ok = "ok" if w_o / w_s <= 0.5 and abs(a_o - a_s) <= 0.01 else "MISSED"
+print(f"{'3. configs/rf.toml vs GridSearchCV':<34} {w_o:>8.1f}s {w_s:>8.1f}s {w_o / w_s:>6.2f}x  {a_o:.4f}  {a_s:.4f} {a_o - a_s:+.4f}  {ok}")
+print(f"   best: gridrun {best['best_params']}, scikit-learn {theirs['best_params']}")
+PY
+
+# 4. The classic experiment: a 500-tree forest, 1 core vs 2 cores.
+o1=$(ours_fit random_forest "n_estimators = 500" 0 | python3 -c "import json,sys; print(json.load(sys.stdin)['median_fit_seconds'])")
+o2=$(ours_fit random_forest "n_estimators = 500" 0,1 | python3 -c "import json,sys; print(json.load(sys.stdin)['median_fit_seconds'])")
+s1=$("$py" "$repo/scripts/bench_sklearn.py" fit "$data" "$work/split.txt" random_forest 1 1 500 | python3 -c "import json,sys; print(json.load(sys.stdin)['median_fit_seconds'])")
+s2=$("$py" "$repo/scripts/bench_sklearn.py" fit "$data" "$work/split.txt" random_forest 1 2 500 | python3 -c "import json,sys; print(json.load(sys.stdin)['median_fit_seconds'])")
+python3 -c "
+import sys; o1,o2,s1,s2 = map(float, sys.argv[1:])
+print(f'4. 500-tree forest: gridrun 1 core {o1:.2f}s, 2 cores {o2:.2f}s ({o1/o2:.2f}x); scikit-learn n_jobs=1 {s1:.2f}s, n_jobs=2 {s2:.2f}s ({s1/s2:.2f}x)')" "$o1" "$o2" "$s1" "$s2"
