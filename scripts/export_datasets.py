@@ -2,34 +2,48 @@
 """Writes datasets/iris.csv, wine.csv and breast_cancer.csv from the copies of
 the UCI data that ship inside the scikit-learn package (no download).
 
-    $(scripts/python-env.sh) scripts/export_datasets.py
+    .venv/bin/python scripts/export_datasets.py     # after scripts/python-env.sh
 """
+import collections
 import csv
 import os
 import re
 
 from sklearn import datasets
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+# name: (loader, label for class index i, expected class counts from the UCI docs)
+DATASETS = {
+    # species names, as in the UCI file
+    "iris": (datasets.load_iris, None, {"setosa": 50, "versicolor": 50, "virginica": 50}),
+    # cultivar numbers 1, 2, 3 as in the UCI file (scikit-learn's class_0..class_2)
+    "wine": (datasets.load_wine, lambda i: i + 1, {1: 59, 2: 71, 3: 48}),
+    # diagnosis names; scikit-learn's index 0 is malignant, 1 benign
+    "breast_cancer": (datasets.load_breast_cancer, None, {"malignant": 212, "benign": 357}),
+}
 
 
 def snake(name):
+    """'sepal length (cm)' -> 'sepal_length_cm', 'od280/od315_of_diluted_wines' -> 'od280_od315_...'."""
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
-def export(name, loader, label_names):
+def export(name, loader, label_of, expected):
     d = loader()
+    labels = [label_of(int(t)) if label_of else str(d.target_names[t]) for t in d.target]
+    counts = collections.Counter(labels)
+    assert counts == expected, f"{name}: class counts {dict(counts)}, expected {expected}"
     path = os.path.join(ROOT, "datasets", f"{name}.csv")
     with open(path, "w", newline="") as f:
-        w = csv.writer(f)
+        w = csv.writer(f)  # RFC 4180 CSV: CRLF line ends
         w.writerow([snake(c) for c in d.feature_names] + ["class"])
-        for x, y in zip(d.data, d.target):
-            label = d.target_names[y] if label_names else int(y) + 1
+        for x, label in zip(d.data, labels):
+            # repr: the shortest text that reads back as the same float
             w.writerow([repr(float(v)) for v in x] + [label])
-    print(f"{path}: {len(d.target)} rows, {len(d.feature_names)} features")
+    print(f"{os.path.relpath(path, ROOT)}: {len(labels)} rows, {d.data.shape[1]} features, {dict(counts)}")
 
 
 if __name__ == "__main__":
-    export("iris", datasets.load_iris, True)  # species names
-    export("wine", datasets.load_wine, False)  # cultivar 1, 2, 3 as in UCI
-    export("breast_cancer", datasets.load_breast_cancer, True)  # malignant / benign
+    for name, (loader, label_of, expected) in DATASETS.items():
+        export(name, loader, label_of, expected)

@@ -1,13 +1,29 @@
 #!/usr/bin/env bash
-# Creates (once) the project's Python environment with scikit-learn, for the
-# comparison benchmarks and the reference figures; prints its python.
+# Creates (once) the project's Python environment, <repo>/.venv, with
+# scikit-learn for the comparison benchmarks and the reference figures, and
+# prints its python. Reuses the environment when it already has these
+# versions, so it is cheap to call from other scripts:
 #   PY=$(scripts/python-env.sh)
+# Pinned: tests/reference/sklearn_cv.json records the versions it was made with.
 set -euo pipefail
-repo=$(cd "$(dirname "$0")/.." && pwd)
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv="$repo/.venv"
 want_sklearn=1.9.1
-if ! "$venv/bin/python" -c "import sklearn, sys; sys.exit(sklearn.__version__ != '$want_sklearn')" 2>/dev/null; then
-  python3 -m venv "$venv" >&2
-  "$venv/bin/pip" install --quiet "scikit-learn==$want_sklearn" numpy >&2
+want_numpy=2.4.6
+
+has_pins() {
+  "$venv/bin/python" - "$want_sklearn" "$want_numpy" 2>/dev/null <<'EOF'
+import sys
+import numpy, sklearn
+sys.exit((sklearn.__version__, numpy.__version__) != tuple(sys.argv[1:3]))
+EOF
+}
+
+if ! has_pins; then
+  # Progress goes to stderr: stdout is only the python path.
+  "${PYTHON:-python3}" -m venv "$venv" >&2
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+    "scikit-learn==$want_sklearn" "numpy==$want_numpy" >&2
+  has_pins || { echo "python-env.sh: $venv lacks scikit-learn $want_sklearn / numpy $want_numpy" >&2; exit 1; }
 fi
 echo "$venv/bin/python"

@@ -65,20 +65,28 @@ pub fn cheapest(
 ) -> Vec<Choice> {
     let mut sorted = durations.to_vec();
     sorted.sort_by(|a, b| b.total_cmp(a));
-    let mut choices: Vec<Choice> = table
+    // Metal sizes repeat the largest size's cores at the same price or more.
+    let candidates = table
         .instances
         .iter()
-        .filter(|i| !i.burstable())
-        .filter_map(|i| best_for(i, &sorted, deadline, opts))
+        .filter(|i| !i.burstable() && !i.name.contains("metal"));
+    let mut choices: Vec<(String, Choice)> = candidates
+        .filter_map(|i| best_for(i, &sorted, deadline, opts).map(|c| (i.family.clone(), c)))
         .collect();
-    choices.sort_by(|a, b| {
+    choices.sort_by(|(_, a), (_, b)| {
         a.total_cost
             .total_cmp(&b.total_cost)
             .then(a.run_seconds.total_cmp(&b.run_seconds))
             .then(a.instance.cmp(&b.instance))
     });
-    choices.truncate(opts.top);
+    // The cheapest size of each family: three sizes of one family say little more than one.
+    let mut families = std::collections::HashSet::new();
     choices
+        .into_iter()
+        .filter(|(family, _)| families.insert(family.clone()))
+        .map(|(_, c)| c)
+        .take(opts.top)
+        .collect()
 }
 
 /// Workers and their slowdown: one per vCPU (hyperthreads share a core,
