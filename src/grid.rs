@@ -3,6 +3,9 @@
 
 use crate::params::{ParamValue, Params};
 
+/// Most settings one grid table may expand to (the plan is held in memory).
+pub const MAX_SETTINGS: usize = 1_000_000;
+
 /// One hyperparameter with the values it takes in a sub-grid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Axis {
@@ -32,10 +35,12 @@ pub fn product(axes: &[Axis]) -> Vec<Params> {
 /// Expands several sub-grids and drops settings that an earlier sub-grid
 /// already produced (they would be the same tasks, with the same ids).
 pub fn expand(subgrids: &[Vec<Axis>]) -> Vec<Params> {
+    let mut seen = std::collections::HashSet::new();
     let mut out: Vec<Params> = Vec::new();
     for axes in subgrids {
         for setting in product(axes) {
-            if !out.contains(&setting) {
+            // Canonical JSON as the key: a linear pass, even for huge grids.
+            if seen.insert(crate::params::canonical_json(&setting)) {
                 out.push(setting);
             }
         }

@@ -5,7 +5,7 @@
 //! ChaCha8, not numpy's, so the numbers differ from scikit-learn's for the
 //! same seed.
 
-use ndarray::{s, Array1, Array2, ArrayView2};
+use ndarray::{s, Array2, ArrayView2};
 use rand::seq::index::sample;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -54,43 +54,71 @@ impl Default for ClassificationSpec {
 }
 
 impl ClassificationSpec {
-    /// scikit-learn's checks, as one-line messages.
+    /// scikit-learn's checks (and a few it leaves to numpy errors or silent
+    /// truncation, such as weights adding up to more than 1), as one-line
+    /// messages naming the parameters.
     pub fn validate(&self) -> Result<(), String> {
-        let used = self.n_informative + self.n_redundant + self.n_repeated;
+        for (name, value) in [
+            ("n_samples", self.n_samples),
+            ("n_features", self.n_features),
+            ("n_informative", self.n_informative),
+            ("n_classes", self.n_classes),
+            ("n_clusters_per_class", self.n_clusters_per_class),
+        ] {
+            if value == 0 {
+                return Err(format!("{name} must be at least 1"));
+            }
+        }
+        let used = self
+            .n_informative
+            .saturating_add(self.n_redundant)
+            .saturating_add(self.n_repeated);
         if used > self.n_features {
-            return Err(format!("informative ({}) + redundant ({}) + repeated ({}) features must be at most --features ({})", self.n_informative, self.n_redundant, self.n_repeated, self.n_features));
-        }
-        if self.n_informative == 0
-            || self.n_classes < 2
-            || self.n_clusters_per_class == 0
-            || self.n_samples == 0
-        {
-            return Err(
-                "need at least 1 sample, 1 informative feature, 2 classes and 1 cluster per class"
-                    .into(),
-            );
-        }
-        let clusters = self.n_classes * self.n_clusters_per_class;
-        if self.n_informative < 63 && clusters as u128 > 1u128 << self.n_informative {
             return Err(format!(
-                "classes ({}) x clusters per class ({}) must be at most 2^informative = {}",
+                "n_informative ({}) + n_redundant ({}) + n_repeated ({}) = {used} features, more than n_features ({})",
+                self.n_informative, self.n_redundant, self.n_repeated, self.n_features
+            ));
+        }
+        // Each cluster sits on its own vertex of the informative hypercube.
+        let clusters = self.n_classes.saturating_mul(self.n_clusters_per_class);
+        if self.n_informative < 64 && clusters as u128 > 1u128 << self.n_informative {
+            return Err(format!(
+                "n_classes ({}) x n_clusters_per_class ({}) = {clusters} clusters, more than the 2^n_informative = {} vertices of the hypercube",
                 self.n_classes,
                 self.n_clusters_per_class,
                 1u128 << self.n_informative
             ));
         }
         if let Some(w) = &self.weights {
-            if w.len() != self.n_classes && w.len() != self.n_classes - 1 {
+            if w.len() != self.n_classes && w.len() + 1 != self.n_classes {
                 return Err(format!(
-                    "weights has {} values; need {} or {}",
+                    "weights has {} values for {} classes; give {} (or {}, the last class taking the rest)",
                     w.len(),
+                    self.n_classes,
                     self.n_classes,
                     self.n_classes - 1
                 ));
             }
+            if let Some(bad) = w.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
+                return Err(format!("weights must be finite and >= 0, got {bad}"));
+            }
+            // More than 1 in all would need more than n_samples rows
+            // (scikit-learn silently drops the excess; the tolerance is for rounding).
+            let sum: f64 = w.iter().sum();
+            if sum > 1.0 + 1e-9 {
+                return Err(format!("weights add up to {sum}, more than 1"));
+            }
         }
         if !(0.0..=1.0).contains(&self.flip_y) {
             return Err(format!("flip_y must be in [0, 1], got {}", self.flip_y));
+        }
+        for (name, value) in [("class_sep", self.class_sep), ("scale", self.scale)] {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(format!("{name} must be finite and > 0, got {value}"));
+            }
+        }
+        if !self.shift.is_finite() {
+            return Err(format!("shift must be finite, got {}", self.shift));
         }
         Ok(())
     }
@@ -147,9 +175,17 @@ fn cluster_sizes(spec: &ClassificationSpec) -> Vec<usize> {
                 as usize
         })
         .collect();
-    let missing = spec.n_samples.saturating_sub(sizes.iter().sum());
-    for i in 0..missing {
+    let total: usize = sizes.iter().sum();
+    for i in 0..spec.n_samples.saturating_sub(total) {
         sizes[i % clusters] += 1;
+    }
+    // Weights a rounding error above 1 in all: take the excess off the end,
+    // so the clusters never need more than n_samples rows.
+    let mut excess = total.saturating_sub(spec.n_samples);
+    for size in sizes.iter_mut().rev() {
+        let cut = excess.min(*size);
+        *size -= cut;
+        excess -= cut;
     }
     sizes
 }
@@ -238,8 +274,8 @@ fn shuffle(x: &mut Array2<f64>, y: &mut [u32], rng: &mut ChaCha8Rng) {
         .select(ndarray::Axis(0), &rows)
         .select(ndarray::Axis(1), &cols);
     *x = shuffled;
-    let labels: Array1<u32> = rows.iter().map(|&r| y[r]).collect();
-    y.copy_from_slice(labels.as_slice().unwrap_or(&[]));
+    let labels: Vec<u32> = rows.iter().map(|&r| y[r]).collect();
+    y.copy_from_slice(&labels);
 }
 
 /// CSV with header f0..f{n-1},class; floats in shortest round-trip form.
@@ -262,6 +298,7 @@ pub fn write_csv<W: Write>(x: ArrayView2<f64>, y: &[u32], out: W) -> std::io::Re
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ndarray::Array1;
 
     fn spec() -> ClassificationSpec {
         ClassificationSpec {
@@ -276,14 +313,64 @@ mod tests {
         }
     }
 
-    #[test]
-    fn shapes_and_balanced_classes() {
-        let (x, y) = make_classification(&spec());
-        assert_eq!(x.dim(), (1000, 12));
-        for c in 0..4 {
-            assert_eq!(y.iter().filter(|&&l| l == c).count(), 250);
+    fn counts(y: &[u32], n_classes: usize) -> Vec<usize> {
+        let mut c = vec![0; n_classes];
+        for &l in y {
+            c[l as usize] += 1;
         }
+        c
+    }
+
+    #[test]
+    fn shapes_and_finite_values() {
+        let d = ClassificationSpec::default();
+        assert!(d.validate().is_ok());
+        let (x, y) = make_classification(&d);
+        assert_eq!((x.dim(), y.len()), ((100, 20), 100));
+        let (x, y) = make_classification(&spec());
+        assert_eq!((x.dim(), y.len()), ((1000, 12), 1000));
         assert!(x.iter().all(|v| v.is_finite()));
+        assert!(y.iter().all(|&l| l < 4));
+        // more than 30 informative features: the hypercube's other branch
+        let wide = ClassificationSpec {
+            n_samples: 50,
+            n_features: 40,
+            n_informative: 35,
+            ..spec()
+        };
+        assert_eq!(make_classification(&wide).0.dim(), (50, 40));
+    }
+
+    #[test]
+    fn without_flips_or_weights_classes_are_exactly_balanced() {
+        let (_, y) = make_classification(&spec());
+        assert_eq!(counts(&y, 4), vec![250; 4]);
+        // 1001 = 8 clusters x 125 + 1: the extra row goes to cluster 0 (class 0)
+        let (_, y) = make_classification(&ClassificationSpec {
+            n_samples: 1001,
+            ..spec()
+        });
+        assert_eq!(counts(&y, 4), vec![251, 250, 250, 250]);
+    }
+
+    #[test]
+    fn weights_set_class_shares() {
+        let two = ClassificationSpec {
+            n_classes: 2,
+            weights: Some(vec![0.9, 0.1]),
+            ..spec()
+        };
+        assert_eq!(counts(&make_classification(&two).1, 2), vec![900, 100]);
+        // n_classes - 1 weights: the last class takes the rest
+        let three = ClassificationSpec {
+            n_classes: 3,
+            weights: Some(vec![0.2, 0.3]),
+            ..spec()
+        };
+        assert_eq!(
+            counts(&make_classification(&three).1, 3),
+            vec![200, 300, 500]
+        );
     }
 
     #[test]
@@ -295,15 +382,52 @@ mod tests {
     }
 
     #[test]
-    fn weights_skew_classes() {
+    fn flip_y_relabels_its_share_at_random() {
+        // Unshuffled, one cluster per class: rows 0..5000 are class 0, the
+        // rest class 1 before flipping. A flipped label is a random class, so
+        // it differs with probability 1/2: expect 0.3 x 0.5 x 10000 = 1500.
         let s = ClassificationSpec {
+            n_samples: 10_000,
             n_classes: 2,
-            weights: Some(vec![0.9, 0.1]),
-            flip_y: 0.0,
+            n_clusters_per_class: 1,
+            flip_y: 0.3,
+            shuffle: false,
             ..spec()
         };
         let (_, y) = make_classification(&s);
-        assert_eq!(y.iter().filter(|&&l| l == 0).count(), 900);
+        let changed = y
+            .iter()
+            .enumerate()
+            .filter(|&(i, &l)| l != u32::from(i >= 5000))
+            .count();
+        assert!((1300..1700).contains(&changed), "{changed}");
+    }
+
+    #[test]
+    fn clusters_sit_on_hypercube_vertices() {
+        // Unshuffled, 2 classes x 1 cluster, 2 informative features: each
+        // class's mean is a distinct vertex of [-class_sep, class_sep]^2.
+        let s = ClassificationSpec {
+            n_samples: 4000,
+            n_features: 2,
+            n_informative: 2,
+            n_redundant: 0,
+            n_repeated: 0,
+            n_classes: 2,
+            n_clusters_per_class: 1,
+            class_sep: 2.0,
+            shuffle: false,
+            ..spec()
+        };
+        let (x, _) = make_classification(&s);
+        let means: Vec<Array1<f64>> = [0..2000, 2000..4000]
+            .into_iter()
+            .map(|r| x.slice(s![r, ..]).mean_axis(ndarray::Axis(0)).unwrap())
+            .collect();
+        for m in &means {
+            assert!(m.iter().all(|v| (v.abs() - 2.0).abs() < 0.2), "{m}");
+        }
+        assert_ne!(means[0].mapv(f64::signum), means[1].mapv(f64::signum));
     }
 
     #[test]
@@ -314,18 +438,49 @@ mod tests {
             ..spec()
         };
         let (x, _) = make_classification(&s);
-        // rank of [informative | redundant] stays at n_informative: a
-        // redundant column is reproduced by least squares on the informative.
+        // a redundant column is reproduced exactly (to rounding) by least
+        // squares on the 5 informative ones
         let inf = x.slice(s![.., ..5]).to_owned();
-        let red = x.column(5).to_owned();
-        let gram = inf.t().dot(&inf);
-        let rhs = inf.t().dot(&red);
-        let coef = solve(gram, rhs);
-        let residual = &red - &inf.dot(&coef);
-        assert!(
-            residual.iter().map(|r| r * r).sum::<f64>()
-                < 1e-12 * red.iter().map(|r| r * r).sum::<f64>()
-        );
+        for j in 5..8 {
+            let red = x.column(j).to_owned();
+            let coef = solve(inf.t().dot(&inf), inf.t().dot(&red));
+            let residual = &red - &inf.dot(&coef);
+            assert!(residual.dot(&residual) < 1e-12 * red.dot(&red));
+        }
+    }
+
+    #[test]
+    fn repeated_features_copy_earlier_ones_and_noise_is_standard_normal() {
+        let s = ClassificationSpec {
+            shuffle: false,
+            ..spec()
+        };
+        let (x, _) = make_classification(&s);
+        for j in 8..10 {
+            assert!((0..8).any(|k| x.column(k) == x.column(j)), "column {j}");
+        }
+        for j in 10..12 {
+            let c = x.column(j);
+            let mean = c.mean().unwrap();
+            let var = c.var(0.0);
+            assert!(
+                mean.abs() < 0.15 && (0.85..1.15).contains(&var),
+                "{mean} {var}"
+            );
+        }
+    }
+
+    #[test]
+    fn shift_then_scale() {
+        let (plain, y1) = make_classification(&spec());
+        let moved = ClassificationSpec {
+            shift: 10.0,
+            scale: 2.0,
+            ..spec()
+        };
+        let (x, y2) = make_classification(&moved);
+        assert_eq!(y1, y2);
+        assert_eq!(x, plain.mapv(|v| (v + 10.0) * 2.0));
     }
 
     fn solve(mut a: Array2<f64>, mut b: Array1<f64>) -> Array1<f64> {
@@ -349,24 +504,97 @@ mod tests {
 
     #[test]
     fn validation_messages() {
-        let bad = ClassificationSpec {
+        let err = |s: ClassificationSpec| s.validate().unwrap_err();
+        assert!(spec().validate().is_ok());
+        assert!(err(ClassificationSpec {
+            n_samples: 0,
+            ..spec()
+        })
+        .contains("n_samples must be at least 1"));
+        assert!(err(ClassificationSpec {
+            n_informative: 0,
+            ..spec()
+        })
+        .contains("n_informative must be at least 1"));
+        assert!(err(ClassificationSpec {
+            n_features: 5,
+            ..spec()
+        })
+        .contains("more than n_features (5)"));
+        let e = err(ClassificationSpec {
             n_informative: 2,
             n_classes: 10,
             ..spec()
-        };
-        assert!(bad.validate().unwrap_err().contains("2^informative"));
-        let bad = ClassificationSpec {
-            n_features: 5,
+        });
+        assert!(
+            e.contains("20 clusters, more than the 2^n_informative = 4"),
+            "{e}"
+        );
+        // exactly 2^n_informative clusters is allowed
+        assert!(ClassificationSpec {
+            n_informative: 3,
             ..spec()
-        };
-        assert!(bad.validate().unwrap_err().contains("at most --features"));
-        assert!(spec().validate().is_ok());
+        }
+        .validate()
+        .is_ok());
+        assert!(err(ClassificationSpec {
+            weights: Some(vec![0.5]),
+            ..spec()
+        })
+        .contains("weights has 1 values for 4 classes"));
+        assert!(err(ClassificationSpec {
+            weights: Some(vec![0.5, 0.6, 0.1]),
+            ..spec()
+        })
+        .contains("more than 1"));
+        assert!(err(ClassificationSpec {
+            weights: Some(vec![0.5, -0.1, 0.1]),
+            ..spec()
+        })
+        .contains(">= 0"));
+        assert!(err(ClassificationSpec {
+            flip_y: 1.5,
+            ..spec()
+        })
+        .contains("flip_y"));
+        assert!(err(ClassificationSpec {
+            flip_y: f64::NAN,
+            ..spec()
+        })
+        .contains("flip_y"));
+        assert!(err(ClassificationSpec {
+            class_sep: 0.0,
+            ..spec()
+        })
+        .contains("class_sep"));
+        assert!(err(ClassificationSpec {
+            scale: -1.0,
+            ..spec()
+        })
+        .contains("scale"));
+        assert!(err(ClassificationSpec {
+            shift: f64::INFINITY,
+            ..spec()
+        })
+        .contains("shift"));
+        // huge counts don't overflow
+        assert!(err(ClassificationSpec {
+            n_classes: usize::MAX,
+            n_clusters_per_class: 2,
+            ..spec()
+        })
+        .contains("clusters"));
+        assert!(err(ClassificationSpec {
+            n_redundant: usize::MAX,
+            ..spec()
+        })
+        .contains("n_features"));
     }
 
     #[test]
-    fn csv_has_header_and_rows() {
+    fn csv_has_header_and_round_trips_floats() {
         let (x, y) = make_classification(&ClassificationSpec {
-            n_samples: 3,
+            n_samples: 20,
             n_features: 4,
             n_informative: 2,
             n_redundant: 0,
@@ -377,7 +605,14 @@ mod tests {
         let mut buf = Vec::new();
         write_csv(x.view(), &y, &mut buf).unwrap();
         let text = String::from_utf8(buf).unwrap();
-        assert_eq!(text.lines().count(), 4);
-        assert!(text.starts_with("f0,f1,f2,f3,class\n"));
+        let mut lines = text.lines();
+        assert_eq!(lines.next(), Some("f0,f1,f2,f3,class"));
+        for (i, line) in lines.enumerate() {
+            let fields: Vec<&str> = line.split(',').collect();
+            let values: Vec<f64> = fields[..4].iter().map(|f| f.parse().unwrap()).collect();
+            assert_eq!(values, x.row(i).to_vec());
+            assert_eq!(fields[4], y[i].to_string());
+        }
+        assert_eq!(text.lines().count(), 21);
     }
 }

@@ -40,7 +40,7 @@ fn config_errors_name_file_line_and_key() {
         dir.path(),
         &format!("{head}[cv]\nfolds = 1\n"),
         "iris.csv",
-        "config.toml:6:9: cv.folds: must be >= 2",
+        "config.toml:6:9: cv.folds: must be from 2 to 100000",
     );
     fails_with(
         dir.path(),

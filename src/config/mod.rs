@@ -13,6 +13,11 @@ use raw::{ParamTable, RawConfig};
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
+/// Most folds and repeats a CV plan may have (a plan is held in memory).
+const MAX_FOLDS: usize = 100_000;
+const MAX_REPEATS: usize = 10_000;
+const MAX_TASKS: usize = 10_000_000;
+
 /// Which column holds the target.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum TargetColumn {
@@ -158,6 +163,18 @@ impl Resolver<'_> {
         let model = models::find(&model_name).expect("checked in self.model");
         let (settings, grid_keys) = self.grid(raw.grid.as_deref().unwrap_or(&[]), model, &fixed)?;
         let cv = self.cv(raw.cv.unwrap_or_default())?;
+        let tasks = settings
+            .len()
+            .saturating_mul(cv.folds)
+            .saturating_mul(cv.repeats);
+        if tasks > MAX_TASKS {
+            return Err(self.loc.whole(
+                Some("grid"),
+                format!(
+                    "the plan has {tasks} tasks (settings x folds x repeats); at most {MAX_TASKS}"
+                ),
+            ));
+        }
         let (metrics, refit) = self.scoring(raw.scoring.unwrap_or_default())?;
         let name = raw.name.unwrap_or_else(|| stem(path));
         let run = self.run(raw.run.unwrap_or_default(), &name)?;
@@ -279,6 +296,21 @@ impl Resolver<'_> {
                     values,
                 });
             }
+            let settings = axes
+                .iter()
+                .try_fold(1usize, |n, a| n.checked_mul(a.values.len()))
+                .filter(|&n| n <= grid::MAX_SETTINGS);
+            if settings.is_none() {
+                let first = table.keys().next().map_or(0..0, |k| k.span());
+                return Err(self.loc.at(
+                    first,
+                    "grid",
+                    format!(
+                        "more than {} settings in one grid table",
+                        grid::MAX_SETTINGS
+                    ),
+                ));
+            }
             subgrids.push(axes);
         }
         if subgrids.is_empty() {
@@ -294,8 +326,12 @@ impl Resolver<'_> {
             CvKind::RepeatedKfold | CvKind::RepeatedStratifiedKfold
         );
         let folds = match &c.folds {
-            Some(f) if *f.get_ref() < 2 => {
-                return Err(self.loc.at(f.span(), "cv.folds", "must be >= 2"))
+            Some(f) if *f.get_ref() < 2 || *f.get_ref() > MAX_FOLDS => {
+                return Err(self.loc.at(
+                    f.span(),
+                    "cv.folds",
+                    format!("must be from 2 to {MAX_FOLDS}"),
+                ))
             }
             Some(f) => *f.get_ref(),
             None => 5,
@@ -308,8 +344,12 @@ impl Resolver<'_> {
                     "only repeated_kfold and repeated_stratified_kfold repeat",
                 ))
             }
-            Some(r) if *r.get_ref() < 1 => {
-                return Err(self.loc.at(r.span(), "cv.repeats", "must be >= 1"))
+            Some(r) if *r.get_ref() < 1 || *r.get_ref() > MAX_REPEATS => {
+                return Err(self.loc.at(
+                    r.span(),
+                    "cv.repeats",
+                    format!("must be from 1 to {MAX_REPEATS}"),
+                ))
             }
             Some(r) => *r.get_ref(),
             None if repeated => 10,

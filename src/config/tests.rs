@@ -101,7 +101,13 @@ fn out_of_range_value_names_key() {
 
 #[test]
 fn cv_and_scoring_errors() {
-    assert!(err(&format!("{BASE}[cv]\nfolds = 1\n")).contains("cv.folds: must be >= 2"));
+    assert!(err(&format!("{BASE}[cv]\nfolds = 1\n")).contains("cv.folds: must be from 2 to 100000"));
+    let huge = format!("{BASE}[grid]\nmin_samples_leaf = {{ range = [1, 100000] }}\nmin_samples_split = {{ range = [2, 100000] }}\n");
+    assert!(
+        err(&huge).contains("grid: more than 1000000 settings in one grid table"),
+        "{}",
+        err(&huge)
+    );
     assert!(err(&format!("{BASE}[cv]\nkind = \"loo\"\n")).contains("unknown variant `loo`"));
     assert!(err(&format!("{BASE}[cv]\nrepeats = 3\n")).contains("cv.repeats"));
     assert!(err(&format!("{BASE}[scoring]\nmetrics = [\"acc\"]\n"))
