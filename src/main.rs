@@ -20,7 +20,8 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("gridrun: error: {e:#}");
+            let text = gridrun::config::one_line(&format!("{e:#}"));
+            eprintln!("gridrun: error: {text}");
             ExitCode::from(2)
         }
     }

@@ -23,13 +23,19 @@ impl fmt::Display for ConfigError {
         }
         write!(f, ": ")?;
         if let Some(key) = &self.key {
-            write!(f, "{key}: ")?;
+            write!(f, "{}: ", one_line(key))?;
         }
-        write!(f, "{}", self.message)
+        write!(f, "{}", one_line(&self.message))
     }
 }
 
 impl std::error::Error for ConfigError {}
+
+/// Keys and values come from the user and may hold line breaks: shown
+/// escaped, the error stays one line.
+pub fn one_line(text: &str) -> String {
+    text.replace('\r', "\\r").replace('\n', "\\n")
+}
 
 /// Turns byte spans into line/column positions for one source text.
 pub struct Locator<'a> {
@@ -99,6 +105,13 @@ mod tests {
         assert_eq!(loc.position(0), (1, 1));
         assert_eq!(loc.position(6), (2, 1));
         assert_eq!(loc.position(11), (2, 6));
+    }
+
+    #[test]
+    fn line_breaks_in_user_text_are_escaped() {
+        let loc = Locator::new(Path::new("c.toml"), "x = 1\n");
+        let e = loc.at(0..1, "grid.a\nb", "unknown `a\nb`");
+        assert_eq!(e.to_string(), "c.toml:1:1: grid.a\\nb: unknown `a\\nb`");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 mod error;
 mod raw;
 
-pub use error::{ConfigError, Locator};
+pub use error::{one_line, ConfigError, Locator};
 
 use crate::grid::{self, Axis};
 use crate::models;
