@@ -127,6 +127,9 @@ pub fn slurm(args: &SlurmArgs) -> Result<u8> {
         config: absolute(&args.config)?,
         extra_args: vec!["--quiet".into()],
     };
+    let (_, balance) =
+        search::shard_assignment(&crate::plan::Plan::build(&config), args.shards, &output);
+    println!("{}", describe_balance(&balance));
     let script = output.join("gridrun.sbatch");
     search::write_file(&script, &slurm::sbatch_script(&options))?;
     println!("wrote {}", script.display());
@@ -289,6 +292,26 @@ pub fn make_classification(args: &MakeClassificationArgs) -> Result<u8> {
         None => crate::synth::write_csv(x.view(), &y, std::io::stdout().lock())?,
     }
     Ok(0)
+}
+
+/// One line on how evenly the shards share the work.
+fn describe_balance(b: &shard::Balance) -> String {
+    let tasks = b
+        .per_shard_tasks
+        .iter()
+        .map(|t| t.to_string())
+        .collect::<Vec<_>>()
+        .join("/");
+    if b.per_shard_seconds.iter().all(|&s| s == 0.0) {
+        return format!("shards: {tasks} tasks (round-robin; run `gridrun estimate` first to balance by predicted time)");
+    }
+    let seconds = b
+        .per_shard_seconds
+        .iter()
+        .map(|s| format!("{s:.0}"))
+        .collect::<Vec<_>>()
+        .join("/");
+    format!("shards: {tasks} tasks, {seconds} predicted seconds (LPT on gridrun estimate's predictions); max/mean {:.3}", b.max_over_mean)
 }
 
 fn absolute(path: &Path) -> Result<PathBuf> {

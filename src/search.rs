@@ -119,7 +119,7 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
     if let (Some(note), false) = (&previous.note, opts.quiet) {
         eprintln!("gridrun: {note}");
     }
-    let mine = tasks_of(&plan, shard);
+    let mine = tasks_of(&plan, shard, &output);
     let done: HashSet<&str> = previous
         .own
         .iter()
@@ -204,15 +204,33 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
 }
 
 /// Positions (in the plan) of the tasks this run is responsible for.
-fn tasks_of(plan: &Plan, shard: Option<ShardSpec>) -> Vec<usize> {
+fn tasks_of(plan: &Plan, shard: Option<ShardSpec>, output: &Path) -> Vec<usize> {
     let Some(shard) = shard else {
         return (0..plan.tasks.len()).collect();
     };
-    let ids: Vec<(String, Option<f64>)> = plan.tasks.iter().map(|t| (t.id.clone(), None)).collect();
-    let assignment = shard::assign(&ids, shard.count);
+    let assignment = shard_assignment(plan, shard.count, output).0;
     (0..plan.tasks.len())
         .filter(|&i| assignment[i] == shard.index)
         .collect()
+}
+
+/// Every task's shard: LPT on the predicted seconds that `gridrun estimate`
+/// saved in the output folder, else round-robin over the sorted task ids.
+/// Also returns the balance (max / mean predicted seconds per shard).
+pub fn shard_assignment(plan: &Plan, count: usize, output: &Path) -> (Vec<usize>, shard::Balance) {
+    let predicted: Vec<Option<f64>> = match crate::estimate::saved_task_costs(output, plan) {
+        Some(costs) => costs.into_iter().map(Some).collect(),
+        None => vec![None; plan.tasks.len()],
+    };
+    let ids: Vec<(String, Option<f64>)> = plan
+        .tasks
+        .iter()
+        .zip(&predicted)
+        .map(|(t, p)| (t.id.clone(), *p))
+        .collect();
+    let assignment = shard::assign(&ids, count);
+    let balance = shard::balance(&assignment, &predicted, count);
+    (assignment, balance)
 }
 
 /// Writes cv_results.csv, timeline.svg and best.json (+ best_model.json when

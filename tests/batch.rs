@@ -260,3 +260,44 @@ fn slurm_job_array_merges_to_the_single_machine_result() {
     }
     assert_eq!(score_columns(&out), score_columns(&single));
 }
+
+#[test]
+fn shards_balance_on_the_estimates_predictions() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "[dataset]\npath = \"{data}\"\n[model]\nkind = \"random_forest\"\n[grid]\nn_estimators = [5, 50, 150]\nmax_depth = [2, \"none\"]\n[cv]\nfolds = 4\n", "breast_cancer.csv");
+    let single = single_run(dir.path(), &config);
+    let out = dir.path().join("sharded");
+    gridrun()
+        .arg("estimate")
+        .arg(&config)
+        .args(["--deadline", "10m", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    let assert = gridrun()
+        .arg("slurm")
+        .arg(&config)
+        .args(["--shards", "3", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    let line = stdout.lines().find(|l| l.starts_with("shards:")).unwrap();
+    assert!(
+        line.contains("LPT on gridrun estimate's predictions"),
+        "{line}"
+    );
+    let ratio: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!((1.0..1.5).contains(&ratio), "max/mean {ratio}");
+    for i in 0..3 {
+        gridrun()
+            .arg("run")
+            .arg(&config)
+            .args(["--shard", &format!("{i}/3"), "-q", "-o"])
+            .arg(&out)
+            .assert()
+            .success();
+    }
+    gridrun().arg("merge").arg(&out).assert().success();
+    assert_eq!(score_columns(&out), score_columns(&single));
+}

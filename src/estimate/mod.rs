@@ -22,6 +22,8 @@ use std::path::{Path, PathBuf};
 
 /// The estimate saved in the output folder, for comparing with the run.
 pub const FILE_NAME: &str = "estimate.json";
+/// Predicted seconds per task id, saved with it: shards balance on them.
+pub const TASK_COSTS: &str = "task_costs.json";
 
 #[derive(Debug, Clone)]
 pub struct EstimateOptions {
@@ -75,6 +77,13 @@ pub fn from_config(config: &Config, opts: &EstimateOptions, prices: &PriceTable)
         predicted_wall_seconds: lpt::makespan(&durations, pilot.workers) + pilot.startup_seconds,
     });
     save(&output, &report)?;
+    let costs: std::collections::BTreeMap<&str, f64> = plan
+        .tasks
+        .iter()
+        .zip(&durations)
+        .map(|(t, &d)| (t.id.as_str(), d))
+        .collect();
+    crate::search::write_file(&output.join(TASK_COSTS), &serde_json::to_string(&costs)?)?;
     Ok(report)
 }
 
@@ -95,4 +104,15 @@ pub fn saved_prediction(output: &Path, workers: usize) -> Option<f64> {
     (machine["workers"].as_u64()? as usize == workers)
         .then(|| machine["predicted_wall_seconds"].as_f64())
         .flatten()
+}
+
+/// Predicted seconds of every task of `plan`, if `gridrun estimate` saved
+/// them in `output` for this very plan (every id present).
+pub fn saved_task_costs(output: &Path, plan: &Plan) -> Option<Vec<f64>> {
+    let text = std::fs::read_to_string(output.join(TASK_COSTS)).ok()?;
+    let costs: std::collections::HashMap<String, f64> = serde_json::from_str(&text).ok()?;
+    plan.tasks
+        .iter()
+        .map(|t| costs.get(&t.id).copied())
+        .collect()
 }
