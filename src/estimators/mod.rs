@@ -22,6 +22,40 @@ pub use tree::{DecisionTree, TreeParams};
 use ndarray::{ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
+/// What gridrun needs of a fitted tree or forest.
+pub trait RowPredictor {
+    fn predict_rows(&self, x: ArrayView2<f64>, rows: &[usize]) -> ndarray::Array1<f64>;
+    fn predict_proba_rows(
+        &self,
+        x: ArrayView2<f64>,
+        rows: &[usize],
+    ) -> Option<ndarray::Array2<f64>>;
+    fn feature_importances(&self) -> Vec<f64>;
+}
+
+macro_rules! row_predictor {
+    ($model:ty) => {
+        impl RowPredictor for $model {
+            fn predict_rows(&self, x: ArrayView2<f64>, rows: &[usize]) -> ndarray::Array1<f64> {
+                <$model>::predict_rows(self, x, rows)
+            }
+            fn predict_proba_rows(
+                &self,
+                x: ArrayView2<f64>,
+                rows: &[usize],
+            ) -> Option<ndarray::Array2<f64>> {
+                <$model>::predict_proba_rows(self, x, rows)
+            }
+            fn feature_importances(&self) -> Vec<f64> {
+                <$model>::feature_importances(self)
+            }
+        }
+    };
+}
+
+row_predictor!(DecisionTree);
+row_predictor!(RandomForest);
+
 /// What the tree predicts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Task {

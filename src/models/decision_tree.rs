@@ -3,7 +3,7 @@
 
 use super::{Fitted, Model, ParamKind, ParamSpec, Prediction, TargetKind, TrainSet};
 use crate::estimators::{
-    ClassWeight, Criterion, DecisionTree as Tree, MaxFeatures, Task, TreeParams,
+    ClassWeight, Criterion, DecisionTree as Tree, MaxFeatures, RowPredictor, Task, TreeParams,
 };
 use crate::params::{ParamReader, ParamValue, Params};
 use ndarray::ArrayView2;
@@ -166,19 +166,28 @@ impl Model for DecisionTree {
         let hyper = tree_params(params, train.target, train.seed, MaxFeatures::All)?;
         let tree = Tree::fit_rows(&hyper, task_of(train.target), train.x, train.y, train.rows)
             .map_err(|e| e.to_string())?;
-        Ok(Box::new(FittedTree(tree)))
+        Ok(Box::new(FittedEstimator(tree)))
     }
 
     fn load(&self, json: &serde_json::Value) -> Result<Box<dyn Fitted>, String> {
-        Ok(Box::new(FittedTree(
-            serde_json::from_value(json.clone()).map_err(|e| e.to_string())?,
-        )))
+        FittedEstimator::<Tree>::load(json)
     }
 }
 
-struct FittedTree(Tree);
+/// A fitted tree or forest of src/estimators, as a gridrun model.
+pub struct FittedEstimator<M>(pub M);
 
-impl Fitted for FittedTree {
+impl<M: RowPredictor + serde::Serialize + serde::de::DeserializeOwned + Send + 'static>
+    FittedEstimator<M>
+{
+    /// Rebuilds a saved model (best_model.json).
+    pub fn load(json: &serde_json::Value) -> Result<Box<dyn Fitted>, String> {
+        let model: M = serde_json::from_value(json.clone()).map_err(|e| e.to_string())?;
+        Ok(Box::new(FittedEstimator(model)))
+    }
+}
+
+impl<M: RowPredictor + serde::Serialize + Send> Fitted for FittedEstimator<M> {
     fn predict(&self, x: ArrayView2<f64>, rows: &[usize]) -> Result<Prediction, String> {
         Ok(Prediction {
             values: self.0.predict_rows(x, rows).to_vec(),

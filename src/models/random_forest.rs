@@ -1,11 +1,10 @@
 //! gridrun's own random forest (src/estimators): features drawn at every
 //! split, trees built on the worker's share of the cores.
 
-use super::decision_tree::{check_criterion, task_of, tree_params, TREE_PARAMS};
-use super::{Fitted, Model, ParamKind, ParamSpec, Prediction, TargetKind, TrainSet};
+use super::decision_tree::{check_criterion, task_of, tree_params, FittedEstimator, TREE_PARAMS};
+use super::{Fitted, Model, ParamKind, ParamSpec, TargetKind, TrainSet};
 use crate::estimators::{ForestParams, MaxFeatures, MaxSamples, RandomForest as Forest};
 use crate::params::{ParamReader, ParamValue, Params};
-use ndarray::ArrayView2;
 use std::sync::LazyLock;
 
 pub struct RandomForest;
@@ -89,31 +88,10 @@ impl Model for RandomForest {
         };
         let forest = Forest::fit_rows(&hyper, task_of(train.target), train.x, train.y, train.rows)
             .map_err(|e| e.to_string())?;
-        Ok(Box::new(FittedForest(forest)))
+        Ok(Box::new(FittedEstimator(forest)))
     }
 
     fn load(&self, json: &serde_json::Value) -> Result<Box<dyn Fitted>, String> {
-        Ok(Box::new(FittedForest(
-            serde_json::from_value(json.clone()).map_err(|e| e.to_string())?,
-        )))
-    }
-}
-
-struct FittedForest(Forest);
-
-impl Fitted for FittedForest {
-    fn predict(&self, x: ArrayView2<f64>, rows: &[usize]) -> Result<Prediction, String> {
-        Ok(Prediction {
-            values: self.0.predict_rows(x, rows).to_vec(),
-            proba: self.0.predict_proba_rows(x, rows),
-        })
-    }
-
-    fn to_json(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(&self.0).ok()
-    }
-
-    fn feature_importances(&self) -> Option<Vec<f64>> {
-        Some(self.0.feature_importances())
+        FittedEstimator::<Forest>::load(json)
     }
 }
