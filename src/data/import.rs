@@ -200,6 +200,13 @@ impl<'a> Importer<'a> {
             .iter()
             .map(|h| h.trim().to_string())
             .collect();
+        let mut names = std::collections::HashSet::new();
+        if let Some(dup) = headers.iter().find(|h| !names.insert(h.as_str())) {
+            bail!(
+                "{}:1: column name `{dup}` appears twice (columns are found by name)",
+                path.display()
+            );
+        }
         if headers.len() < 2 {
             bail!(
                 "{}:1: need a header with at least one feature column and a target column",
