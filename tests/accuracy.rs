@@ -34,12 +34,7 @@ fn our_accuracy(
     let path = dir.join(format!("{kind}.toml"));
     std::fs::write(&path, config).unwrap();
     let out = dir.join(format!("out-{kind}-{}", params.len()));
-    gridrun()
-        .arg(&path)
-        .args(["-q", "-o"])
-        .arg(&out)
-        .assert()
-        .success();
+    run_ok(&path, &out);
     let (header, rows) = cv_results(&out);
     let col = header
         .iter()

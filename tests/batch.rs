@@ -11,12 +11,7 @@ const CONFIG: &str = "name = \"batch-wine\"\n[dataset]\npath = \"{data}\"\n[mode
 
 fn single_run(dir: &Path, config: &Path) -> std::path::PathBuf {
     let out = dir.join("single");
-    gridrun()
-        .arg(config)
-        .args(["-q", "-o"])
-        .arg(&out)
-        .assert()
-        .success();
+    run_ok(config, &out);
     out
 }
 

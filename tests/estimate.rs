@@ -149,12 +149,7 @@ fn pilot_on_a_real_config_predicts_the_run() {
             > 0.0
     );
     assert!(out.join("estimate.json").exists());
-    let assert = gridrun()
-        .arg(&config)
-        .args(["-q", "-o"])
-        .arg(&out)
-        .assert()
-        .success();
+    let assert = run_ok(&config, &out);
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
     assert!(stdout.contains("gridrun estimate predicted"), "{stdout}");
 }

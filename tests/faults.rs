@@ -132,12 +132,7 @@ fn ctrl_c_finishes_running_tasks_then_resume_completes_identically() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), SLOW_TREES, "breast_cancer.csv");
     let reference = dir.path().join("reference");
-    gridrun()
-        .arg(&config)
-        .args(["-q", "-o"])
-        .arg(&reference)
-        .assert()
-        .success();
+    run_ok(&config, &reference);
     let out = dir.path().join("out");
     let mut child = spawn(&config, &out, &[]);
     // interrupt once some tasks are in the journal
@@ -177,12 +172,7 @@ fn killed_coordinator_resumes_to_identical_results() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), SLOW_TREES, "breast_cancer.csv");
     let reference = dir.path().join("reference");
-    gridrun()
-        .arg(&config)
-        .args(["-q", "-o"])
-        .arg(&reference)
-        .assert()
-        .success();
+    run_ok(&config, &reference);
     let out = dir.path().join("out");
     for delay_ms in [150, 400, 800] {
         let mut child = spawn(&config, &out, &[]);
@@ -212,12 +202,7 @@ fn fresh_starts_over_and_an_edited_grid_reuses_shared_cells() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), "[dataset]\npath = \"{data}\"\n[model]\nkind = \"gaussian_nb\"\n[grid]\nvar_smoothing = [1e-9, 1e-8]\n[cv]\nfolds = 3\n", "iris.csv");
     let out = dir.path().join("out");
-    gridrun()
-        .arg(&config)
-        .args(["-q", "-o"])
-        .arg(&out)
-        .assert()
-        .success();
+    run_ok(&config, &out);
     let edited = write_config(dir.path(), "[dataset]\npath = \"{data}\"\n[model]\nkind = \"gaussian_nb\"\n[grid]\nvar_smoothing = [1e-9, 1e-8, 1e-7]\n[cv]\nfolds = 3\n", "iris.csv");
     let assert = gridrun()
         .arg(&edited)

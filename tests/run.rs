@@ -129,12 +129,7 @@ fn results_files_have_sklearn_layout() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), TREE_WINE, "wine.csv");
     let out = dir.path().join("out");
-    gridrun()
-        .arg(&config)
-        .args(["-q", "-o"])
-        .arg(&out)
-        .assert()
-        .success();
+    run_ok(&config, &out);
     let (header, rows) = cv_results(&out);
     for col in [
         "mean_fit_time",
@@ -246,12 +241,7 @@ fn predict_with_the_saved_best_model() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), "[dataset]\npath = \"{data}\"\n[model]\nkind = \"logistic_regression\"\n[grid]\nC = [0.1, 1.0]\nmax_iter = [200]\n[cv]\nfolds = 3\n[scoring]\nmetrics = [\"accuracy\", \"neg_log_loss\"]\n", "iris.csv");
     let out = dir.path().join("out");
-    gridrun()
-        .arg(&config)
-        .args(["-q", "-o"])
-        .arg(&out)
-        .assert()
-        .success();
+    run_ok(&config, &out);
     let assert = gridrun()
         .args(["predict", "--model"])
         .arg(out.join("best_model.json"))

@@ -18,6 +18,16 @@ pub fn gridrun() -> Command {
     cmd
 }
 
+/// Runs a config quietly into `out` and expects success.
+pub fn run_ok(config: &Path, out: &Path) -> assert_cmd::assert::Assert {
+    gridrun()
+        .arg(config)
+        .args(["-q", "-o"])
+        .arg(out)
+        .assert()
+        .success()
+}
+
 /// Writes `config` (with `{data}` replaced by the dataset's absolute path)
 /// into `dir/config.toml`.
 pub fn write_config(dir: &Path, config: &str, data: &str) -> PathBuf {
