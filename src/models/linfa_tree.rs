@@ -15,27 +15,9 @@ const PARAMS: &[ParamSpec] = &[
         kind: ParamKind::Choice(&["gini", "entropy"]),
         help: "split quality",
     },
-    ParamSpec {
-        name: "max_depth",
-        kind: ParamKind::IntOrNone { min: 1 },
-        help: "deepest level; none = unlimited",
-    },
-    ParamSpec {
-        name: "min_samples_split",
-        kind: ParamKind::Int {
-            min: 2,
-            max: i64::MAX,
-        },
-        help: "fewest rows a node needs to be split",
-    },
-    ParamSpec {
-        name: "min_samples_leaf",
-        kind: ParamKind::Int {
-            min: 1,
-            max: i64::MAX,
-        },
-        help: "fewest rows in a leaf",
-    },
+    super::spec::MAX_DEPTH,
+    super::spec::MIN_SAMPLES_SPLIT,
+    super::spec::MIN_SAMPLES_LEAF,
     ParamSpec {
         name: "min_impurity_decrease",
         kind: ParamKind::Float {

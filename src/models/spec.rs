@@ -9,6 +9,29 @@ pub struct ParamSpec {
     pub help: &'static str,
 }
 
+/// The size limits every tree model shares, with scikit-learn's names.
+pub const MAX_DEPTH: ParamSpec = ParamSpec {
+    name: "max_depth",
+    kind: ParamKind::IntOrNone { min: 1 },
+    help: "deepest level; none = unlimited",
+};
+pub const MIN_SAMPLES_SPLIT: ParamSpec = ParamSpec {
+    name: "min_samples_split",
+    kind: ParamKind::Int {
+        min: 2,
+        max: i64::MAX,
+    },
+    help: "fewest rows a node needs to be split",
+};
+pub const MIN_SAMPLES_LEAF: ParamSpec = ParamSpec {
+    name: "min_samples_leaf",
+    kind: ParamKind::Int {
+        min: 1,
+        max: i64::MAX,
+    },
+    help: "fewest rows in a leaf",
+};
+
 /// Allowed values of a hyperparameter.
 #[derive(Clone)]
 pub enum ParamKind {
