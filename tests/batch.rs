@@ -94,7 +94,7 @@ fn merge_lists_exactly_the_missing_tasks_and_only_missing_fills_them() {
         .into_iter()
         .collect();
     let assert = gridrun().arg("merge").arg(&out).assert().code(1);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = stderr_of(&assert);
     assert!(
         stderr.contains(&format!("{} tasks missing", expected.len())),
         "{stderr}"
@@ -156,7 +156,7 @@ fn shard_index_comes_from_the_scheduler() {
         .arg(&out)
         .assert()
         .code(2);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = stderr_of(&assert);
     assert!(stderr.contains("AWS_BATCH_JOB_ARRAY_INDEX=7"), "{stderr}");
     gridrun()
         .arg("run")
@@ -201,7 +201,7 @@ fn exported_jobs_carry_the_schemas_required_fields() {
         .args(["--format", "k8s", "--shards", "8"])
         .assert()
         .success();
-    let yaml = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    let yaml = stdout_of(&assert);
     for needle in [
         "apiVersion: batch/v1",
         "kind: Job",
@@ -241,7 +241,7 @@ fn slurm_job_array_merges_to_the_single_machine_result() {
         .arg(&out)
         .assert()
         .success();
-    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    let stdout = stdout_of(&assert);
     eprintln!(
         "slurm array of 4 shards + merge took {:.1} s",
         started.elapsed().as_secs_f64()
@@ -276,7 +276,7 @@ fn shards_balance_on_the_estimates_predictions() {
         .arg(&out)
         .assert()
         .success();
-    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    let stdout = stdout_of(&assert);
     let line = stdout.lines().find(|l| l.starts_with("shards:")).unwrap();
     assert!(
         line.contains("LPT on gridrun estimate's predictions"),

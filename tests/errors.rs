@@ -11,7 +11,7 @@ fn fails_with(dir: &std::path::Path, config: &str, data: &str, expected: &str) {
         .arg(dir.join("out"))
         .assert()
         .code(2);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = stderr_of(&assert);
     assert_eq!(stderr.lines().count(), 1, "not one line: {stderr}");
     assert!(
         stderr.contains(expected),
@@ -67,7 +67,7 @@ fn data_errors_name_file_and_line() {
         .arg(dir.path().join("o"))
         .assert()
         .code(2);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = stderr_of(&assert);
     assert!(
         stderr.contains("bad.csv:3: column `b`: `oops` is not a number"),
         "{stderr}"
@@ -83,7 +83,7 @@ fn data_errors_name_file_and_line() {
         .arg(dir.path().join("o"))
         .assert()
         .code(2);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = stderr_of(&assert);
     assert!(
         stderr.contains("missing.csv: cannot read the dataset"),
         "{stderr}"
@@ -101,6 +101,6 @@ fn flag_errors_exit_2() {
         .assert()
         .code(2);
     let assert = gridrun().arg("no-such.toml").assert().code(2);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = stderr_of(&assert);
     assert!(stderr.contains("no-such.toml: cannot read"), "{stderr}");
 }

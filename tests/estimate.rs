@@ -4,14 +4,14 @@
 mod common;
 use common::*;
 
-fn stdout_of(args: &[&str]) -> String {
+fn estimate_stdout(args: &[&str]) -> String {
     let assert = gridrun().args(args).assert().success();
-    String::from_utf8_lossy(&assert.get_output().stdout).to_string()
+    stdout_of(&assert)
 }
 
 #[test]
 fn lunch_example_needs_8_cores_with_costs() {
-    let out = stdout_of(&[
+    let out = estimate_stdout(&[
         "estimate",
         "--tasks",
         "125",
@@ -24,7 +24,7 @@ fn lunch_example_needs_8_cores_with_costs() {
         out.contains("deadline 20m: 8 cores (LPT: 1120 s <= 1200 s"),
         "{out}"
     );
-    let json: serde_json::Value = serde_json::from_str(&stdout_of(&[
+    let json: serde_json::Value = serde_json::from_str(&estimate_stdout(&[
         "estimate",
         "--tasks",
         "125",
@@ -46,7 +46,7 @@ fn lunch_example_needs_8_cores_with_costs() {
 
 #[test]
 fn coarse_tasks_and_impossible_deadlines() {
-    let out = stdout_of(&[
+    let out = estimate_stdout(&[
         "estimate",
         "--tasks",
         "9",
@@ -56,7 +56,7 @@ fn coarse_tasks_and_impossible_deadlines() {
         "250s",
     ]);
     assert!(out.contains("5 cores"), "{out}");
-    let out = stdout_of(&[
+    let out = estimate_stdout(&[
         "estimate",
         "--tasks",
         "3",
@@ -77,7 +77,7 @@ fn user_price_tables_are_used_and_checked() {
         "instance_type,vcpus,physical_cores,memory_gib,price_usd_per_hour\nmy.big,64,64,256,1.0\n",
     )
     .unwrap();
-    let out = stdout_of(&[
+    let out = estimate_stdout(&[
         "estimate",
         "--tasks",
         "100",
@@ -108,7 +108,7 @@ fn user_price_tables_are_used_and_checked() {
         .arg(&prices)
         .assert()
         .code(2);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = stderr_of(&assert);
     assert!(
         stderr.contains("p.csv:2: column `price_usd_per_hour`: `free` is not a number"),
         "{stderr}"
@@ -150,6 +150,6 @@ fn pilot_on_a_real_config_predicts_the_run() {
     );
     assert!(out.join("estimate.json").exists());
     let assert = run_ok(&config, &out);
-    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    let stdout = stdout_of(&assert);
     assert!(stdout.contains("gridrun estimate predicted"), "{stdout}");
 }

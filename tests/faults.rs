@@ -156,7 +156,7 @@ fn ctrl_c_finishes_running_tasks_then_resume_completes_identically() {
         .arg(&out)
         .assert()
         .success();
-    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    let stdout = stdout_of(&assert);
     assert!(
         stdout.contains(&format!("{finished} reused")) || finished == 0,
         "{stdout}"
@@ -191,7 +191,7 @@ fn killed_coordinator_resumes_to_identical_results() {
         .arg(&out)
         .assert()
         .success();
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = stderr_of(&assert);
     assert!(stderr.contains("cut short by a crash"), "{stderr}");
     assert_eq!(score_columns(&out), score_columns(&reference));
     assert_eq!(ids(&out).len(), 40);
@@ -210,7 +210,7 @@ fn fresh_starts_over_and_an_edited_grid_reuses_shared_cells() {
         .arg(&out)
         .assert()
         .success();
-    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    let stdout = stdout_of(&assert);
     assert!(stdout.contains("9 tasks, 0 failed, 6 reused"), "{stdout}");
     let assert = gridrun()
         .arg(&edited)
@@ -218,7 +218,7 @@ fn fresh_starts_over_and_an_edited_grid_reuses_shared_cells() {
         .arg(&out)
         .assert()
         .success();
-    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    let stdout = stdout_of(&assert);
     assert!(stdout.contains("9 tasks, 0 failed;"), "{stdout}");
     assert_eq!(ids(&out).len(), 9);
 }

@@ -194,7 +194,7 @@ fn failing_tasks_are_recorded_and_the_run_goes_on() {
         .arg(&out)
         .assert()
         .code(1);
-    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    let stdout = stdout_of(&assert);
     assert!(stdout.contains("12 tasks, 9 failed"), "{stdout}");
     let records = journal(&out);
     let errors: Vec<&str> = records.iter().filter_map(|r| r["error"].as_str()).collect();
@@ -220,7 +220,7 @@ fn plan_counts_tasks_without_running() {
         .arg(root().join("configs/tree.toml"))
         .assert()
         .success();
-    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    let stdout = stdout_of(&assert);
     assert!(
         stdout.starts_with("5 folds x 16 settings = 80 tasks"),
         "{stdout}"
@@ -228,7 +228,7 @@ fn plan_counts_tasks_without_running() {
     assert_eq!(stdout.lines().count(), 17);
     let config = write_config(dir.path(), "[dataset]\npath = \"{data}\"\n[model]\nkind = \"gaussian_nb\"\n[grid]\nvar_smoothing = { logspace = [-9, -5], num = 5 }\n[cv]\nkind = \"repeated_stratified_kfold\"\nfolds = 4\nrepeats = 3\n", "iris.csv");
     let assert = gridrun().arg("plan").arg(&config).assert().success();
-    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    let stdout = stdout_of(&assert);
     assert!(
         stdout.starts_with("4 folds x 5 settings x 3 repeats = 60 tasks"),
         "{stdout}"
@@ -248,7 +248,7 @@ fn predict_with_the_saved_best_model() {
         .arg(dataset("iris.csv"))
         .assert()
         .success();
-    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    let stdout = stdout_of(&assert);
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines[0], "class");
     assert_eq!(lines.len(), 151);
@@ -298,7 +298,7 @@ fn regression_target_uses_regression_metrics() {
         .arg(dir.path().join("o2"))
         .assert()
         .code(2);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = stderr_of(&assert);
     assert!(
         stderr.contains("accuracy is a classification metric but the target is numeric"),
         "{stderr}"

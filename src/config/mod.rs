@@ -8,7 +8,7 @@ pub use error::{one_line, ConfigError, Locator};
 
 use crate::grid::{self, Axis};
 use crate::models;
-use crate::params::{ParamValue, Params};
+use crate::params::Params;
 use raw::{ParamTable, RawConfig};
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -498,11 +498,6 @@ fn tidy(path: PathBuf) -> PathBuf {
 fn stem(path: &Path) -> String {
     path.file_stem()
         .map_or("gridrun".into(), |s| s.to_string_lossy().into_owned())
-}
-
-/// Used by tests and `plan`: the value of one hyperparameter in a setting.
-pub fn value_of<'a>(setting: &'a Params, key: &str) -> Option<&'a ParamValue> {
-    setting.get(key)
 }
 
 #[cfg(test)]

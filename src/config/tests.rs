@@ -1,4 +1,5 @@
 use super::*;
+use crate::params::ParamValue;
 
 fn parse(src: &str) -> Result<Config, ConfigError> {
     Config::parse(Path::new("configs/x.toml"), src)

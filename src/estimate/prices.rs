@@ -59,10 +59,14 @@ impl PriceTable {
         let text = std::fs::read_to_string(path)
             .map_err(|e| anyhow!("{}: cannot read: {e}", path.display()))?;
         let instances = parse(&path.display().to_string(), &text)?;
-        Ok(PriceTable {
+        let mut table = PriceTable {
             source: path.display().to_string(),
             instances,
-        })
+        };
+        if !table.date().is_empty() {
+            table.source = format!("{}, prices of {}", table.source, table.date());
+        }
+        Ok(table)
     }
 
     /// The newest source date in the table.

@@ -79,10 +79,6 @@ impl Model for Debug {
         PARAMS
     }
 
-    fn supports(&self, _target: TargetKind) -> Result<(), String> {
-        Ok(())
-    }
-
     fn fit(&self, params: &Params, train: &TrainSet) -> Result<Box<dyn Fitted>, String> {
         let p = ParamReader(params);
         misbehave(&p)?;

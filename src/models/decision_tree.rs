@@ -132,10 +132,6 @@ impl Model for DecisionTree {
         TREE_PARAMS
     }
 
-    fn supports(&self, _target: TargetKind) -> Result<(), String> {
-        Ok(())
-    }
-
     fn check(&self, params: &Params, target: TargetKind) -> Result<(), (String, String)> {
         check_criterion(params, target)
     }

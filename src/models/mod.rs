@@ -93,7 +93,9 @@ pub trait Model: Send + Sync {
     fn summary(&self) -> &'static str;
     fn params(&self) -> &'static [ParamSpec];
     /// Err with a reason when the model cannot learn this kind of target.
-    fn supports(&self, target: TargetKind) -> Result<(), String>;
+    fn supports(&self, _target: TargetKind) -> Result<(), String> {
+        Ok(())
+    }
     fn fit(&self, params: &Params, train: &TrainSet) -> Result<Box<dyn Fitted>, String>;
 
     /// Checks a setting against the target, before any task runs (e.g. a

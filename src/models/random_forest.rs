@@ -55,10 +55,6 @@ impl Model for RandomForest {
         PARAMS.as_slice()
     }
 
-    fn supports(&self, _target: TargetKind) -> Result<(), String> {
-        Ok(())
-    }
-
     fn check(&self, params: &Params, target: TargetKind) -> Result<(), (String, String)> {
         check_criterion(params, target)
     }

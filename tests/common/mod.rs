@@ -18,6 +18,16 @@ pub fn gridrun() -> Command {
     cmd
 }
 
+/// What a finished command printed on stdout.
+pub fn stdout_of(assert: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&assert.get_output().stdout).into_owned()
+}
+
+/// What a finished command printed on stderr.
+pub fn stderr_of(assert: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
+}
+
 /// Runs a config quietly into `out` and expects success.
 pub fn run_ok(config: &Path, out: &Path) -> assert_cmd::assert::Assert {
     gridrun()
