@@ -78,8 +78,8 @@ def strict(value, type_name, path):
         if not isinstance(value, list):
             raise Invalid(f"{path}: expected a list, got {value!r}")
         return [strict(v, type_name[5:-1], f"{path}[{i}]") for i, v in enumerate(value)]
-    if type_name.startswith("dict("):
-        inner = re.match(r"dict\(str, (.*)\)$", type_name).group(1)
+    if type_name.startswith(("dict(", "dict[")):
+        inner = re.match(r"dict[(\[]str, (.*)[)\]]$", type_name).group(1)
         if not isinstance(value, dict):
             raise Invalid(f"{path}: expected a map, got {value!r}")
         return {k: strict(v, inner, f"{path}.{k}") for k, v in value.items()}
