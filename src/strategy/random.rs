@@ -6,7 +6,8 @@
 //! (all of them, in random order, when the grid is smaller). Otherwise each
 //! draw picks a sub-grid uniformly, then each hyperparameter in name order:
 //! a list uniformly, a distribution by its law. Draws depend on the seed
-//! only, so every worker, shard and resumed run sees the same settings.
+//! only, so every worker, shard and resumed run sees the same settings, and
+//! the first k draws do not depend on n_iter.
 
 use crate::grid::{self, Axis};
 use crate::params::{canonical_json, ParamValue, Params};
@@ -287,10 +288,13 @@ fn draw_one(domain: &Domain, rng: &mut impl Rng) -> ParamValue {
 fn sample_grid(axes: &[Vec<Axis>], n_iter: usize, rng: &mut impl Rng, report: DrawReport) -> Draws {
     let grid = grid::expand(axes);
     let take = n_iter.min(grid.len());
-    let settings = rand::seq::index::sample(rng, grid.len(), take)
-        .into_iter()
-        .map(|i| grid[i].clone())
-        .collect();
+    // A partial Fisher-Yates shuffle: the first k draws do not depend on
+    // n_iter, so raising n_iter keeps every earlier draw (and its results).
+    let mut order: Vec<usize> = (0..grid.len()).collect();
+    for i in 0..take {
+        order.swap(i, rng.random_range(i..grid.len()));
+    }
+    let settings = order[..take].iter().map(|&i| grid[i].clone()).collect();
     Draws {
         settings,
         report: DrawReport {
@@ -459,6 +463,20 @@ mod tests {
         let one = keys(&sample(&space, 25, 42).settings);
         assert_eq!(one, keys(&sample(&space, 25, 42).settings));
         assert_ne!(one, keys(&sample(&space, 25, 43).settings));
+    }
+
+    #[test]
+    fn raising_n_iter_keeps_the_earlier_draws() {
+        let lists = vec![vec![list("a", &[1, 2, 3, 4, 5, 6]), list("b", &[1, 2, 3])]];
+        let mixed = vec![vec![
+            list("a", &[1, 2, 3]),
+            dim("x", "{ float = [0.0, 1.0] }"),
+        ]];
+        for space in [lists, mixed] {
+            let few = keys(&sample(&space, 5, 1).settings);
+            let more = keys(&sample(&space, 12, 1).settings);
+            assert_eq!(few[..], more[..5]);
+        }
     }
 
     #[test]
