@@ -14,6 +14,8 @@ use toml::Spanned;
 
 /// scikit-learn's RandomizedSearchCV default.
 const DEFAULT_N_ITER: usize = 10;
+/// The settings are held in memory, as a grid's are.
+const MAX_N_ITER: i64 = grid::MAX_SETTINGS as i64;
 
 /// `[search]` exactly as written.
 #[derive(Deserialize, Default)]
@@ -138,11 +140,13 @@ impl Resolver<'_> {
         match (&raw.n_iter, method) {
             (None, Method::Random) => Ok(Some(DEFAULT_N_ITER)),
             (None, _) => Ok(None),
-            (Some(n), Method::Random) if *n.get_ref() >= 1 => Ok(Some(*n.get_ref() as usize)),
+            (Some(n), Method::Random) if (1..=MAX_N_ITER).contains(n.get_ref()) => {
+                Ok(Some(*n.get_ref() as usize))
+            }
             (Some(n), Method::Random) => Err(self.loc.at(
                 n.span(),
                 "search.n_iter",
-                format!("must be at least 1, got {}", n.get_ref()),
+                format!("must be from 1 to {MAX_N_ITER}, got {}", n.get_ref()),
             )),
             (Some(n), _) => Err(self.loc.at(
                 n.span(),
@@ -518,9 +522,11 @@ mod tests {
         );
         let e = parse("[search]\nmethod = \"random\"\nn_iter = -2\n").unwrap_err();
         assert!(
-            e.contains("search.n_iter: must be at least 1, got -2"),
+            e.contains("search.n_iter: must be from 1 to 1000000, got -2"),
             "{e}"
         );
+        let e = parse("[search]\nmethod = \"random\"\nn_iter = 1000000000000\n").unwrap_err();
+        assert!(e.contains("got 1000000000000"), "{e}");
         let e = parse("[search]\nmethods = \"random\"\n").unwrap_err();
         assert!(e.contains("unknown field `methods`"), "{e}");
     }

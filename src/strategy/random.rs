@@ -66,9 +66,12 @@ impl DrawReport {
             self.n_iter, self.seed
         );
         if self.repeats_dropped > 0 {
+            let (n, s) = match self.repeats_dropped {
+                1 => (1, " repeated"),
+                n => (n, "s repeated"),
+            };
             line.push_str(&format!(
-                "; {} draws repeated an earlier setting and run once",
-                self.repeats_dropped
+                "; {n} draw{s} an earlier setting (evaluated once)"
             ));
         }
         line
@@ -487,7 +490,10 @@ mod tests {
         assert!(!draws.report.without_replacement);
         assert_eq!(draws.settings.len(), 4);
         assert_eq!(draws.report.repeats_dropped, 46);
-        assert!(draws.report.summary().contains("46 draws repeated"));
+        assert!(draws
+            .report
+            .summary()
+            .ends_with("; 46 draws repeated an earlier setting (evaluated once)"));
     }
 
     #[test]
