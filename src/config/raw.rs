@@ -28,6 +28,7 @@ pub struct RawDataset {
     pub path: PathBuf,
     pub target: Option<Spanned<RawTarget>>,
     pub task: Option<Spanned<String>>,
+    pub groups: Option<Spanned<RawTarget>>,
 }
 
 #[derive(Deserialize)]
@@ -47,6 +48,8 @@ pub struct RawCv {
     pub seed: Option<u64>,
     pub test_size: Option<Spanned<f64>>,
     pub folds_file: Option<Spanned<PathBuf>>,
+    pub gap: Option<Spanned<usize>>,
+    pub max_train_size: Option<Spanned<usize>>,
 }
 
 #[derive(Deserialize, Default)]
