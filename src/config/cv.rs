@@ -140,12 +140,16 @@ impl Resolver<'_> {
     }
 
     pub(super) fn cv(&self, c: raw::RawCv, dataset: &DatasetSpec) -> Result<CvSpec, ConfigError> {
-        let kind = c.kind.unwrap_or(CvKind::StratifiedKfold);
-        if kind.uses_groups() && dataset.groups.is_none() {
-            return Err(self.loc.whole(
-                Some("dataset.groups"),
+        let kind = c
+            .kind
+            .as_ref()
+            .map_or(CvKind::StratifiedKfold, |k| *k.get_ref());
+        if let (Some(k), true) = (&c.kind, kind.uses_groups() && dataset.groups.is_none()) {
+            return Err(self.loc.at(
+                k.span(),
+                "cv.kind",
                 format!(
-                    "cv.kind = \"{}\" needs `groups` in [dataset]: the column holding each row's group",
+                    "{} needs `groups = \"COLUMN\"` in [dataset]: the column holding each row's group",
                     kind.name()
                 ),
             ));
@@ -343,3 +347,103 @@ impl Resolver<'_> {
 
 /// A row count a config may name (f64 holds every integer up to 2^53).
 const MAX_ROWS: f64 = 1e15;
+
+#[cfg(test)]
+mod tests {
+    use super::super::Config;
+    use super::*;
+
+    fn parse(dataset: &str, cv: &str) -> Result<Config, ConfigError> {
+        let src = format!(
+            "[dataset]\npath = \"../datasets/wine_batches.csv\"\n{dataset}\n[model]\nkind = \"debug\"\n[cv]\n{cv}\n"
+        );
+        Config::parse(Path::new("configs/x.toml"), &src)
+    }
+
+    fn err(dataset: &str, cv: &str) -> String {
+        parse(dataset, cv).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn group_kinds_need_groups_and_default_to_no_shuffle() {
+        let e = err("", "kind = \"stratified_group_kfold\"");
+        assert_eq!(e, "configs/x.toml:7:8: cv.kind: stratified_group_kfold needs `groups = \"COLUMN\"` in [dataset]: the column holding each row's group");
+        let c = parse("groups = \"batch\"", "kind = \"group_kfold\"").unwrap();
+        assert_eq!(c.dataset.groups, Some(GroupsColumn::Name("batch".into())));
+        assert!(!c.cv.shuffle);
+        let e = err(
+            "groups = 0",
+            "kind = \"group_kfold\"\nshuffle = true\nseed = 4294967296",
+        );
+        assert!(e.contains("cv.seed: must be below 2^32"), "{e}");
+    }
+
+    #[test]
+    fn groups_cannot_be_the_target() {
+        let e = err("target = \"class\"\ngroups = \"class\"", "");
+        assert_eq!(e, "configs/x.toml:4:10: dataset.groups: `class` is the target column; the groups must be another column");
+        let e = err("target = 3\ngroups = 3", "");
+        assert!(
+            e.contains("dataset.groups: index 3 is the target column"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn leave_one_group_out_counts_the_groups() {
+        let c = parse("groups = \"batch\"", "kind = \"leave_one_group_out\"").unwrap();
+        assert_eq!((c.cv.folds, c.cv.shuffle), (24, false));
+        let e = err(
+            "groups = \"batch\"",
+            "kind = \"leave_one_group_out\"\nfolds = 3",
+        );
+        assert!(
+            e.contains("cv.folds: leave_one_group_out makes one fold per group"),
+            "{e}"
+        );
+        let e = err("groups = \"lot\"", "kind = \"leave_one_group_out\"");
+        assert!(e.contains("dataset.groups: no column named `lot`"), "{e}");
+    }
+
+    #[test]
+    fn time_series_keys() {
+        let c = parse(
+            "",
+            "kind = \"time_series_split\"\nfolds = 3\ntest_size = 20\ngap = 2\nmax_train_size = 50",
+        )
+        .unwrap();
+        assert_eq!(
+            (c.cv.test_rows, c.cv.gap, c.cv.max_train_size, c.cv.shuffle),
+            (Some(20), 2, Some(50), false)
+        );
+        let e = err("", "kind = \"time_series_split\"\ntest_size = 0.2");
+        assert!(
+            e.contains("cv.test_size: time_series_split takes a number of rows"),
+            "{e}"
+        );
+        let e = err("", "kind = \"time_series_split\"\nshuffle = true");
+        assert!(
+            e.contains("cv.shuffle: time_series_split has a fixed order"),
+            "{e}"
+        );
+        let e = err("", "kind = \"kfold\"\ngap = 2");
+        assert!(
+            e.contains(":8:7: cv.gap: only time_series_split has it"),
+            "{e}"
+        );
+        let e = err("", "kind = \"time_series_split\"\nmax_train_size = 0");
+        assert!(e.contains("cv.max_train_size: must be at least 1"), "{e}");
+    }
+
+    #[test]
+    fn identity_of_plans_without_groups_is_unchanged() {
+        // The key task ids were made of before group and time-series folds.
+        let c = parse("", "kind = \"kfold\"\nfolds = 3\nseed = 7").unwrap();
+        assert_eq!(
+            c.cv.identity(None),
+            r#"{"folds":3,"folds_file":null,"kind":"kfold","seed":7,"shuffle":true,"test_size":0.25}"#
+        );
+        let groups = GroupsColumn::Name("batch".into());
+        assert_ne!(c.cv.identity(Some(&groups)), c.cv.identity(None));
+    }
+}

@@ -41,7 +41,7 @@ pub enum RawTarget {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawCv {
-    pub kind: Option<CvKind>,
+    pub kind: Option<Spanned<CvKind>>,
     pub folds: Option<Spanned<usize>>,
     pub repeats: Option<Spanned<usize>>,
     pub shuffle: Option<bool>,
