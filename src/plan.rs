@@ -38,11 +38,7 @@ pub struct Plan {
 impl Plan {
     pub fn build(config: &Config) -> Plan {
         let cv = &config.cv;
-        let cv_key = serde_json::json!({
-            "kind": cv.kind, "folds": cv.folds, "shuffle": cv.shuffle, "seed": cv.seed,
-            "test_size": cv.test_size, "folds_file": cv.folds_file,
-        })
-        .to_string();
+        let cv_key = cv.identity(config.dataset.groups.as_ref());
         let mut tasks = Vec::with_capacity(config.settings.len() * cv.folds * cv.repeats);
         for (s, setting) in config.settings.iter().enumerate() {
             let params = canonical_json(&config.full_params(setting));

@@ -96,6 +96,8 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
     let mut executor = execute::create(backend, opts.jobs.unwrap_or(config.run.jobs), &policy)?;
     let (cache, header) = data::prepare(&config.dataset, &output.join("cache"))?;
     check_compatible(config, &header)?;
+    crate::folds::check_on_data(&config.cv, &cache, &header)
+        .map_err(|e| anyhow!("{}: cv: {e:#}", config.path.display()))?;
     write_atomically(
         &output.join(CONFIG_SNAPSHOT),
         &serde_json::to_string_pretty(config)?,

@@ -1,10 +1,12 @@
 //! The TOML config: parsed with spans, validated against the model's
 //! hyperparameters, resolved into a [`Config`] before any task runs.
 
+mod cv;
 mod error;
 mod raw;
 mod search;
 
+pub use cv::{CvKind, CvSpec, GroupsColumn};
 pub use error::{one_line, ConfigError, Locator};
 pub use search::{Method, SearchSpec};
 
@@ -16,9 +18,7 @@ use raw::{ParamTable, RawConfig};
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
-/// Most folds and repeats a CV plan may have (a plan is held in memory).
-const MAX_FOLDS: usize = 100_000;
-const MAX_REPEATS: usize = 10_000;
+/// Most tasks a plan may have (a plan is held in memory).
 const MAX_TASKS: usize = 10_000_000;
 
 /// Which column holds the target.
@@ -43,31 +43,9 @@ pub struct DatasetSpec {
     pub target: TargetColumn,
     /// None: decided from the target column (strings or few integers: classes).
     pub task: Option<TaskHint>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CvKind {
-    Kfold,
-    StratifiedKfold,
-    RepeatedKfold,
-    RepeatedStratifiedKfold,
-    Holdout,
-    Predefined,
-}
-
-/// The cross-validation plan.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
-pub struct CvSpec {
-    pub kind: CvKind,
-    pub folds: usize,
-    pub repeats: usize,
-    pub shuffle: bool,
-    pub seed: u64,
-    /// Holdout: share of rows in the test set.
-    pub test_size: f64,
-    /// Predefined: one test-fold index per row (scikit-learn's PredefinedSplit).
-    pub folds_file: Option<PathBuf>,
+    /// The column of row groups for the group CV kinds; never a feature.
+    #[serde(default)]
+    pub groups: Option<GroupsColumn>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -173,7 +151,8 @@ impl Resolver<'_> {
         let tables = raw.grid.as_deref().unwrap_or(&[]);
         let (space, grid_keys) = self.grid(tables, model, &fixed, &search)?;
         let (settings, search) = self.settings(search, &space)?;
-        let cv = self.cv(raw.cv.unwrap_or_default())?;
+        let dataset = self.dataset(raw.dataset)?;
+        let cv = self.cv(raw.cv.unwrap_or_default(), &dataset)?;
         let tasks = settings
             .len()
             .saturating_mul(cv.folds)
@@ -192,7 +171,7 @@ impl Resolver<'_> {
         Ok(Config {
             path: path.to_path_buf(),
             name,
-            dataset: self.dataset(raw.dataset)?,
+            dataset,
             model: model_name,
             fixed,
             grid_keys,
@@ -227,10 +206,12 @@ impl Resolver<'_> {
                 }
             }),
         };
+        let groups = self.groups(d.groups, &target)?;
         Ok(DatasetSpec {
             path: tidy(self.base.join(d.path)),
             target,
             task,
+            groups,
         })
     }
 
@@ -323,91 +304,6 @@ impl Resolver<'_> {
             subgrids.push(Vec::new());
         }
         Ok((subgrids, keys.into_iter().collect()))
-    }
-
-    fn cv(&self, c: raw::RawCv) -> Result<CvSpec, ConfigError> {
-        let kind = c.kind.unwrap_or(CvKind::StratifiedKfold);
-        let repeated = matches!(
-            kind,
-            CvKind::RepeatedKfold | CvKind::RepeatedStratifiedKfold
-        );
-        let folds = match &c.folds {
-            Some(f) if *f.get_ref() < 2 || *f.get_ref() > MAX_FOLDS => {
-                return Err(self.loc.at(
-                    f.span(),
-                    "cv.folds",
-                    format!("must be from 2 to {MAX_FOLDS}"),
-                ))
-            }
-            Some(f) => *f.get_ref(),
-            None => 5,
-        };
-        let repeats = match &c.repeats {
-            Some(r) if !repeated => {
-                return Err(self.loc.at(
-                    r.span(),
-                    "cv.repeats",
-                    "only repeated_kfold and repeated_stratified_kfold repeat",
-                ))
-            }
-            Some(r) if *r.get_ref() < 1 || *r.get_ref() > MAX_REPEATS => {
-                return Err(self.loc.at(
-                    r.span(),
-                    "cv.repeats",
-                    format!("must be from 1 to {MAX_REPEATS}"),
-                ))
-            }
-            Some(r) => *r.get_ref(),
-            None if repeated => 10,
-            None => 1,
-        };
-        let test_size = match &c.test_size {
-            Some(t) if !(*t.get_ref() > 0.0 && *t.get_ref() < 1.0) => {
-                return Err(self
-                    .loc
-                    .at(t.span(), "cv.test_size", "must be between 0 and 1"))
-            }
-            Some(t) => *t.get_ref(),
-            None => 0.25,
-        };
-        let folds_file = c
-            .folds_file
-            .as_ref()
-            .map(|f| tidy(self.base.join(f.get_ref())));
-        if kind == CvKind::Predefined && folds_file.is_none() {
-            return Err(self.loc.whole(
-                Some("cv.folds_file"),
-                "predefined folds need `folds_file` (one test-fold index per row)",
-            ));
-        }
-        let folds = match (kind, &folds_file) {
-            (CvKind::Holdout, _) => 1,
-            (CvKind::Predefined, Some(file)) => self.predefined_folds(file)?,
-            _ => folds,
-        };
-        let repeats = if matches!(kind, CvKind::Holdout | CvKind::Predefined) {
-            1
-        } else {
-            repeats
-        };
-        Ok(CvSpec {
-            kind,
-            folds,
-            repeats,
-            // Repeats only differ when shuffled, so repeated kinds always shuffle.
-            shuffle: c.shuffle.unwrap_or(true) || repeated,
-            seed: c.seed.unwrap_or(0),
-            test_size,
-            folds_file,
-        })
-    }
-
-    fn predefined_folds(&self, file: &Path) -> Result<usize, ConfigError> {
-        match crate::folds::count_predefined(file) {
-            Ok(0) => Err(self.loc.whole(Some("cv.folds_file"), "names no test fold")),
-            Ok(n) => Ok(n),
-            Err(e) => Err(self.loc.whole(Some("cv.folds_file"), format!("{e:#}"))),
-        }
     }
 
     fn scoring(&self, s: raw::RawScoring) -> Result<(Vec<String>, String), ConfigError> {

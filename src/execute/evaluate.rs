@@ -3,7 +3,7 @@
 
 use crate::config::CvSpec;
 use crate::data::Dataset;
-use crate::folds;
+use crate::folds::{self, FoldPlan};
 use crate::metrics;
 use crate::models::{self, Model, TargetKind, TrainSet};
 use crate::params::Params;
@@ -96,13 +96,13 @@ pub struct RefitOutput {
     pub fit_seconds: f64,
 }
 
-/// Holds a mapped dataset and the fold assignments computed so far; shared
-/// by the tasks of one worker (or all threads of the thread executor).
+/// Holds a mapped dataset and the fold plans computed so far; shared by the
+/// tasks of one worker (or all threads of the thread executor).
 pub struct Evaluator {
     setup: WorkerSetup,
     model: &'static dyn Model,
     data: Dataset,
-    folds: Mutex<HashMap<u32, Arc<Vec<u32>>>>,
+    folds: Mutex<HashMap<u32, Arc<FoldPlan>>>,
 }
 
 impl Evaluator {
@@ -122,18 +122,24 @@ impl Evaluator {
         self.data.header.target
     }
 
-    fn assignment(&self, repeat: u32) -> Result<Arc<Vec<u32>>, String> {
+    fn fold_plan(&self, repeat: u32) -> Result<Arc<FoldPlan>, String> {
         let mut cache = self.folds.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(a) = cache.get(&repeat) {
-            return Ok(a.clone());
+        if let Some(plan) = cache.get(&repeat) {
+            return Ok(plan.clone());
         }
         let y = self.data.y().to_vec();
-        let a = Arc::new(
-            folds::assign(&self.setup.cv, &y, self.target(), repeat as usize)
-                .map_err(|e| format!("{e:#}"))?,
+        let groups = folds::load_groups_for(&self.setup.cv, &self.setup.cache)
+            .map_err(|e| format!("{e:#}"))?;
+        let data = folds::FoldData {
+            y: &y,
+            target: self.target(),
+            groups: groups.as_ref(),
+        };
+        let plan = Arc::new(
+            folds::build(&self.setup.cv, &data, repeat as usize).map_err(|e| format!("{e:#}"))?,
         );
-        cache.insert(repeat, a.clone());
-        Ok(a)
+        cache.insert(repeat, plan.clone());
+        Ok(plan)
     }
 
     /// Runs one task; failures (errors and panics) become a failed outcome.
@@ -147,7 +153,7 @@ impl Evaluator {
     }
 
     fn try_evaluate(&self, task: &TaskMsg, start: f64) -> Result<Outcome, String> {
-        let split = folds::split(&self.assignment(task.repeat)?, task.fold);
+        let split = self.fold_plan(task.repeat)?.split(task.fold);
         if split.test.is_empty() || split.train.is_empty() {
             return Err(format!(
                 "fold {} has no test or no training rows",
