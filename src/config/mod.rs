@@ -194,31 +194,34 @@ impl Resolver<'_> {
     }
 
     fn dataset(&self, d: raw::RawDataset) -> Result<DatasetSpec, ConfigError> {
-        let target =
-            match d.target {
-                None => TargetColumn::Last,
-                Some(t) => {
-                    let span = t.span();
-                    match t.into_inner() {
-                        raw::RawTarget::Index(i) if i >= 0 => TargetColumn::Index(i as usize),
-                        raw::RawTarget::Name(n) => TargetColumn::Name(n),
-                        raw::RawTarget::Index(i) => return Err(self.loc.at(
+        let target = match d.target {
+            None => TargetColumn::Last,
+            Some(t) => {
+                let span = t.span();
+                match t.into_inner() {
+                    raw::RawTarget::Index(i) if i >= 0 => TargetColumn::Index(i as usize),
+                    raw::RawTarget::Name(n) => TargetColumn::Name(n),
+                    raw::RawTarget::Index(i) => {
+                        return Err(self.loc.at(
                             span,
                             "dataset.target",
                             format!(
                                 "{i} is not a column: give a column name or a 0-based column index"
                             ),
-                        )),
-                        raw::RawTarget::Other(v) => return Err(self.loc.at(
+                        ))
+                    }
+                    raw::RawTarget::Other(v) => {
+                        return Err(self.loc.at(
                             span,
                             "dataset.target",
                             format!(
                                 "{v} is not a column: give a column name or a 0-based column index"
                             ),
-                        )),
+                        ))
                     }
                 }
-            };
+            }
+        };
         if d.path.get_ref().as_os_str().is_empty() {
             return Err(self.loc.at(
                 d.path.span(),

@@ -76,6 +76,9 @@ const MAX_UNDELIVERED: usize = 50;
 /// to start (measured: an idle worker starts under 8 MiB; fits need more).
 const MIN_WORKER_MEMORY: u64 = 16 << 20;
 
+/// Starts of one worker slot that may die before the run gives up.
+const HELLO_TRIES: usize = 3;
+
 /// How long a new worker may take to answer its first hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -113,8 +116,11 @@ impl ProcessPool {
     /// Waits until every worker answered a hello, so that a worker that
     /// cannot start (a memory cap too small for it) is a config error
     /// before anything is written, not a broken pipe later.
+    /// A worker killed from outside meanwhile is started again; one that
+    /// dies [`HELLO_TRIES`] times (as with a cap too small) is the error.
     fn hello(&mut self) -> Result<()> {
         let mut waiting = vec![true; self.workers.len()];
+        let mut deaths = vec![0; self.workers.len()];
         for worker in &mut self.workers {
             let _ = send(worker, &Request::Hello);
         }
@@ -130,10 +136,15 @@ impl ProcessPool {
                     reply: Reply::Ready,
                     ..
                 }) => waiting[slot] = false,
-                Ok(Message::Gone { slot, .. }) => {
-                    let _ = self.workers[slot].child.kill();
-                    let death = limits::reap(&mut self.workers[slot].child);
-                    return Err(self.cannot_start(anyhow!(death.describe(None))));
+                Ok(Message::Gone {
+                    slot, generation, ..
+                }) if self.workers[slot].generation == generation => {
+                    let (_, death) = self.replace(slot).map_err(|e| self.cannot_start(e))?;
+                    deaths[slot] += 1;
+                    if deaths[slot] >= HELLO_TRIES {
+                        return Err(self.cannot_start(anyhow!(death.describe(None))));
+                    }
+                    let _ = send(&mut self.workers[slot], &Request::Hello);
                 }
                 Ok(_) | Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => bail!("worker reader threads ended"),
