@@ -107,6 +107,7 @@ series() {
     printf '%s run %d: %d worker kills in %.1f s, exit %d, lost %s, duplicated %s, score cells differing %s\n' \
       "$name" "$i" "$kills" "$(echo "$end - $start" | bc)" "$code" "$l" "$d" "$s"
     [ "$code" -eq 0 ] || { aborted=$((aborted + 1)); head -c 300 "$work/$name-$i.err"; echo; }
+    [ "$l" = 0 ] || tail -c 300 "$work/$name-$i.err"
     total_kills=$((total_kills + kills)) lost=$((lost + l)) dup=$((dup + d))
     [ "$s" = 0 ] || diff=$((diff + 1))
   done
@@ -127,7 +128,7 @@ for t in $(seq 1 "$coord_trials"); do
   if kill -KILL "$pid" 2> /dev/null; then coord_kills=$((coord_kills + 1)); fi
   wait "$pid" 2> /dev/null || true
   sleep 0.3
-  left=$(pgrep -f "^$bin __worker" | while read -r w; do [ "$(ps -o ppid= -p "$w" | tr -d ' ')" = 1 ] && echo "$w"; done | wc -l)
+  left=$( (pgrep -f "^$bin __worker" || true) | while read -r w; do [ "$(ps -o ppid= -p "$w" | tr -d ' ')" = 1 ] && echo "$w"; done | wc -l)
   orphans=$((orphans + left))
 done
 code=0

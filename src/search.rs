@@ -66,12 +66,12 @@ pub struct RunSummary {
 }
 
 impl RunSummary {
-    /// 0 all done, 1 some failed (or the refit), 130 interrupted (as a
-    /// shell reports SIGINT).
+    /// 0 all done, 1 some failed (or the refit, or some never ran), 130
+    /// interrupted (as a shell reports SIGINT).
     pub fn exit_code(&self) -> u8 {
         if self.interrupted {
             130
-        } else if self.failed > 0 || self.refit_error.is_some() {
+        } else if self.failed > 0 || self.refit_error.is_some() || self.not_run > 0 {
             1
         } else {
             0

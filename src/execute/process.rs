@@ -589,7 +589,9 @@ impl Executor for ProcessPool {
         for slot in 0..self.workers.len() {
             self.feed(slot, &mut state, on_event)?;
         }
-        while state.outstanding > 0 {
+        // Tasks may wait in the queue with none outstanding: a request that
+        // found its worker dead goes back until a replacement takes it.
+        while state.outstanding > 0 || (!state.draining && !state.queue.is_empty()) {
             if interrupt::stop_now() {
                 return self.kill_all();
             }
