@@ -115,14 +115,15 @@ series() {
 series debug "$debug_runs" 0.05 40000
 series forest "$forest_runs" 0.3 40
 
-# Coordinator SIGKILLs at random points (start-up and refit included), one folder.
+# Coordinator SIGKILLs at random points (start-up and refit included), each
+# trial into a fresh folder and resumed to the end.
 start=$(date +%s.%N)
-"$bin" "$work/forest.toml" -q -o "$work/coord-ref2" > /dev/null
+"$bin" "$work/forest.toml" -q -o "$work/coord-timing" > /dev/null
 full=$(echo "$(date +%s.%N) - $start" | bc)
-coord_kills=0
+coord_kills=0 coord_bad=0
 for t in $(seq 1 "$coord_trials"); do
-  delay=$(python3 -c "import random,sys; print(round(random.uniform(0.02, float(sys.argv[1]) * 1.1), 3))" "$full")
-  "$bin" "$work/forest.toml" -q -o "$work/coord" > /dev/null 2>&1 &
+  delay=$(python3 -c "import random,sys; print(round(random.uniform(0.02, float(sys.argv[1])), 3))" "$full")
+  "$bin" "$work/forest.toml" -q -o "$work/coord-$t" > /dev/null 2>&1 &
   pid=$!
   sleep "$delay"
   if kill -KILL "$pid" 2> /dev/null; then coord_kills=$((coord_kills + 1)); fi
@@ -130,14 +131,14 @@ for t in $(seq 1 "$coord_trials"); do
   sleep 0.3
   left=$( (pgrep -f "^$bin __worker" || true) | while read -r w; do [ "$(ps -o ppid= -p "$w" | tr -d ' ')" = 1 ] && echo "$w"; done | wc -l)
   orphans=$((orphans + left))
+  code=0
+  "$bin" "$work/forest.toml" -q -o "$work/coord-$t" > /dev/null 2> "$work/coord-$t.err" || code=$?
+  [ "$code" -eq 0 ] || { aborted=$((aborted + 1)); head -c 300 "$work/coord-$t.err"; echo; }
+  read -r l d s < <(check "$work/coord-$t" "$work/forest-ref" 40)
+  echo "coordinator trial $t: SIGKILL after ${delay} s of a ${full%??????} s run, resume exit $code, lost $l, duplicated $d, score cells differing $s, orphaned workers $left"
+  lost=$((lost + l)) dup=$((dup + d))
+  [ "$s" = 0 ] || diff=$((diff + 1))
 done
-code=0
-"$bin" "$work/forest.toml" -q -o "$work/coord" > /dev/null 2> "$work/coord.err" || code=$?
-[ "$code" -eq 0 ] || aborted=$((aborted + 1))
-read -r l d s < <(check "$work/coord" "$work/forest-ref" 40)
-echo "coordinator: $coord_kills SIGKILLs at random points of a ${full%??????} s run, then a resume: exit $code, lost $l, duplicated $d, score cells differing $s, orphaned workers $orphans"
-lost=$((lost + l)) dup=$((dup + d))
-[ "$s" = 0 ] || diff=$((diff + 1))
 
 echo "TOTAL: worker kills delivered $total_kills, coordinator kills $coord_kills; runs aborted $aborted, tasks lost $lost, duplicated $dup, runs with differing score cells $diff, orphaned workers $orphans"
 [ "$aborted" -eq 0 ] && [ "$lost" -eq 0 ] && [ "$dup" -eq 0 ] && [ "$diff" -eq 0 ] && [ "$orphans" -eq 0 ]
