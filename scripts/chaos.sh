@@ -122,7 +122,7 @@ start=$(date +%s.%N)
 full=$(echo "$(date +%s.%N) - $start" | bc)
 coord_kills=0 coord_bad=0
 for t in $(seq 1 "$coord_trials"); do
-  delay=$(python3 -c "import random,sys; print(round(random.uniform(0.02, float(sys.argv[1])), 3))" "$full")
+  delay=$(python3 -c "import random,sys; print(round(random.uniform(0.02, 0.9 * float(sys.argv[1])), 3))" "$full")
   "$bin" "$work/forest.toml" -q -o "$work/coord-$t" > /dev/null 2>&1 &
   pid=$!
   sleep "$delay"
