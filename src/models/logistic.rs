@@ -100,7 +100,7 @@ const MAX_ABS_FEATURE: f64 = 1e100;
 fn check_magnitude(x: &ndarray::Array2<f64>, rows: &[usize]) -> Result<(), String> {
     let Some(((i, column), value)) = x
         .indexed_iter()
-        .find(|(_, v)| !(v.abs() <= MAX_ABS_FEATURE))
+        .find(|(_, v)| v.is_nan() || v.abs() > MAX_ABS_FEATURE)
     else {
         return Ok(());
     };
