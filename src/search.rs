@@ -9,11 +9,12 @@ use crate::execute::{self, interrupt, Event, Executor, Policy, TaskMsg, WorkerSe
 use crate::metrics;
 use crate::models;
 use crate::plan::{Plan, Task};
-use crate::report::{self, Progress, Reporter};
+use crate::report::{self, Progress, Reporter, StatusLine};
 use crate::results::best::{self, Best, Importance, SavedModel};
 use crate::results::cv_results::{self, CvResults};
 use crate::results::journal::{self, JournalWriter, Previous};
-use crate::results::{timeline, Status, TaskRecord};
+use crate::results::timeline::{self, RefitSpan};
+use crate::results::{Status, TaskRecord};
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -175,8 +176,17 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
             } else {
                 Some(&mut executor)
             };
+            let mut status = StatusLine::new(opts.quiet);
             Some(finish(
-                config, &plan, &all, &session, slots, refit, &header, &output,
+                config,
+                &plan,
+                &all,
+                &session,
+                slots,
+                refit,
+                &header,
+                &output,
+                &mut status,
             )?)
         }
     };
@@ -233,8 +243,9 @@ pub fn shard_assignment(plan: &Plan, count: usize, output: &Path) -> (Vec<usize>
     (assignment, balance)
 }
 
-/// Writes cv_results.csv, timeline.svg and best.json (+ best_model.json when
-/// an executor is there to refit the best setting); returns the summary table.
+/// Writes cv_results.csv, best.json (+ best_model.json when an executor is
+/// there to refit the best setting), timeline.svg and report.html, saying
+/// on the status line what it is doing; returns the summary table.
 #[allow(clippy::too_many_arguments)]
 fn finish(
     config: &Config,
@@ -245,16 +256,37 @@ fn finish(
     refit: Option<&mut Box<dyn Executor>>,
     header: &CacheHeader,
     output: &Path,
+    status: &mut StatusLine,
 ) -> Result<String> {
+    status.set("writing cv_results.csv...");
     let results = CvResults::build(plan, &config.grid_keys, &config.metrics, &config.refit, all);
     results.write_csv(&output.join(cv_results::FILE_NAME))?;
+    let refit_span = match results.best() {
+        Some(index) => write_best(config, &results, index, refit, header, output, status)?,
+        None => None,
+    };
+    status.set("writing timeline.svg and report.html...");
     write_file(
         &output.join(timeline::FILE_NAME),
-        &timeline::render(session, slots),
+        &timeline::render(session, slots, refit_span.as_ref()),
     )?;
-    if let Some(index) = results.best() {
-        write_best(config, &results, index, refit, header, output)?;
-    }
+    let plan_ids: HashSet<&str> = plan.tasks.iter().map(|t| t.id.as_str()).collect();
+    let finished: HashSet<&str> = all
+        .iter()
+        .map(|r| r.id.as_str())
+        .filter(|id| plan_ids.contains(id))
+        .collect();
+    let input = report::html::Input {
+        name: config.name.clone(),
+        model: config.model.clone(),
+        results: &results,
+        records: session,
+        slots,
+        refit: refit_span,
+        total_tasks: plan.tasks.len(),
+        finished_tasks: finished.len(),
+    };
+    report::html::write(&input, &output.join(report::html::FILE_NAME))?;
     Ok(report::summary::table(&results, 10))
 }
 
@@ -398,6 +430,8 @@ fn make_record(
     }
 }
 
+/// Writes best.json, refitting the best setting on all rows when an
+/// executor is given; returns when the refit ran.
 fn write_best(
     config: &Config,
     results: &CvResults,
@@ -405,10 +439,28 @@ fn write_best(
     executor: Option<&mut Box<dyn Executor>>,
     header: &CacheHeader,
     output: &Path,
-) -> Result<()> {
-    let model_params = config.full_params(&results.rows[index].params);
+    status: &mut StatusLine,
+) -> Result<Option<RefitSpan>> {
+    let grid_params = &results.rows[index].params;
+    let model_params = config.full_params(grid_params);
     let mut best = Best::new(results, index, &config.model, model_params.clone(), header);
-    match executor.map(|e| e.refit(&model_params, config.cv.seed)) {
+    let start = execute::now();
+    if executor.is_some() {
+        status.set(&format!(
+            "refitting the best setting on all {} rows ({})...",
+            header.n_rows,
+            crate::params::describe(grid_params)
+        ));
+    }
+    let refit_result = executor.map(|e| e.refit(&model_params, config.cv.seed));
+    let span = refit_result.as_ref().map(|_| RefitSpan {
+        start,
+        end: execute::now(),
+        params: grid_params.clone(),
+    });
+    best.refit_start = span.as_ref().map(|s| s.start);
+    best.refit_end = span.as_ref().map(|s| s.end);
+    match refit_result {
         Some(Ok(refit)) => {
             best.refit_seconds = Some(refit.fit_seconds);
             best.feature_importances = refit.feature_importances.map(|imp| {
@@ -432,21 +484,23 @@ fn write_best(
                     classes: header.classes.clone(),
                     fitted,
                 };
+                status.set("writing best_model.json...");
                 write_file(
                     &output.join(best::MODEL_FILE_NAME),
                     &serde_json::to_string(&saved)?,
                 )?;
             }
         }
-        Some(Err(e)) => {
-            eprintln!("gridrun: warning: refitting the best setting on all rows failed: {e:#}")
-        }
+        Some(Err(e)) => status.warn(&format!(
+            "refitting the best setting on all rows failed: {e:#}"
+        )),
         None => {}
     }
     write_file(
         &output.join(best::FILE_NAME),
         &serde_json::to_string_pretty(&best)?,
-    )
+    )?;
+    Ok(span)
 }
 
 /// run.json (or run.shard-I-of-N.json): how this session went, for people
@@ -550,8 +604,17 @@ pub fn merge(output: &Path, quiet: bool) -> Result<MergeSummary> {
     } else {
         None
     };
+    let mut status = StatusLine::new(quiet);
     let table = finish(
-        &config, &plan, &records, &records, 0, refit, &header, output,
+        &config,
+        &plan,
+        &records,
+        &records,
+        0,
+        refit,
+        &header,
+        output,
+        &mut status,
     )?;
     let finished = plan.tasks.len() - missing.len();
     let ok_ids: HashSet<&str> = records

@@ -28,6 +28,11 @@ pub struct Best {
     pub feature_importances: Option<Vec<Importance>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refit_seconds: Option<f64>,
+    /// When the refit ran (seconds since the Unix epoch), for the timeline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refit_start: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refit_end: Option<f64>,
 }
 
 impl Best {
@@ -53,6 +58,8 @@ impl Best {
             classes: header.classes.clone(),
             feature_importances: None,
             refit_seconds: None,
+            refit_start: None,
+            refit_end: None,
         }
     }
 }
