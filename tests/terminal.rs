@@ -297,7 +297,7 @@ fn predict_writes_probabilities_keeps_an_id_and_stops_quietly_on_a_closed_pipe()
         with_id.push_str(&format!("{id},{line}\n"));
     }
     let data = dir.path().join("with_id.csv");
-    std::fs::write(&data, with_id.repeat(1)).unwrap();
+    std::fs::write(&data, with_id).unwrap();
     let model = out.join("best_model.json");
     let assert = gridrun()
         .args(["predict", "--proba", "--keep", "id", "--model"])
