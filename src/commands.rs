@@ -72,15 +72,20 @@ pub fn run(args: RunArgs) -> Result<u8> {
 pub fn plan(path: &Path) -> Result<u8> {
     let config = Config::load(path)?;
     let plan = Plan::build(&config);
-    println!(
+    // writeln, not println: `gridrun plan ... | head` must not panic.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    use std::io::Write;
+    writeln!(
+        out,
         "{} ({}, model {})",
         plan.summary(),
         config.name,
         config.model
-    );
+    )?;
     for line in plan.setting_lines() {
-        println!("{line}");
+        writeln!(out, "{line}")?;
     }
+    out.flush()?;
     Ok(0)
 }
 

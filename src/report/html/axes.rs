@@ -62,6 +62,14 @@ impl ParamAxis {
     /// Labelled positions: round numbers, powers of ten, or (at most ~12)
     /// category names.
     pub fn ticks(&self) -> Vec<(f64, String)> {
+        if self.values.len() <= 12 {
+            // A grid's few values are the most useful labels.
+            return self
+                .values
+                .iter()
+                .filter_map(|v| Some((self.position(v)?, v.to_string())))
+                .collect();
+        }
         match &self.scale {
             Scale::Linear { lo, hi } => ticks(*lo, *hi, 5)
                 .into_iter()
@@ -96,7 +104,7 @@ fn category_position(i: usize, n: usize) -> f64 {
 }
 
 /// Numbers only (at least three distinct) get a numeric scale; a log scale
-/// when they are positive, span at least a factor 20 and their gaps are
+/// when they are positive, span at least a factor 8 and their gaps are
 /// more even in log than in linear terms (numpy's logspace, powers of 2).
 fn scale_of(numbers: &[f64], n_values: usize) -> Scale {
     if numbers.len() != n_values || n_values < 3 {
@@ -105,7 +113,7 @@ fn scale_of(numbers: &[f64], n_values: usize) -> Scale {
     let mut sorted = numbers.to_vec();
     sorted.sort_by(|a, b| a.partial_cmp(b).expect("finite"));
     let (lo, hi) = (sorted[0], sorted[sorted.len() - 1]);
-    if lo > 0.0 && hi / lo >= 20.0 {
+    if lo > 0.0 && hi / lo >= 8.0 {
         let logs: Vec<f64> = sorted.iter().map(|x| x.ln()).collect();
         if spread_of_gaps(&logs) < spread_of_gaps(&sorted) {
             return Scale::Log { lo, hi };
@@ -138,6 +146,8 @@ mod tests {
     fn logspace_gets_a_log_axis_and_range_a_linear_one() {
         let log: Vec<ParamValue> = (-3..=3).map(|e| ParamValue::Float(10f64.powi(e))).collect();
         assert!(axis(&log).is_log());
+        let powers: Vec<ParamValue> = [1, 2, 4, 8, 16].map(ParamValue::Int).to_vec();
+        assert!(axis(&powers).is_log());
         let lin: Vec<ParamValue> = (1..=9).map(ParamValue::Int).collect();
         assert_eq!(axis(&lin).scale, Scale::Linear { lo: 1.0, hi: 9.0 });
         let a = axis(&log);
