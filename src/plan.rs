@@ -43,12 +43,17 @@ impl Plan {
             "test_size": cv.test_size, "folds_file": cv.folds_file,
         })
         .to_string();
+        // A command task's identity covers its template, inputs and data.
+        let model_key = config
+            .task
+            .as_ref()
+            .map_or(config.model.as_str(), |t| t.identity.as_str());
         let mut tasks = Vec::with_capacity(config.settings.len() * cv.folds * cv.repeats);
         for (s, setting) in config.settings.iter().enumerate() {
             let params = canonical_json(&config.full_params(setting));
             for repeat in 0..cv.repeats as u32 {
                 for fold in 0..cv.folds as u32 {
-                    let id = task_id(&config.model, &params, &cv_key, repeat, fold);
+                    let id = task_id(model_key, &params, &cv_key, repeat, fold);
                     tasks.push(Task {
                         id,
                         setting: s,

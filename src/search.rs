@@ -91,21 +91,35 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
         max_memory: opts.max_memory.or(config.run.max_memory),
     };
     interrupt::install().context("cannot install the Ctrl-C handler")?;
+    for warning in crate::command::warnings(config) {
+        eprintln!("gridrun: warning: {warning}");
+    }
     let clock = Instant::now();
     // Workers first, data second: they start empty and map the cache themselves.
-    let mut executor = execute::create(backend, opts.jobs.unwrap_or(config.run.jobs), &policy)?;
-    let (cache, header) = data::prepare(&config.dataset, &output.join("cache"))?;
-    check_compatible(config, &header)?;
+    let pool_policy = match config.task {
+        Some(_) => crate::command::pool_policy(&policy, backend),
+        None => policy.clone(),
+    };
+    let mut executor =
+        execute::create(backend, opts.jobs.unwrap_or(config.run.jobs), &pool_policy)?;
+    let (cache, header) = prepare_data(config, &output)?;
+    if config.task.is_none() {
+        check_compatible(config, &header)?;
+    }
     write_atomically(
         &output.join(CONFIG_SNAPSHOT),
         &serde_json::to_string_pretty(config)?,
     )?;
+    // Groups of commands a killed coordinator left behind end now.
+    crate::command::procs::end_all_leftovers(&output);
+    let threads = execute::threads_per_task(executor.slots());
     executor.start(&WorkerSetup {
+        command: crate::command::setup(config, &cache, &output, threads, &policy)?,
         cache,
         model: config.model.clone(),
         cv: config.cv.clone(),
         metrics: config.metrics.clone(),
-        threads: execute::threads_per_task(executor.slots()),
+        threads,
     })?;
     let shard = if opts.only_missing { None } else { opts.shard };
     let journal_path =
@@ -141,6 +155,7 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
         journal,
         shard,
         opts.quiet,
+        &output,
     )?;
     let wall = clock.elapsed().as_secs_f64();
     let interrupted = interrupt::draining();
@@ -246,7 +261,11 @@ fn finish(
     header: &CacheHeader,
     output: &Path,
 ) -> Result<String> {
-    let results = CvResults::build(plan, &config.grid_keys, &config.metrics, &config.refit, all);
+    let mut results =
+        CvResults::build(plan, &config.grid_keys, &config.metrics, &config.refit, all);
+    for (metric, _) in config.greater_is_better.iter().filter(|(_, &up)| !up) {
+        results.rank_lower_better(metric);
+    }
     results.write_csv(&output.join(cv_results::FILE_NAME))?;
     write_file(
         &output.join(timeline::FILE_NAME),
@@ -308,6 +327,7 @@ fn execute_tasks(
     mut journal: JournalWriter,
     shard: Option<ShardSpec>,
     quiet: bool,
+    output: &Path,
 ) -> Result<Vec<TaskRecord>> {
     let messages: Vec<TaskMsg> = pending
         .iter()
@@ -318,7 +338,10 @@ fn execute_tasks(
     let mut failure: Option<anyhow::Error> = None;
     executor.run(&messages, &mut |event| match event {
         Event::Started { index, worker } => progress.started(index, worker),
-        Event::Retrying { reason, .. } => progress.requeued(&reason),
+        Event::Retrying { index, reason, .. } => {
+            crate::command::procs::end_leftovers(output, &plan.tasks[index].id);
+            progress.requeued(&reason)
+        }
         Event::Draining { running } => progress.note(&format!(
             "interrupted: no new tasks; waiting for {running} running (Ctrl-C again to stop now)"
         )),
@@ -335,6 +358,19 @@ fn execute_tasks(
                 fingerprint,
                 shard,
             );
+            if config.task.is_some() {
+                crate::command::procs::end_leftovers(output, &record.id);
+                if let Some(error) = &record.error {
+                    progress.failure(&crate::command::failure_note(
+                        &crate::params::describe(&config.full_params(&record.params)),
+                        record.repeat,
+                        record.fold,
+                        &record.id,
+                        error,
+                        output,
+                    ));
+                }
+            }
             for reporter in [&mut journal as &mut dyn Reporter, &mut progress] {
                 if let Err(e) = reporter.finished(&record) {
                     failure.get_or_insert(e);
@@ -345,6 +381,7 @@ fn execute_tasks(
     })?;
     journal.done()?;
     progress.done()?;
+    crate::command::procs::end_all_leftovers(output);
     match failure {
         Some(e) => Err(e),
         None => Ok(records),
@@ -407,6 +444,7 @@ fn write_best(
     output: &Path,
 ) -> Result<()> {
     let model_params = config.full_params(&results.rows[index].params);
+    let executor = executor.filter(|_| config.task.as_ref().is_none_or(|t| t.refit_argv.is_some()));
     let mut best = Best::new(results, index, &config.model, model_params.clone(), header);
     match executor.map(|e| e.refit(&model_params, config.cv.seed)) {
         Some(Ok(refit)) => {
@@ -536,9 +574,10 @@ pub fn merge(output: &Path, quiet: bool) -> Result<MergeSummary> {
             )
         })
         .collect();
-    let (cache, header) = data::prepare(&config.dataset, &output.join("cache"))?;
+    let (cache, header) = prepare_data(&config, output)?;
     let mut serial = execute::create(Backend::Serial, 1, &Policy::default())?;
     serial.start(&WorkerSetup {
+        command: crate::command::setup(&config, &cache, output, 1, &Policy::default())?,
         cache,
         model: config.model.clone(),
         cv: config.cv.clone(),
@@ -571,6 +610,15 @@ pub fn merge(output: &Path, quiet: bool) -> Result<MergeSummary> {
         missing,
         table,
     })
+}
+
+/// The dataset cache and its header (a stand-in for command tasks without
+/// a dataset).
+pub fn prepare_data(config: &Config, output: &Path) -> Result<(PathBuf, CacheHeader)> {
+    match &config.dataset {
+        Some(d) => data::prepare(d, &output.join("cache")),
+        None => Ok((PathBuf::new(), crate::command::no_data_header())),
+    }
 }
 
 pub fn write_file(path: &Path, text: &str) -> Result<()> {
