@@ -77,6 +77,11 @@ pub fn capture(mut stream: impl Read, log: &Path, metrics: bool) -> Captured {
                     Some(body) => (body, true),
                     None => (piece, false),
                 };
+                // Only a line that starts like a JSON object is kept.
+                if line.is_empty() && !line_too_long {
+                    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+                    line_too_long = first.is_some_and(|&b| b != b'{');
+                }
                 if !line_too_long {
                     if line.len() + body.len() > LINE_CAP {
                         line_too_long = true;
