@@ -444,3 +444,41 @@ fn unused_grid_keys_are_warned_about_and_braces_escape() {
     scores.sort_by(f64::total_cmp);
     assert_eq!(scores, vec![0.001, 0.5]);
 }
+
+#[test]
+fn command_shards_merge_into_the_same_results_as_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("echo.toml");
+    std::fs::write(
+        &config,
+        "[task]\ncommand = [\"sh\", \"-c\", \"echo {{\\\\\\\"score\\\\\\\": $(( {a} * 10 + {fold} ))}}\"]\n[grid]\na = [1, 2, 3]\n[cv]\nfolds = 3\n[scoring]\nmetrics = [\"score\"]\n",
+    )
+    .unwrap();
+    let (one, sharded) = (dir.path().join("one"), dir.path().join("sharded"));
+    let o = run_config(&config, &one, &[], Duration::from_secs(60));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    for shard in ["0/2", "1/2"] {
+        let o = run_config(
+            &config,
+            &sharded,
+            &["--shard", shard],
+            Duration::from_secs(60),
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    }
+    let o = gridrun_within(
+        &[OsStr::new("merge"), sharded.as_os_str()],
+        Duration::from_secs(60),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(score_columns(&one), score_columns(&sharded));
+    let (header, rows) = cv_results(&one);
+    let split2 = header
+        .iter()
+        .position(|h| h == "split2_test_score")
+        .unwrap();
+    assert_eq!(
+        rows.iter().map(|r| r[split2].as_str()).collect::<Vec<_>>(),
+        ["12", "22", "32"]
+    );
+}

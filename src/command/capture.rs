@@ -154,7 +154,7 @@ mod tests {
         text.push_str(&"x".repeat(3 * LOG_CAP));
         text.push_str("\n{\"a\": 2}\ntrailing words\n");
         let c = capture(text.as_bytes(), &log, true);
-        assert_eq!(c.metrics.unwrap()["a"], 2);
+        assert_eq!(c.metrics.as_ref().unwrap()["a"], 2);
         assert_eq!(c.total, text.len() as u64);
         let written = std::fs::read(&log).unwrap();
         assert!(written.len() < LOG_CAP + 200);

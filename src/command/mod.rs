@@ -67,7 +67,7 @@ pub fn setup(
     output: &Path,
     threads: usize,
     policy: &Policy,
-) -> Result<Option<CommandSetup>> {
+) -> Result<Option<Box<CommandSetup>>> {
     let Some(spec) = &config.task else {
         return Ok(None);
     };
@@ -85,7 +85,7 @@ pub fn setup(
         }
         None => (None, None, Vec::new()),
     };
-    Ok(Some(CommandSetup {
+    Ok(Some(Box::new(CommandSetup {
         spec: spec.clone(),
         output,
         data,
@@ -97,7 +97,7 @@ pub fn setup(
         timeout: policy.timeout.map(|t| t.as_secs_f64()),
         max_memory: policy.max_memory,
         retries: policy.retries,
-    }))
+    })))
 }
 
 /// Warnings before a run: grid keys no placeholder uses.

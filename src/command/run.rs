@@ -63,13 +63,13 @@ const WATCH_EVERY: Duration = Duration::from_millis(20);
 const STDERR_LINES: usize = 8;
 
 pub struct Runner {
-    setup: CommandSetup,
+    setup: Box<CommandSetup>,
 }
 
 impl Runner {
     pub fn new(setup: &CommandSetup) -> Runner {
         Runner {
-            setup: setup.clone(),
+            setup: Box::new(setup.clone()),
         }
     }
 
@@ -475,5 +475,39 @@ fn own_group(command: &mut Command) {
             }
             Ok(())
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_render_as_the_config_wrote_them() {
+        assert_eq!(render_value(&ParamValue::Float(0.001)), "0.001");
+        assert_eq!(render_value(&ParamValue::Float(10.0)), "10.0");
+        assert_eq!(render_value(&ParamValue::Int(7)), "7");
+        assert_eq!(render_value(&ParamValue::Bool(true)), "true");
+        assert_eq!(render_value(&ParamValue::Str("rbf".into())), "rbf");
+        assert_eq!(render_value(&ParamValue::None), "none");
+    }
+
+    #[test]
+    fn task_ids_come_back_from_seeds() {
+        // Workers know a task by its seed, which is its id read as hex.
+        let task = crate::plan::Task {
+            id: "0a1b2c3d4e5f6789".into(),
+            setting: 0,
+            repeat: 0,
+            fold: 0,
+        };
+        let msg = TaskMsg {
+            index: 0,
+            params: Params::new(),
+            repeat: 0,
+            fold: 0,
+            seed: task.seed(),
+        };
+        assert_eq!(task_id_of(&msg), task.id);
     }
 }

@@ -25,7 +25,7 @@ pub struct WorkerSetup {
     pub threads: usize,
     /// Command tasks: each task runs the config's command instead of a model.
     #[serde(default)]
-    pub command: Option<crate::command::CommandSetup>,
+    pub command: Option<Box<crate::command::CommandSetup>>,
 }
 
 /// A task as sent to a worker.
@@ -102,7 +102,7 @@ pub struct RefitOutput {
 /// Runs the tasks of one worker (or all threads of the thread executor):
 /// fits a built-in model, or runs the config's command.
 pub enum Evaluator {
-    Model(ModelEvaluator),
+    Model(Box<ModelEvaluator>),
     Command(crate::command::Runner),
 }
 
@@ -110,7 +110,7 @@ impl Evaluator {
     pub fn open(setup: &WorkerSetup) -> Result<Evaluator, String> {
         Ok(match &setup.command {
             Some(command) => Evaluator::Command(crate::command::Runner::new(command)),
-            None => Evaluator::Model(ModelEvaluator::open(setup)?),
+            None => Evaluator::Model(Box::new(ModelEvaluator::open(setup)?)),
         })
     }
 
