@@ -425,7 +425,7 @@ fn unused_grid_keys_are_warned_about_and_braces_escape() {
     let config = dir.path().join("echo.toml");
     std::fs::write(
         &config,
-        "[task]\ncommand = [\"echo\", \"{{\\\"score\\\": {C}}}\"]\n[grid]\nC = [0.5, 1e-3]\nkernel = [\"rbf\"]\n[scoring]\nmetrics = [\"score\"]\n",
+        "[task]\ncommand = [\"echo\", \"{{\\\"score\\\": {C}}}\"]\nrefit_command = [\"sh\", \"-c\", \"echo {C} $GRIDRUN_TRAIN_ROWS > \\\"$GRIDRUN_OUT/refit.txt\\\"\"]\n[grid]\nC = [0.5, 1e-3]\nkernel = [\"rbf\"]\n[scoring]\nmetrics = [\"score\"]\n",
     )
     .unwrap();
     let out = dir.path().join("out");
@@ -443,6 +443,10 @@ fn unused_grid_keys_are_warned_about_and_braces_escape() {
         .collect();
     scores.sort_by(f64::total_cmp);
     assert_eq!(scores, vec![0.001, 0.5]);
+    // refit_command ran once, for the best setting, without fold files.
+    let refit = std::fs::read_to_string(out.join("refit/refit.txt")).unwrap();
+    assert_eq!(refit.trim(), "0.5");
+    assert!(json(&out.join("best.json"))["refit_seconds"].as_f64().is_some());
 }
 
 #[test]
