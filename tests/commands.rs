@@ -446,7 +446,9 @@ fn unused_grid_keys_are_warned_about_and_braces_escape() {
     // refit_command ran once, for the best setting, without fold files.
     let refit = std::fs::read_to_string(out.join("refit/refit.txt")).unwrap();
     assert_eq!(refit.trim(), "0.5");
-    assert!(json(&out.join("best.json"))["refit_seconds"].as_f64().is_some());
+    assert!(json(&out.join("best.json"))["refit_seconds"]
+        .as_f64()
+        .is_some());
 }
 
 #[test]

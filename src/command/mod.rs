@@ -27,6 +27,34 @@ use std::time::Duration;
 /// The `model` of a config whose tasks are commands.
 pub const MODEL_NAME: &str = "command";
 
+/// What a command task's hyperparameters are checked against at config
+/// time: any name and value (the command checks its own arguments). Not in
+/// the model registry; its tasks never reach `fit`.
+pub struct AnyParams;
+pub static ANY_PARAMS: AnyParams = AnyParams;
+
+impl crate::models::Model for AnyParams {
+    fn name(&self) -> &'static str {
+        MODEL_NAME
+    }
+    fn summary(&self) -> &'static str {
+        "your own command ([task])"
+    }
+    fn params(&self) -> &'static [crate::models::ParamSpec] {
+        &[]
+    }
+    fn accepts_any_params(&self) -> bool {
+        true
+    }
+    fn fit(
+        &self,
+        _params: &crate::params::Params,
+        _train: &crate::models::TrainSet,
+    ) -> Result<Box<dyn crate::models::Fitted>, String> {
+        Err("a command task runs its command, not a built-in model".into())
+    }
+}
+
 /// How much longer than `timeout` the coordinator waits before killing a
 /// worker whose command did not end (the worker enforces the timeout itself).
 const BACKSTOP: Duration = Duration::from_secs(30);

@@ -3,13 +3,16 @@
 
 mod error;
 mod raw;
+mod search;
 
 pub use error::{one_line, ConfigError, Locator};
 pub use raw::ParamTable;
+pub use search::{Method, SearchSpec};
 
-use crate::grid::{self, Axis};
+use crate::grid;
 use crate::models;
 use crate::params::Params;
+use crate::strategy::random::Dimension;
 use raw::RawConfig;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -113,8 +116,12 @@ pub struct Config {
     pub fixed: Params,
     /// Names of the hyperparameters the grid varies, sorted.
     pub grid_keys: Vec<String>,
-    /// Grid settings (without the fixed ones), in grid order.
+    /// Settings (without the fixed ones): grid points in grid order, or the
+    /// random draws in draw order.
     pub settings: Vec<Params>,
+    /// How the settings were chosen ([search]).
+    #[serde(default)]
+    pub search: SearchSpec,
     pub cv: CvSpec,
     pub metrics: Vec<String>,
     /// The metric that ranks settings and picks the best one.
@@ -175,7 +182,11 @@ struct Resolver<'a> {
 impl Resolver<'_> {
     fn resolve(&self, raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
         let (model_name, fixed, model) = self.model_or_task(&raw)?;
-        let (settings, grid_keys) = self.grid(raw.grid.as_deref().unwrap_or(&[]), model, &fixed)?;
+        let cv_seed = raw.cv.as_ref().and_then(|c| c.seed).unwrap_or(0);
+        let search = self.search(raw.search.unwrap_or_default(), model, &fixed, cv_seed)?;
+        let tables = raw.grid.as_deref().unwrap_or(&[]);
+        let (space, grid_keys) = self.grid(tables, model, &fixed, &search)?;
+        let (settings, search) = self.settings(search, &space)?;
         let cv = match (&raw.dataset, &raw.task) {
             (None, Some(_)) => self.cv_without_data(raw.cv)?,
             _ => self.cv(raw.cv.unwrap_or_default())?,
@@ -193,7 +204,7 @@ impl Resolver<'_> {
             ));
         }
         let (metrics, refit, greater_is_better) =
-            self.scoring(raw.scoring.unwrap_or_default(), model.is_none())?;
+            self.scoring(raw.scoring.unwrap_or_default(), raw.task.is_some())?;
         let name = raw.name.unwrap_or_else(|| stem(path));
         let run = self.run(raw.run.unwrap_or_default(), &name)?;
         let dataset = match raw.dataset {
@@ -223,6 +234,7 @@ impl Resolver<'_> {
             fixed,
             grid_keys,
             settings,
+            search,
             cv,
             metrics,
             refit,
@@ -232,14 +244,16 @@ impl Resolver<'_> {
         })
     }
 
-    /// `[model]` (a built-in model) or `[task]` (your own command): one of them.
+    /// `[model]` (a built-in model) or `[task]` (your own command): one of
+    /// them. A command task's hyperparameters are checked against a model
+    /// that accepts any name and value.
     #[allow(clippy::type_complexity)]
     fn model_or_task(
         &self,
         raw: &RawConfig,
-    ) -> Result<(String, Params, Option<&'static dyn models::Model>), ConfigError> {
+    ) -> Result<(String, Params, &'static dyn models::Model), ConfigError> {
         match (&raw.model, &raw.task) {
-            (Some(m), Some(_)) => Err(self.at_span(
+            (Some(m), Some(_)) => Err(self.loc.at(
                 m.span(),
                 "task",
                 "a config has [model] (a built-in model) or [task] (your own command), not both",
@@ -247,22 +261,18 @@ impl Resolver<'_> {
             (Some(m), None) => {
                 let (name, fixed) = self.model(m)?;
                 let model = models::find(&name).expect("checked in self.model");
-                Ok((name, fixed, Some(model)))
+                Ok((name, fixed, model))
             }
             (None, Some(t)) => Ok((
                 crate::command::MODEL_NAME.to_string(),
                 crate::command::spec::fixed_params(t, self.loc)?,
-                None,
+                &crate::command::ANY_PARAMS,
             )),
             (None, None) => Err(self.loc.whole(
                 None,
                 "missing field `model` (or a [task] running your own command)",
             )),
         }
-    }
-
-    fn at_span(&self, span: std::ops::Range<usize>, key: &str, m: &str) -> ConfigError {
-        self.loc.at(span, key, m)
     }
 
     fn dataset(&self, d: raw::RawDataset) -> Result<DatasetSpec, ConfigError> {
@@ -338,9 +348,10 @@ impl Resolver<'_> {
     fn grid(
         &self,
         tables: &[ParamTable],
-        model: Option<&dyn models::Model>,
+        model: &dyn models::Model,
         fixed: &Params,
-    ) -> Result<(Vec<Params>, Vec<String>), ConfigError> {
+        search: &search::ParsedSearch,
+    ) -> Result<(Vec<Vec<Dimension>>, Vec<String>), ConfigError> {
         let mut subgrids = Vec::new();
         let mut keys = std::collections::BTreeSet::new();
         for table in tables {
@@ -354,23 +365,16 @@ impl Resolver<'_> {
                         "is set in [model] too: set it in one place",
                     ));
                 }
-                let values = grid::axis_values(value.get_ref())
-                    .map_err(|m| self.loc.at(value.span(), &dotted, m))?;
-                for v in values.iter().filter(|_| model.is_some()) {
-                    let mut one = Params::new();
-                    one.insert(key.get_ref().clone(), v.clone());
-                    models::validate(model.expect("filtered"), &one)
-                        .map_err(|(_, m)| self.loc.at(value.span(), &dotted, m))?;
-                }
+                let domain = self.domain(key, value, model, search)?;
                 keys.insert(key.get_ref().clone());
-                axes.push(Axis {
+                axes.push(Dimension {
                     name: key.get_ref().clone(),
-                    values,
+                    domain,
                 });
             }
             let settings = axes
                 .iter()
-                .try_fold(1usize, |n, a| n.checked_mul(a.values.len()))
+                .try_fold(1usize, |n, a| n.checked_mul(a.domain.len()))
                 .filter(|&n| n <= grid::MAX_SETTINGS);
             if settings.is_none() {
                 let first = table.keys().next().map_or(0..0, |k| k.span());
@@ -388,7 +392,7 @@ impl Resolver<'_> {
         if subgrids.is_empty() {
             subgrids.push(Vec::new());
         }
-        Ok((grid::expand(&subgrids), keys.into_iter().collect()))
+        Ok((subgrids, keys.into_iter().collect()))
     }
 
     fn cv(&self, c: raw::RawCv) -> Result<CvSpec, ConfigError> {

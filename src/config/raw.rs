@@ -19,6 +19,7 @@ pub struct RawConfig {
     /// Your own command as the task (instead of `[model]`).
     pub task: Option<crate::command::spec::RawTask>,
     pub grid: Option<Grid>,
+    pub search: Option<super::search::RawSearch>,
     pub cv: Option<RawCv>,
     pub scoring: Option<RawScoring>,
     pub run: Option<RawRun>,
