@@ -145,5 +145,173 @@ def main():
         f.write("\n")
 
 
+# --- Group and time-series folds ------------------------------------------
+# scikit-learn's own splitters on recorded cases, written to
+# tests/reference/folds_groups.json: the train and test rows of every fold,
+# which src/folds/tests.rs checks gridrun's folds against row for row, and, on
+# datasets/wine_batches.csv, each fold's sizes and the most-frequent-class
+# accuracy, which tests/folds.rs checks a run of the binary against.
+from sklearn.dummy import DummyClassifier  # noqa: E402
+from sklearn.model_selection import (  # noqa: E402
+    GroupKFold,
+    LeaveOneGroupOut,
+    StratifiedGroupKFold,
+    TimeSeriesSplit,
+)
+
+
+def splitter(cv):
+    """The scikit-learn splitter for a gridrun [cv] table."""
+    kind, k = cv["kind"], cv.get("folds", 5)
+    shuffled = {"shuffle": True, "random_state": cv["seed"]} if cv.get("shuffle") else {}
+    if kind == "group_kfold":
+        return GroupKFold(n_splits=k, **shuffled)
+    if kind == "stratified_group_kfold":
+        return StratifiedGroupKFold(n_splits=k, **shuffled)
+    if kind == "leave_one_group_out":
+        return LeaveOneGroupOut()
+    if kind == "time_series_split":
+        return TimeSeriesSplit(
+            n_splits=k,
+            test_size=cv.get("test_size"),
+            gap=cv.get("gap", 0),
+            max_train_size=cv.get("max_train_size"),
+        )
+    raise ValueError(kind)
+
+
+def fold_rows(cv, y, groups):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "groups ignored", "least populated class"
+        splits = splitter(cv).split(np.zeros((len(y), 1)), y, groups)
+        return [(train.tolist(), test.tolist()) for train, test in splits]
+
+
+def split_cases():
+    """Small cases chosen for ties: groups of equal sizes, groups with the
+    same class counts in another order, labels that sort differently as
+    numbers and as text, several seeds."""
+    rng = np.random.RandomState(0)
+    cases = []
+
+    def case(name, cv, y, groups):
+        y = np.asarray(y)
+        folds = fold_rows(cv, y, None if groups is None else np.asarray(groups))
+        if cv["kind"] != "time_series_split":
+            assert all(sorted(tr + te) == list(range(len(y))) for tr, te in folds), name
+        cases.append({
+            "name": name,
+            "cv": cv,
+            "y": [int(v) for v in y],
+            "groups": None if groups is None else [g.item() if hasattr(g, "item") else g for g in groups],
+            # Every kind but the time series trains on all rows outside the
+            # test fold; so only the time series lists its training rows.
+            "folds": [{"train": tr, "test": te} if cv["kind"] == "time_series_split" else {"test": te} for tr, te in folds],
+        })
+
+    sizes = [5, 3, 3, 8, 1, 3, 5, 2, 2, 6, 4, 8]  # ties at 2, 3, 5, 8
+    ints = np.repeat(np.arange(len(sizes)) * 7 - 20, sizes)  # negative too
+    rng.shuffle(ints)
+    y_ints = rng.randint(0, 2, len(ints))
+    for k in (2, 3, 5):
+        case(f"group_kfold_k{k}", {"kind": "group_kfold", "folds": k}, y_ints, ints)
+    for seed in (0, 42, 2**32 - 1):
+        case(f"group_kfold_shuffle_{seed}", {"kind": "group_kfold", "folds": 4, "shuffle": True, "seed": seed}, y_ints, ints)
+    # Text that sorts differently from its numbers: "b10" < "b9".
+    names = np.array([f"b{g}" for g in rng.randint(0, 14, 70)])
+    y_names = rng.randint(0, 3, 70)
+    case("group_kfold_text", {"kind": "group_kfold", "folds": 5}, y_names, names.tolist())
+    case("group_kfold_text_shuffle", {"kind": "group_kfold", "folds": 3, "shuffle": True, "seed": 7}, y_names, names.tolist())
+    floats = rng.choice([0.5, 1.5, 2.0, 10.0, -3.25, 7.0], 30)
+    case("group_kfold_floats", {"kind": "group_kfold", "folds": 3}, rng.randint(0, 2, 30), floats)
+    for name, n, n_groups, n_classes in [("binary", 60, 15, 2), ("three", 120, 30, 3), ("many", 300, 80, 5), ("seven", 200, 25, 7), ("nine", 400, 60, 9)]:
+        g = rng.randint(0, n_groups, n)
+        # Classes that depend on the group, so groups differ in their class mix.
+        y = (g * 3 + rng.randint(0, 2, n)) % n_classes
+        for k in (3, 5):
+            case(f"stratified_group_kfold_{name}_k{k}", {"kind": "stratified_group_kfold", "folds": k}, y, g)
+        for seed in (0, 1, 42):
+            case(f"stratified_group_kfold_{name}_shuffle_{seed}", {"kind": "stratified_group_kfold", "folds": 4, "shuffle": True, "seed": seed}, y, g)
+    # Groups with the same class counts in another order (equal spreads).
+    g = np.repeat(np.arange(12), 4)
+    y = np.array([[0, 0, 1, 2], [1, 1, 2, 0], [2, 2, 0, 1], [0, 1, 1, 1]] * 3).ravel()
+    for seed in (None, 3, 11):
+        cv = {"kind": "stratified_group_kfold", "folds": 3}
+        if seed is not None:
+            cv.update(shuffle=True, seed=seed)
+        case(f"stratified_group_kfold_mirrored_{seed}", cv, y, g)
+    case("leave_one_group_out_ints", {"kind": "leave_one_group_out"}, y_ints, ints)
+    case("leave_one_group_out_text", {"kind": "leave_one_group_out"}, y_names, names.tolist())
+    y23 = rng.randint(0, 2, 23)
+    for cv in [
+        {"folds": 5},
+        {"folds": 3, "test_size": 4},
+        {"folds": 3, "test_size": 3, "gap": 2},
+        {"folds": 4, "max_train_size": 5},
+        {"folds": 2, "test_size": 6, "gap": 1, "max_train_size": 7},
+        {"folds": 10},
+    ]:
+        cv = {"kind": "time_series_split", **cv}
+        name = "time_series_split_" + "_".join(f"{k}{v}" for k, v in cv.items() if k != "kind")
+        case(name, cv, y23, None)
+    return cases
+
+
+# The dataset runs tests/folds.rs repeats through the binary.
+WINE_BATCHES_RUNS = [
+    {"kind": "group_kfold", "folds": 5},
+    {"kind": "group_kfold", "folds": 4, "shuffle": True, "seed": 3},
+    {"kind": "stratified_group_kfold", "folds": 5},
+    {"kind": "stratified_group_kfold", "folds": 3, "shuffle": True, "seed": 42},
+    {"kind": "leave_one_group_out"},
+    {"kind": "time_series_split", "folds": 4, "test_size": 30, "gap": 5, "max_train_size": 60},
+]
+
+
+def wine_batches_runs():
+    """Per fold: training and test rows, and the accuracy of predicting the
+    most frequent training class (gridrun's `debug` model does the same)."""
+    raw = np.genfromtxt(os.path.join(ROOT, "datasets", "wine_batches.csv"), delimiter=",", dtype=str)
+    header, raw = raw[0], raw[1:]
+    assert header[0] == "batch" and header[-1] == "class"
+    groups = raw[:, 0]
+    _, y = np.unique(raw[:, -1].astype(int), return_inverse=True)
+    x = raw[:, 1:-1].astype(float)
+    runs = []
+    for cv in WINE_BATCHES_RUNS:
+        folds = fold_rows(cv, y, groups)
+        accuracy = [
+            float(DummyClassifier(strategy="most_frequent").fit(x[tr], y[tr]).score(x[te], y[te]))
+            for tr, te in folds
+        ]
+        runs.append({
+            "cv": cv,
+            "n_train": [len(tr) for tr, _ in folds],
+            "n_test": [len(te) for _, te in folds],
+            "most_frequent_accuracy": accuracy,
+        })
+        print(f"wine_batches   {cv['kind']:22s} {len(folds)} folds, accuracy {np.mean(accuracy):.4f}", flush=True)
+    return {"file": "datasets/wine_batches.csv", "groups": "batch", "runs": runs}
+
+
+def write_split_references():
+    report = {
+        "sklearn_version": sklearn.__version__,
+        "numpy_version": np.__version__,
+        "generated_by": "scripts/sklearn_reference.py (write_split_references)",
+        "cases_are": "y, groups (labels as given to scikit-learn), the [cv] table, and every fold's test rows from its split() (and training rows for time_series_split; for the other kinds they are all the other rows)",
+        "cases": split_cases(),
+        "wine_batches": wine_batches_runs(),
+    }
+    print(f"split reference cases: {len(report['cases'])}")
+    # One case per line: readable diffs without a line per row index.
+    cases = report.pop("cases")
+    text = json.dumps(report, indent=1)[:-2]
+    text += ',\n "cases": [\n' + ",\n".join("  " + json.dumps(c) for c in cases) + "\n ]\n}\n"
+    with open(os.path.join(OUT, "folds_groups.json"), "w") as f:
+        f.write(text)
+
+
 if __name__ == "__main__":
     main()
+    write_split_references()

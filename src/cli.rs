@@ -126,32 +126,71 @@ pub struct ExportArgs {
     pub format: ExportFormat,
     #[arg(long)]
     pub shards: usize,
-    /// Container image holding gridrun.
+    /// Container image built from the Dockerfile (for AWS: its ECR URI).
     #[arg(long, default_value = "gridrun:latest")]
     pub image: String,
     /// AWS Batch job queue.
     #[arg(long, default_value = "gridrun")]
     pub queue: String,
+    /// CPUs per container (and gridrun --jobs); default: from the estimate, else 2.
+    #[arg(long)]
+    pub cpus: Option<u32>,
+    /// Memory per container in MiB; default: from the estimate, else 4096.
+    #[arg(long)]
+    pub memory_mib: Option<u64>,
+    /// estimate.json to size containers from; default: the config's output folder's.
+    #[arg(long, value_name = "FILE")]
+    pub estimate: Option<PathBuf>,
+    /// Retries per shard (Kubernetes backoffLimitPerIndex; AWS attempts - 1).
     #[arg(long, default_value_t = 2)]
-    pub cpus: u32,
-    /// Memory per container in MiB.
-    #[arg(long, default_value_t = 4096)]
-    pub memory_mib: u64,
-    /// Output folder on storage every container shares (default: the config's).
+    pub retries: u32,
+    /// AWS: the output on this EFS file system (mounted at /mnt/efs).
+    #[arg(long, value_name = "fs-ID", conflicts_with = "s3")]
+    pub efs: Option<String>,
+    /// AWS: each shard syncs its output here when it ends (image target `aws`).
+    #[arg(long, value_name = "s3://BUCKET/PREFIX")]
+    pub s3: Option<String>,
+    /// AWS: job role ARN (S3 access for --s3; default: the instance role).
+    #[arg(long)]
+    pub job_role_arn: Option<String>,
+    /// Kubernetes: use this existing ReadWriteMany claim instead of writing one.
+    #[arg(long)]
+    pub pvc: Option<String>,
+    /// Kubernetes: size of the claim written.
+    #[arg(long, default_value = "10Gi")]
+    pub storage_size: String,
+    /// Kubernetes: storage class of the claim written (must offer ReadWriteMany).
+    #[arg(long)]
+    pub storage_class: Option<String>,
+    /// Output folder inside the containers (default: under the shared mount).
     #[arg(long)]
     pub output: Option<String>,
-    /// Write here instead of stdout.
-    #[arg(long, value_name = "FILE")]
-    pub to: Option<PathBuf>,
+    /// Config path inside the containers (default: /job/ + its path from here).
+    #[arg(long)]
+    pub container_config: Option<String>,
+    /// Folder to write the files into.
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
 }
 
 #[derive(Args, Debug)]
 pub struct EstimateArgs {
     /// The config to estimate (omit with --tasks and --task-seconds).
     pub config: Option<PathBuf>,
-    /// When it must be done: 90s, 20m, 1h30m.
-    #[arg(long, value_parser = parse_duration)]
-    pub deadline: f64,
+    /// When it must be done: a duration (90s, 20m, 1h30m) or a local time
+    /// (12:30, "2026-12-01 09:00").
+    #[arg(long)]
+    pub deadline: String,
+    /// Safety margin on task times, e.g. 0.2 = 20% longer; default: the cost
+    /// model's measured 90% upper bound (pilot), 0 (arithmetic mode).
+    #[arg(long)]
+    pub margin: Option<f64>,
+    /// At most this many instances (prefers fewer, larger machines).
+    #[arg(long)]
+    pub max_instances: Option<usize>,
+    /// Only instance types with at least this many physical cores.
+    #[arg(long, default_value_t = 1)]
+    pub min_cores_per_instance: usize,
     /// Time budget for the pilot tasks.
     #[arg(long, default_value = "60s", value_parser = parse_duration)]
     pub pilot_seconds: f64,
@@ -170,9 +209,9 @@ pub struct EstimateArgs {
     /// Launch-to-ready seconds per instance.
     #[arg(long, default_value_t = 25.0)]
     pub boot_seconds: f64,
-    /// Spot discount off on-demand, e.g. 0.6.
-    #[arg(long)]
-    pub spot_discount: Option<f64>,
+    /// Spot discount off on demand where the price table has no spot figure.
+    #[arg(long, default_value_t = crate::estimate::cloud::DEFAULT_SPOT_DISCOUNT)]
+    pub spot_discount: f64,
     /// Your own price table (CSV, same columns as the built-in one).
     #[arg(long)]
     pub prices: Option<PathBuf>,

@@ -1,9 +1,9 @@
 //! One function per subcommand: read the arguments, call the library, print.
 //! Each returns the process exit code (errors become exit code 2 in main).
 
-use crate::batch::{export, shard, slurm};
+use crate::batch::{shard, slurm};
 use crate::cli::{
-    EstimateArgs, ExportArgs, ExportFormat, MakeClassificationArgs, PredictArgs, RunArgs, SlurmArgs,
+    EstimateArgs, ExportArgs, MakeClassificationArgs, PredictArgs, RunArgs, SlurmArgs,
 };
 use crate::config::Config;
 use crate::plan::Plan;
@@ -175,81 +175,51 @@ pub fn slurm(args: &SlurmArgs) -> Result<u8> {
 }
 
 pub fn export_job(args: &ExportArgs) -> Result<u8> {
-    let config = Config::load(&args.config)?;
-    let output = args
-        .output
-        .clone()
-        .unwrap_or_else(|| config.run.output.display().to_string());
-    let options = export::ExportOptions {
-        shards: args.shards,
-        job_name: format!("gridrun-{}", config.name)
-            .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "-")
-            .to_lowercase(),
-        image: args.image.clone(),
-        gridrun_exe: "gridrun".into(),
-        config: args.config.display().to_string(),
-        output,
-        cpus: args.cpus,
-        memory_mib: args.memory_mib,
-        job_queue: args.queue.clone(),
-        parallelism: None,
-        retries: 1,
-        extra_args: vec!["--quiet".into()],
-    };
-    let text = match args.format {
-        ExportFormat::AwsBatch => {
-            export::check_aws(&options).map_err(|e| anyhow!("{e}"))?;
-            serde_json::to_string_pretty(&export::aws_batch_job(&options))? + "\n"
-        }
-        ExportFormat::K8s => {
-            export::check_k8s(&options).map_err(|e| anyhow!("{e}"))?;
-            export::k8s_indexed_job(&options)
-        }
-    };
-    match &args.to {
-        Some(path) => search::write_file(path, &text)?,
-        None => print!("{text}"),
-    }
-    Ok(0)
+    crate::batch::export_job::export_job(args)
 }
 
 pub fn estimate(args: &EstimateArgs) -> Result<u8> {
-    use crate::estimate::{self, prices::PriceTable, CloudOptions, EstimateOptions};
+    use crate::estimate::{self, prices::PriceTable, CloudOptions, Deadline, EstimateOptions};
     if !(0.0..=1.0).contains(&args.smt_gain) {
         bail!("--smt-gain must be between 0 and 1, got {}", args.smt_gain);
     }
-    if let Some(d) = args.spot_discount.filter(|d| !(0.0..1.0).contains(d)) {
-        bail!("--spot-discount must be at least 0 and below 1, got {d}");
+    if !(0.0..1.0).contains(&args.spot_discount) {
+        bail!(
+            "--spot-discount must be at least 0 and below 1, got {}",
+            args.spot_discount
+        );
     }
-    if args.deadline <= 0.0 {
-        bail!("--deadline must be more than 0");
+    if let Some(m) = args.margin.filter(|m| !(0.0..=10.0).contains(m)) {
+        bail!("--margin must be between 0 and 10 (0.2 = 20% longer), got {m}");
+    }
+    if args.max_instances == Some(0) {
+        bail!("--max-instances must be at least 1");
     }
     let prices = match &args.prices {
         Some(path) => PriceTable::load(path)?,
         None => PriceTable::built_in(),
     };
-    let cloud = CloudOptions {
-        smt_gain: args.smt_gain,
-        boot_seconds: args.boot_seconds,
-        spot_discount: args.spot_discount,
-        top: args.top,
-        ..CloudOptions::default()
+    let opts = EstimateOptions {
+        deadline: Deadline::parse(&args.deadline)?,
+        margin: args.margin,
+        pilot_seconds: args.pilot_seconds,
+        jobs: args.jobs,
+        output: args.output.clone(),
+        cloud: CloudOptions {
+            smt_gain: args.smt_gain,
+            boot_seconds: args.boot_seconds,
+            spot_discount: args.spot_discount,
+            max_instances: args.max_instances,
+            min_cores_per_instance: args.min_cores_per_instance,
+            top: args.top,
+            ..CloudOptions::default()
+        },
     };
     let report = match (&args.config, args.tasks, args.task_seconds) {
         (None, Some(tasks), Some(seconds)) => {
-            estimate::from_counts(tasks, seconds, args.deadline, &cloud, &prices)?
+            estimate::from_counts(tasks, seconds, &opts, &prices)?
         }
-        (Some(path), _, _) => {
-            let config = Config::load(path)?;
-            let opts = EstimateOptions {
-                deadline: args.deadline,
-                pilot_seconds: args.pilot_seconds,
-                jobs: args.jobs,
-                output: args.output.clone(),
-                cloud,
-            };
-            estimate::from_config(&config, &opts, &prices)?
-        }
+        (Some(path), _, _) => estimate::from_config(&Config::load(path)?, &opts, &prices)?,
         _ => bail!("give a config, or --tasks N --task-seconds S (see gridrun estimate --help)"),
     };
     if args.json {

@@ -38,11 +38,7 @@ pub struct Plan {
 impl Plan {
     pub fn build(config: &Config) -> Plan {
         let cv = &config.cv;
-        let cv_key = serde_json::json!({
-            "kind": cv.kind, "folds": cv.folds, "shuffle": cv.shuffle, "seed": cv.seed,
-            "test_size": cv.test_size, "folds_file": cv.folds_file,
-        })
-        .to_string();
+        let cv_key = cv.identity(config.dataset.as_ref().and_then(|d| d.groups.as_ref()));
         // A command task's identity covers its template, inputs and data.
         let model_key = config
             .task

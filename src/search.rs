@@ -106,6 +106,10 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
     if config.task.is_none() {
         check_compatible(config, &header)?;
     }
+    if config.dataset.is_some() {
+        crate::folds::check_on_data(&config.cv, &cache, &header)
+            .map_err(|e| anyhow!("{}: cv: {e:#}", config.path.display()))?;
+    }
     write_atomically(
         &output.join(CONFIG_SNAPSHOT),
         &serde_json::to_string_pretty(config)?,

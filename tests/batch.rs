@@ -166,53 +166,279 @@ fn shard_index_comes_from_the_scheduler() {
         .code(2);
 }
 
+/// The Python with botocore and the kubernetes client (installed once by
+/// scripts/python-cloud-env.sh).
+fn cloud_python() -> String {
+    let out = Command::new("bash")
+        .arg(root().join("scripts/python-cloud-env.sh"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "python-cloud-env.sh: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// Runs scripts/validate_exports.py on `files`: (success, stdout + stderr).
+fn validate(files: &[std::path::PathBuf]) -> (bool, String) {
+    let out = Command::new(cloud_python())
+        .arg(root().join("scripts/validate_exports.py"))
+        .args(files)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// `gridrun export-job configs/rf.toml` from the repository root into `dir`.
+fn export_rf(dir: &Path, args: &[&str]) -> String {
+    let assert = gridrun()
+        .current_dir(root())
+        .args([
+            "export-job",
+            "configs/rf.toml",
+            "--shards",
+            "4",
+            "--cpus",
+            "4",
+            "--memory-mib",
+            "6144",
+            "--dir",
+        ])
+        .arg(dir)
+        .args(args)
+        .assert()
+        .success();
+    stdout_of(&assert)
+}
+
 #[test]
-fn exported_jobs_carry_the_schemas_required_fields() {
+fn rf_exports_for_aws_batch_validate_against_botocore() {
+    let dir = tempfile::tempdir().unwrap();
+    let efs = dir.path().join("efs");
+    let stdout = export_rf(
+        &efs,
+        &["--format", "aws-batch", "--efs", "fs-0123456789abcdef0"],
+    );
+    let file = |d: &Path, suffix: &str| d.join(format!("gridrun-rf-synthetic.{suffix}.json"));
+    let files: Vec<_> = ["register", "submit", "merge"]
+        .iter()
+        .map(|s| file(&efs, s))
+        .collect();
+    // The exact next commands, the merge included.
+    for line in [
+        format!(
+            "aws batch register-job-definition --cli-input-json file://{}",
+            files[0].display()
+        ),
+        format!(
+            "JOB_ID=$(aws batch submit-job --cli-input-json file://{} --query jobId --output text)",
+            files[1].display()
+        ),
+        format!(
+            "aws batch submit-job --cli-input-json file://{} --depends-on jobId=$JOB_ID",
+            files[2].display()
+        ),
+    ] {
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "missing `{line}` in:\n{stdout}"
+        );
+    }
+    let register = json(&files[0]);
+    let container = &register["containerProperties"];
+    assert_eq!(
+        container["command"],
+        serde_json::json!([
+            "/usr/local/bin/gridrun",
+            "run",
+            "/job/configs/rf.toml",
+            "--shards",
+            "4",
+            "--output",
+            "/mnt/efs/rf-synthetic",
+            "--jobs",
+            "4",
+            "--quiet"
+        ])
+    );
+    assert_eq!(
+        container["resourceRequirements"][0],
+        serde_json::json!({"type": "VCPU", "value": "4"})
+    );
+    assert_eq!(
+        container["resourceRequirements"][1],
+        serde_json::json!({"type": "MEMORY", "value": "6144"})
+    );
+    assert_eq!(register["retryStrategy"]["attempts"], 3);
+    assert_eq!(json(&files[1])["arrayProperties"]["size"], 4);
+    let s3 = dir.path().join("s3");
+    export_rf(
+        &s3,
+        &[
+            "--format",
+            "aws-batch",
+            "--s3",
+            "s3://my-bucket/runs/rf",
+            "--image",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/gridrun:aws",
+        ],
+    );
+    let s3_files: Vec<_> = ["register", "submit", "merge"]
+        .iter()
+        .map(|s| file(&s3, s))
+        .collect();
+    let script = json(&s3_files[0])["containerProperties"]["command"][2]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        script.contains(
+            "aws s3 sync --only-show-errors /tmp/gridrun/rf-synthetic s3://my-bucket/runs/rf"
+        ),
+        "{script}"
+    );
+    let all: Vec<_> = files.iter().chain(&s3_files).cloned().collect();
+    let (ok, report) = validate(&all);
+    assert!(ok, "{report}");
+    assert_eq!(
+        report.lines().filter(|l| l.starts_with("ok ")).count(),
+        6,
+        "{report}"
+    );
+    // The validator does catch what AWS would reject.
+    let broken = dir.path().join("broken.submit.json");
+    let mut submit = json(&files[1]);
+    submit["arrayProperties"]["size"] = serde_json::json!("4");
+    std::fs::write(&broken, submit.to_string()).unwrap();
+    let (ok, report) = validate(std::slice::from_ref(&broken));
+    assert!(!ok && report.contains("arrayProperties.size"), "{report}");
+    submit["arrayProperties"]["size"] = serde_json::json!(4);
+    submit["retries"] = serde_json::json!(2);
+    std::fs::write(&broken, submit.to_string()).unwrap();
+    let (ok, report) = validate(&[broken]);
+    assert!(!ok && report.contains("retries"), "{report}");
+}
+
+#[test]
+fn rf_exports_for_kubernetes_validate_against_the_client_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let stdout = export_rf(
+        dir.path(),
+        &["--format", "k8s", "--storage-class", "efs-sc"],
+    );
+    let job = dir.path().join("gridrun-rf-synthetic.job.yaml");
+    let merge = dir.path().join("gridrun-rf-synthetic.merge.yaml");
+    for line in [
+        format!("kubectl apply -f {}", job.display()),
+        "kubectl wait --for=condition=complete job/gridrun-rf-synthetic --timeout=24h".to_string(),
+        format!("kubectl apply -f {}", merge.display()),
+    ] {
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "missing `{line}` in:\n{stdout}"
+        );
+    }
+    let text = std::fs::read_to_string(&job).unwrap();
+    for needle in [
+        "kind: \"PersistentVolumeClaim\"",
+        "- \"ReadWriteMany\"",
+        "completionMode: \"Indexed\"",
+        "completions: 4",
+        "backoffLimitPerIndex: 2",
+        "claimName: \"gridrun-rf-synthetic-output\"",
+        "- \"/mnt/gridrun/rf-synthetic\"",
+    ] {
+        assert!(text.contains(needle), "missing `{needle}` in:\n{text}");
+    }
+    let (ok, report) = validate(&[job.clone(), merge.clone()]);
+    assert!(ok, "{report}");
+    assert_eq!(
+        report.lines().filter(|l| l.starts_with("ok ")).count(),
+        2,
+        "{report}"
+    );
+    // A misspelt field is caught, as the API server's strict decoding would.
+    let broken = dir.path().join("broken.yaml");
+    std::fs::write(
+        &broken,
+        text.replace("backoffLimitPerIndex", "backoffLimitPerIdx"),
+    )
+    .unwrap();
+    let (ok, report) = validate(&[broken]);
+    assert!(!ok && report.contains("backoffLimitPerIdx"), "{report}");
+}
+
+#[test]
+fn exports_need_shared_storage_and_size_containers_from_the_estimate() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), CONFIG, "wine.csv");
     let assert = gridrun()
         .arg("export-job")
         .arg(&config)
-        .args(["--format", "aws-batch", "--shards", "8"])
+        .args(["--format", "aws-batch", "--shards", "2"])
         .assert()
-        .success();
-    let aws: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
-    let def = &aws["registerJobDefinition"];
-    assert!(def["jobDefinitionName"].is_string() && def["type"] == "container");
-    assert!(def["containerProperties"]["image"].is_string());
-    let submit = &aws["submitJob"];
-    for key in ["jobName", "jobQueue", "jobDefinition"] {
-        assert!(submit[key].is_string(), "submitJob.{key}");
-    }
-    assert_eq!(submit["arrayProperties"]["size"], 8);
-    let command: Vec<&str> = def["containerProperties"]["command"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
-    assert!(
-        command.windows(2).any(|w| w == ["--shards", "8"]),
-        "{command:?}"
-    );
+        .code(2);
+    assert!(stderr_of(&assert).contains("needs storage every shard can reach: --efs fs-ID"));
+    // A config outside the folder the image holds at /job.
     let assert = gridrun()
+        .current_dir(root())
         .arg("export-job")
         .arg(&config)
-        .args(["--format", "k8s", "--shards", "8"])
+        .args(["--format", "k8s", "--shards", "2"])
+        .assert()
+        .code(2);
+    assert!(
+        stderr_of(&assert).contains("outside the current folder"),
+        "{}",
+        stderr_of(&assert)
+    );
+    let out = dir.path().join("out");
+    gridrun()
+        .arg("estimate")
+        .arg(&config)
+        .args(["--deadline", "10m", "--pilot-seconds", "5", "-o"])
+        .arg(&out)
         .assert()
         .success();
-    let yaml = stdout_of(&assert);
-    for needle in [
-        "apiVersion: batch/v1",
-        "kind: Job",
-        "completionMode: Indexed",
-        "completions: 8",
-        "restartPolicy: Never",
-        "image:",
-        "name:",
-    ] {
-        assert!(yaml.contains(needle), "missing `{needle}` in:\n{yaml}");
-    }
+    let estimate = json(&out.join("estimate.json"));
+    let files = dir.path().join("files");
+    gridrun()
+        .arg("export-job")
+        .arg(&config)
+        .args([
+            "--format",
+            "k8s",
+            "--shards",
+            "2",
+            "--container-config",
+            "/job/wine.toml",
+            "--estimate",
+        ])
+        .arg(out.join("estimate.json"))
+        .arg("--dir")
+        .arg(&files)
+        .assert()
+        .success();
+    let cores = estimate["cores"]["cores"].as_u64().unwrap();
+    let cpus = cores.div_ceil(2).max(1);
+    let rss_mib = estimate["pilot"]["worker_peak_rss_bytes"]
+        .as_u64()
+        .unwrap()
+        .div_ceil(1 << 20);
+    let yaml = std::fs::read_to_string(files.join("gridrun-batch-wine.job.yaml")).unwrap();
+    assert!(yaml.contains(&format!("cpu: \"{cpus}\"")), "{yaml}");
+    assert!(
+        yaml.contains(&format!("memory: \"{}Mi\"", cpus * rss_mib + 1024)),
+        "{yaml}"
+    );
+    assert!(yaml.contains("- \"/job/wine.toml\""), "{yaml}");
 }
 
 /// Starts the one-node cluster of scripts/slurm-local.sh (installs Slurm from

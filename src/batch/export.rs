@@ -1,33 +1,61 @@
-//! Array jobs for AWS Batch and Kubernetes, one container per shard.
+//! Array jobs for AWS Batch and Kubernetes that run as written: one
+//! container per shard of the image `Dockerfile` builds, the output folder
+//! on storage every container shares (or synced to S3 by each shard), and a
+//! follow-up merge job.
 //!
-//! Both run the same command, `gridrun run CONFIG --shards N --output OUT
-//! --jobs CPUS`, and each container finds its own shard in the variable its
-//! scheduler sets (`AWS_BATCH_JOB_ARRAY_INDEX`, `JOB_COMPLETION_INDEX`; see
-//! [`crate::batch::shard::shard_from_env`]). OUT must be storage that all
-//! containers share (EFS, a ReadWriteMany volume, ...), which the user adds:
-//! `gridrun merge OUT` needs every shard's journal.
+//! Every shard runs `gridrun run CONFIG --shards N --output OUT --jobs CPUS`
+//! and finds its own index in the variable its scheduler sets
+//! (`AWS_BATCH_JOB_ARRAY_INDEX`, `JOB_COMPLETION_INDEX`; see
+//! [`crate::batch::shard::shard_from_env`]).
 //!
-//! Schemas checked against the published references (looked up, not from
-//! memory):
-//! - AWS Batch RegisterJobDefinition: `jobDefinitionName` (up to 128 letters,
-//!   digits, `-`, `_`) and `type` are required; `type: container` needs
-//!   `containerProperties`. ResourceRequirement: `type` is `GPU | VCPU |
-//!   MEMORY`, `value` a string, MEMORY in MiB, at least 4.
-//!   (paws.compute `batch_register_job_definition`; AWS Batch API Reference,
-//!   ResourceRequirement.)
-//! - AWS Batch SubmitJob: `jobName` (up to 128, first character
-//!   alphanumeric), `jobQueue` and `jobDefinition` are required;
-//!   `arrayProperties.size` is 2 to 10,000. (paws.compute `batch_submit_job`;
-//!   AWS Batch User Guide, "Submit an array job"; ArrayProperties.)
-//! - Kubernetes batch/v1 Job: `completionMode: Indexed` needs `completions`,
-//!   and `parallelism` at most 10^5 (JobSpec.completionMode); pods get
-//!   `JOB_COMPLETION_INDEX` (kubernetes.io, "Indexed Job for Parallel
-//!   Processing with Static Work Assignment"); the pod template's
-//!   `restartPolicy` must be `Never` or `OnFailure`; the Job name must be at
-//!   most 63 characters, best a DNS label (kubernetes.io, "Jobs"); each
-//!   container needs a `name`, a DNS label (core/v1 Container.name).
+//! Files written (`NAME` is the job name):
+//! - AWS Batch: `NAME.register.json` (RegisterJobDefinition),
+//!   `NAME.submit.json` (SubmitJob, the array) and `NAME.merge.json`
+//!   (SubmitJob of the merge, given `--depends-on` at submission), each a
+//!   complete `aws batch ... --cli-input-json file://...` input.
+//! - Kubernetes: `NAME.job.yaml` (a ReadWriteMany PersistentVolumeClaim and
+//!   the Indexed Job) and `NAME.merge.yaml` (the merge Job).
+//!
+//! The tests validate these against botocore's `batch` service model and the
+//! official Kubernetes Python client's models (scripts/validate_exports.py).
+//! Limits checked here first, with the field they come from:
+//! - AWS Batch: `jobDefinitionName` / `jobName` up to 128 letters, digits,
+//!   `-`, `_` (first alphanumeric); `arrayProperties.size` 2 to 10,000;
+//!   `retryStrategy.attempts` 1 to 10; MEMORY in MiB, at least 4.
+//! - Kubernetes: names are DNS labels of at most 63 characters; Indexed Jobs
+//!   need `completions`, allow `parallelism` up to 10^5; `backoffLimitPerIndex`
+//!   and `podFailurePolicy` need `restartPolicy: Never`.
 
 use serde_json::{json, Value};
+
+/// Where the EFS file system is mounted in AWS Batch containers.
+pub const EFS_MOUNT: &str = "/mnt/efs";
+/// Where the output PersistentVolumeClaim is mounted in Kubernetes pods.
+pub const PVC_MOUNT: &str = "/mnt/gridrun";
+/// Container-local output of a shard that syncs to S3 when it ends.
+pub const S3_LOCAL: &str = "/tmp/gridrun";
+/// gridrun in the image (see Dockerfile).
+pub const IMAGE_GRIDRUN: &str = "/usr/local/bin/gridrun";
+/// The job folder in the image: configs/ and datasets/ baked or mounted.
+pub const IMAGE_JOB_DIR: &str = "/job";
+
+/// Shared storage for the output folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Storage {
+    /// An EFS file system mounted at [`EFS_MOUNT`] in every container.
+    Efs { file_system_id: String },
+    /// Each shard writes locally and runs `aws s3 sync` to this URI when it
+    /// ends (needs the image with the AWS CLI: `Dockerfile` target `aws`).
+    S3 { uri: String },
+    /// A ReadWriteMany PersistentVolumeClaim mounted at [`PVC_MOUNT`];
+    /// `create` writes the claim too.
+    Pvc {
+        claim: String,
+        create: bool,
+        size: String,
+        storage_class: Option<String>,
+    },
+}
 
 /// What the exported jobs run, and with which resources.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,11 +66,12 @@ pub struct ExportOptions {
     pub job_name: String,
     /// Container image holding gridrun.
     pub image: String,
-    /// gridrun inside the image, e.g. `gridrun` or `/usr/local/bin/gridrun`.
+    /// gridrun inside the image.
     pub gridrun_exe: String,
     /// Config path inside the container.
     pub config: String,
-    /// Output folder inside the container, on shared storage.
+    /// Output folder inside the container: on the shared storage, or the
+    /// local folder that syncs to S3.
     pub output: String,
     /// CPUs per container; also `gridrun --jobs`, since a container may see
     /// all of the host's cores.
@@ -53,11 +82,14 @@ pub struct ExportOptions {
     pub job_queue: String,
     /// Kubernetes pods at once; `None` runs all shards at once.
     pub parallelism: Option<usize>,
-    /// Failures retried: Kubernetes `backoffLimit`; AWS `retryStrategy.attempts`
-    /// is this plus one.
+    /// Retries per shard: Kubernetes `backoffLimitPerIndex`; AWS
+    /// `retryStrategy.attempts` is this plus one.
     pub retries: u32,
     /// More `gridrun run` arguments.
     pub extra_args: Vec<String>,
+    pub storage: Storage,
+    /// AWS Batch job role (S3 access for `--s3`), if given.
+    pub job_role_arn: Option<String>,
 }
 
 /// Options that a scheduler would reject, found before anything is submitted.
@@ -65,11 +97,11 @@ pub struct ExportOptions {
 #[error("{0}")]
 pub struct ExportError(String);
 
-fn fail(message: String) -> Result<(), ExportError> {
+fn fail<T>(message: String) -> Result<T, ExportError> {
     Err(ExportError(message))
 }
 
-/// The container command: every shard runs the same one.
+/// The `gridrun run` words every shard runs.
 pub fn gridrun_command(opts: &ExportOptions) -> Vec<String> {
     let mut command = vec![
         opts.gridrun_exe.clone(),
@@ -84,6 +116,68 @@ pub fn gridrun_command(opts: &ExportOptions) -> Vec<String> {
     ];
     command.extend(opts.extra_args.iter().cloned());
     command
+}
+
+/// The container command of a shard: gridrun itself, or with S3 a shell
+/// that runs it and then syncs the output up whatever it exited with (the
+/// journal keeps every finished task), failing the shard if the sync fails.
+pub fn shard_command(opts: &ExportOptions) -> Vec<String> {
+    let run = gridrun_command(opts);
+    match &opts.storage {
+        Storage::S3 { uri } => sh(format!(
+            "{}; status=$?; {} || exit 1; exit $status",
+            join(&run),
+            join(&sync(&opts.output, uri))
+        )),
+        _ => run,
+    }
+}
+
+/// The merge container's command (S3: fetch every shard's output first,
+/// push the merged files back).
+pub fn merge_command(opts: &ExportOptions) -> Vec<String> {
+    let merge = vec![
+        opts.gridrun_exe.clone(),
+        "merge".into(),
+        opts.output.clone(),
+    ];
+    match &opts.storage {
+        Storage::S3 { uri } => sh(format!(
+            "{} && {}; status=$?; {} || exit 1; exit $status",
+            join(&sync(uri, &opts.output)),
+            join(&merge),
+            join(&sync(&opts.output, uri))
+        )),
+        _ => merge,
+    }
+}
+
+/// `aws s3 sync FROM TO` without the data cache (each shard rebuilds it).
+fn sync(from: &str, to: &str) -> Vec<String> {
+    [
+        "aws",
+        "s3",
+        "sync",
+        "--only-show-errors",
+        from,
+        to,
+        "--exclude",
+        "cache/*",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+fn sh(script: String) -> Vec<String> {
+    vec!["/bin/sh".into(), "-c".into(), script]
+}
+
+fn join(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| super::slurm::shell_quote(w))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn check_common(opts: &ExportOptions) -> Result<(), ExportError> {
@@ -102,9 +196,22 @@ fn check_common(opts: &ExportOptions) -> Result<(), ExportError> {
         }
     }
     for (what, value) in [("config", &opts.config), ("output", &opts.output)] {
-        if value.trim().is_empty() {
-            return fail(format!("the {what} path is empty"));
+        if !value.starts_with('/') {
+            return fail(format!(
+                "the {what} path {value:?} must be absolute inside the container"
+            ));
         }
+    }
+    let root = match &opts.storage {
+        Storage::Efs { .. } => EFS_MOUNT,
+        Storage::Pvc { .. } => PVC_MOUNT,
+        Storage::S3 { .. } => "/",
+    };
+    if !opts.output.starts_with(root) {
+        return fail(format!(
+            "--output {}: must be under {root}, where the shared storage is mounted",
+            opts.output
+        ));
     }
     Ok(())
 }
@@ -113,14 +220,15 @@ fn check_common(opts: &ExportOptions) -> Result<(), ExportError> {
 pub fn check_aws(opts: &ExportOptions) -> Result<(), ExportError> {
     check_common(opts)?;
     let name = &opts.job_name;
-    let name_ok = (1..=128).contains(&name.len())
+    let name_ok = (1..=122).contains(&name.len())
         && name.starts_with(|c: char| c.is_ascii_alphanumeric())
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if !name_ok {
         return fail(format!(
-            "job name {name:?}: AWS Batch takes 1 to 128 letters, digits, '-' and '_', starting with a letter or digit"
+            "job name {name:?}: AWS Batch takes 1 to 128 letters, digits, '-' and '_' (with \
+             \"-merge\" added), starting with a letter or digit"
         ));
     }
     if opts.shards > 10_000 {
@@ -144,22 +252,44 @@ pub fn check_aws(opts: &ExportOptions) -> Result<(), ExportError> {
             opts.retries
         ));
     }
-    Ok(())
+    match &opts.storage {
+        Storage::Efs { file_system_id } if !is_efs_id(file_system_id) => fail(format!(
+            "--efs {file_system_id}: an EFS file system id looks like fs-0123456789abcdef0"
+        )),
+        Storage::S3 { uri } if !uri.starts_with("s3://") || uri.len() <= "s3://".len() => {
+            fail(format!("--s3 {uri}: give s3://bucket/prefix"))
+        }
+        Storage::Pvc { .. } => {
+            fail("a PersistentVolumeClaim is Kubernetes storage: give --efs or --s3".into())
+        }
+        _ => Ok(()),
+    }
+}
+
+fn is_efs_id(id: &str) -> bool {
+    id.strip_prefix("fs-").is_some_and(|hex| {
+        (8..=40).contains(&hex.len()) && hex.chars().all(|c| c.is_ascii_hexdigit())
+    })
+}
+
+/// A DNS label: what Kubernetes takes for names.
+fn is_dns_label(name: &str, max: usize) -> bool {
+    let is_label_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
+    (1..=max).contains(&name.len())
+        && name.chars().all(is_label_char)
+        && !name.starts_with('-')
+        && !name.ends_with('-')
 }
 
 /// Checks `opts` against Kubernetes' rules (see the module docs).
 pub fn check_k8s(opts: &ExportOptions) -> Result<(), ExportError> {
     check_common(opts)?;
-    let name = &opts.job_name;
-    let is_label_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
-    let name_ok = (1..=63).contains(&name.len())
-        && name.chars().all(is_label_char)
-        && !name.starts_with('-')
-        && !name.ends_with('-');
-    if !name_ok {
+    // "-merge" is added for the merge Job.
+    if !is_dns_label(&opts.job_name, 63 - "-merge".len()) {
         return fail(format!(
-            "job name {name:?}: Kubernetes takes 1 to 63 lowercase letters, digits and '-', \
-             starting and ending with a letter or digit"
+            "job name {:?}: Kubernetes takes 1 to 57 lowercase letters, digits and '-' \
+             (63 with \"-merge\" added), starting and ending with a letter or digit",
+            opts.job_name
         ));
     }
     if opts.memory_mib == 0 {
@@ -171,7 +301,13 @@ pub fn check_k8s(opts: &ExportOptions) -> Result<(), ExportError> {
             parallelism(opts)
         ));
     }
-    Ok(())
+    match &opts.storage {
+        Storage::Pvc { claim, .. } if !is_dns_label(claim, 253) => fail(format!(
+            "--pvc {claim:?}: a claim name is lowercase letters, digits and '-'"
+        )),
+        Storage::Pvc { .. } => Ok(()),
+        _ => fail("Kubernetes output goes to a PersistentVolumeClaim, not --efs or --s3".into()),
+    }
 }
 
 fn parallelism(opts: &ExportOptions) -> usize {
@@ -180,26 +316,57 @@ fn parallelism(opts: &ExportOptions) -> usize {
         .clamp(1, opts.shards.max(1))
 }
 
-/// An AWS Batch job definition and the array job to submit with it:
-/// `{"registerJobDefinition": {...}, "submitJob": {...}}`, each usable as
-/// `aws batch register-job-definition --cli-input-json` and
-/// `aws batch submit-job --cli-input-json` input. With one shard the job is
-/// a plain job (arrays need 2 to 10000 tasks), and gridrun runs everything.
-/// Call [`check_aws`] first: this writes the options as given.
-pub fn aws_batch_job(opts: &ExportOptions) -> Value {
-    let register = json!({
+/// RegisterJobDefinition input. Call [`check_aws`] first.
+pub fn aws_register_job_definition(opts: &ExportOptions) -> Value {
+    let mut container = json!({
+        "image": opts.image,
+        "command": shard_command(opts),
+        "resourceRequirements": [
+            {"type": "VCPU", "value": opts.cpus.to_string()},
+            {"type": "MEMORY", "value": opts.memory_mib.to_string()},
+        ],
+    });
+    if let Storage::Efs { file_system_id } = &opts.storage {
+        container["volumes"] = json!([{
+            "name": "output",
+            "efsVolumeConfiguration": {
+                "fileSystemId": file_system_id,
+                "rootDirectory": "/",
+                "transitEncryption": "ENABLED",
+            },
+        }]);
+        container["mountPoints"] = json!([{
+            "sourceVolume": "output",
+            "containerPath": EFS_MOUNT,
+            "readOnly": false,
+        }]);
+    }
+    if let Some(role) = &opts.job_role_arn {
+        container["jobRoleArn"] = json!(role);
+    }
+    json!({
         "jobDefinitionName": opts.job_name,
         "type": "container",
-        "containerProperties": {
-            "image": opts.image,
-            "command": gridrun_command(opts),
-            "resourceRequirements": [
-                {"type": "VCPU", "value": opts.cpus.to_string()},
-                {"type": "MEMORY", "value": opts.memory_mib.to_string()},
+        "platformCapabilities": ["EC2"],
+        "containerProperties": container,
+        "retryStrategy": {
+            "attempts": opts.retries + 1,
+            // Exit 2 is a config or data error: the same again on a retry.
+            // Anything else (a reclaimed spot instance, a killed container)
+            // runs the shard again; its journal keeps finished tasks on EFS.
+            "evaluateOnExit": [
+                {"onExitCode": "2", "action": "EXIT"},
+                {"onReason": "*", "action": "RETRY"},
             ],
         },
-        "retryStrategy": {"attempts": opts.retries + 1},
-    });
+        "propagateTags": true,
+        "tags": {"app": "gridrun"},
+    })
+}
+
+/// SubmitJob input of the array (a plain job for one shard: arrays need 2
+/// to 10000 tasks).
+pub fn aws_submit_job(opts: &ExportOptions) -> Value {
     let mut submit = json!({
         "jobName": opts.job_name,
         "jobQueue": opts.job_queue,
@@ -208,69 +375,174 @@ pub fn aws_batch_job(opts: &ExportOptions) -> Value {
     if opts.shards >= 2 {
         submit["arrayProperties"] = json!({"size": opts.shards});
     }
-    json!({"registerJobDefinition": register, "submitJob": submit})
+    submit
 }
 
-/// A Kubernetes Indexed Job (batch/v1) as YAML, for `kubectl apply -f`.
-/// Pod `i` runs shard `i/N`, with `restartPolicy: Never` so a failed shard
-/// is retried in a fresh pod (up to `backoffLimit` failures in all).
-/// Call [`check_k8s`] first: this writes the options as given.
-pub fn k8s_indexed_job(opts: &ExportOptions) -> String {
-    let q = |s: &str| yaml_quote(s);
-    let resources = format!(
-        "cpu: {}\n  memory: {}",
-        q(&opts.cpus.to_string()),
-        q(&format!("{}Mi", opts.memory_mib))
-    );
-    let command: String = gridrun_command(opts)
-        .iter()
-        .map(|word| format!("            - {}\n", q(word)))
-        .collect();
-    format!(
-        "# Written by gridrun: one pod per shard; each reads JOB_COMPLETION_INDEX.\n\
-         apiVersion: batch/v1\n\
-         kind: Job\n\
-         metadata:\n\
-         \x20 name: {name}\n\
-         \x20 labels:\n\
-         \x20   app.kubernetes.io/name: gridrun\n\
-         spec:\n\
-         \x20 completionMode: Indexed\n\
-         \x20 completions: {completions}\n\
-         \x20 parallelism: {parallelism}\n\
-         \x20 backoffLimit: {backoff}\n\
-         \x20 template:\n\
-         \x20   metadata:\n\
-         \x20     labels:\n\
-         \x20       app.kubernetes.io/name: gridrun\n\
-         \x20   spec:\n\
-         \x20     restartPolicy: Never\n\
-         \x20     containers:\n\
-         \x20       - name: gridrun\n\
-         \x20         image: {image}\n\
-         \x20         command:\n\
-         {command}\
-         \x20         resources:\n\
-         \x20           requests:\n\
-         {requests}\n\
-         \x20           limits:\n\
-         {limits}\n",
-        name = q(&opts.job_name),
-        completions = opts.shards,
-        parallelism = parallelism(opts),
-        backoff = opts.retries,
-        image = q(&opts.image),
-        requests = indent(&resources, 14),
-        limits = indent(&resources, 14),
-    )
+/// SubmitJob input of the merge, run with the same job definition after
+/// the array (`--depends-on jobId=ARRAY_JOB_ID` at submission).
+pub fn aws_merge_job(opts: &ExportOptions) -> Value {
+    json!({
+        "jobName": format!("{}-merge", opts.job_name),
+        "jobQueue": opts.job_queue,
+        "jobDefinition": opts.job_name,
+        "containerOverrides": {"command": merge_command(opts)},
+    })
 }
 
-fn indent(text: &str, spaces: usize) -> String {
-    let pad = " ".repeat(spaces);
-    text.lines()
-        .map(|l| format!("{pad}{}", l.trim_start()))
-        .collect::<Vec<_>>()
-        .join("\n")
+/// The claim name the pods mount.
+fn claim(opts: &ExportOptions) -> &str {
+    match &opts.storage {
+        Storage::Pvc { claim, .. } => claim,
+        _ => "",
+    }
+}
+
+fn pod_spec(opts: &ExportOptions, command: Vec<String>) -> Value {
+    let resources = json!({
+        "cpu": opts.cpus.to_string(),
+        "memory": format!("{}Mi", opts.memory_mib),
+    });
+    json!({
+        "restartPolicy": "Never",
+        "containers": [{
+            "name": "gridrun",
+            "image": opts.image,
+            "imagePullPolicy": "IfNotPresent",
+            "command": command,
+            "resources": {"requests": resources, "limits": resources},
+            "volumeMounts": [{"name": "output", "mountPath": PVC_MOUNT}],
+        }],
+        "volumes": [{"name": "output", "persistentVolumeClaim": {"claimName": claim(opts)}}],
+    })
+}
+
+fn labels() -> Value {
+    json!({"app.kubernetes.io/name": "gridrun"})
+}
+
+/// The PersistentVolumeClaim (ReadWriteMany) for the output, when gridrun
+/// writes it.
+pub fn k8s_claim(opts: &ExportOptions) -> Option<Value> {
+    let Storage::Pvc {
+        claim,
+        create: true,
+        size,
+        storage_class,
+    } = &opts.storage
+    else {
+        return None;
+    };
+    let mut spec = json!({
+        "accessModes": ["ReadWriteMany"],
+        "resources": {"requests": {"storage": size}},
+    });
+    if let Some(class) = storage_class {
+        spec["storageClassName"] = json!(class);
+    }
+    Some(json!({
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": claim, "labels": labels()},
+        "spec": spec,
+    }))
+}
+
+/// The Indexed Job: pod `i` runs shard `i`, retried up to `retries` times
+/// on its own (`backoffLimitPerIndex`); exit 2 (config or data error) fails
+/// the index at once, and pods evicted by a node going away do not count.
+pub fn k8s_indexed_job(opts: &ExportOptions) -> Value {
+    json!({
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": opts.job_name, "labels": labels()},
+        "spec": {
+            "completionMode": "Indexed",
+            "completions": opts.shards,
+            "parallelism": parallelism(opts),
+            "backoffLimitPerIndex": opts.retries,
+            "podFailurePolicy": {"rules": [
+                {"action": "FailIndex", "onExitCodes": {"containerName": "gridrun", "operator": "In", "values": [2]}},
+                {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]},
+            ]},
+            "template": {
+                "metadata": {"labels": labels()},
+                "spec": pod_spec(opts, shard_command(opts)),
+            },
+        },
+    })
+}
+
+/// The merge Job, applied once the Indexed Job is complete.
+pub fn k8s_merge_job(opts: &ExportOptions) -> Value {
+    json!({
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": format!("{}-merge", opts.job_name), "labels": labels()},
+        "spec": {
+            "completions": 1,
+            "backoffLimit": opts.retries,
+            "template": {
+                "metadata": {"labels": labels()},
+                "spec": pod_spec(opts, merge_command(opts)),
+            },
+        },
+    })
+}
+
+/// Kubernetes objects as one YAML stream (`kubectl apply -f`).
+pub fn yaml_documents(docs: &[Value]) -> String {
+    let mut out = String::from("# Written by gridrun export-job.\n");
+    for doc in docs {
+        out.push_str("---\n");
+        write_yaml(doc, 0, &mut out);
+    }
+    out
+}
+
+/// Block-style YAML of a JSON value: every string double-quoted (see
+/// [`yaml_quote`]), keys plain (ours are identifiers and label keys).
+fn write_yaml(value: &Value, indent: usize, out: &mut String) {
+    let pad = " ".repeat(indent);
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                match v {
+                    Value::Object(m) if !m.is_empty() => {
+                        out.push_str(&format!("{pad}{key}:\n"));
+                        write_yaml(v, indent + 2, out);
+                    }
+                    Value::Array(a) if !a.is_empty() => {
+                        out.push_str(&format!("{pad}{key}:\n"));
+                        write_yaml(v, indent + 2, out);
+                    }
+                    _ => out.push_str(&format!("{pad}{key}: {}\n", scalar(v))),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                match item {
+                    Value::Object(m) if !m.is_empty() => {
+                        let mut inner = String::new();
+                        write_yaml(item, indent + 2, &mut inner);
+                        // The first key goes on the "- " line.
+                        out.push_str(&format!("{pad}- {}", &inner[indent + 2..]));
+                    }
+                    _ => out.push_str(&format!("{pad}- {}\n", scalar(item))),
+                }
+            }
+        }
+        v => out.push_str(&format!("{pad}{}\n", scalar(v))),
+    }
+}
+
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) => yaml_quote(s),
+        Value::Object(_) => "{}".into(),
+        Value::Array(_) => "[]".into(),
+        other => other.to_string(),
+    }
 }
 
 /// A YAML double-quoted scalar that reads back as exactly `s`: `"` and `\`
@@ -305,133 +577,262 @@ fn yaml_printable(c: char) -> bool {
         && !matches!(u, 0x2028 | 0x2029 | 0xfeff)
 }
 
+/// One file to write: its name (in the chosen folder) and text.
+pub struct ExportFile {
+    pub name: String,
+    pub text: String,
+}
+
+/// The AWS Batch files.
+pub fn aws_files(opts: &ExportOptions) -> Vec<ExportFile> {
+    let pretty = |v: Value| serde_json::to_string_pretty(&v).unwrap_or_default() + "\n";
+    vec![
+        ExportFile {
+            name: format!("{}.register.json", opts.job_name),
+            text: pretty(aws_register_job_definition(opts)),
+        },
+        ExportFile {
+            name: format!("{}.submit.json", opts.job_name),
+            text: pretty(aws_submit_job(opts)),
+        },
+        ExportFile {
+            name: format!("{}.merge.json", opts.job_name),
+            text: pretty(aws_merge_job(opts)),
+        },
+    ]
+}
+
+/// The Kubernetes files.
+pub fn k8s_files(opts: &ExportOptions) -> Vec<ExportFile> {
+    let mut job: Vec<Value> = k8s_claim(opts).into_iter().collect();
+    job.push(k8s_indexed_job(opts));
+    vec![
+        ExportFile {
+            name: format!("{}.job.yaml", opts.job_name),
+            text: yaml_documents(&job),
+        },
+        ExportFile {
+            name: format!("{}.merge.yaml", opts.job_name),
+            text: yaml_documents(&[k8s_merge_job(opts)]),
+        },
+    ]
+}
+
+/// The commands to run next, `dir` being where the files are.
+pub fn aws_next_steps(opts: &ExportOptions, dir: &str) -> String {
+    let file = |suffix: &str| format!("file://{dir}/{}.{suffix}.json", opts.job_name);
+    let results = match &opts.storage {
+        Storage::Efs { file_system_id } => format!(
+            "# results: {} on {file_system_id} (cv_results.csv, best.json, best_model.json)",
+            opts.output.replacen(EFS_MOUNT, "", 1)
+        ),
+        Storage::S3 { uri } => format!(
+            "aws s3 sync {uri} ./{} --exclude 'cache/*'   # the merged results",
+            opts.job_name
+        ),
+        Storage::Pvc { .. } => String::new(),
+    };
+    format!(
+        "# job queue {queue:?} must exist (an EC2 compute environment; spot works: shards are retried)\n\
+         aws batch register-job-definition --cli-input-json {register}\n\
+         JOB_ID=$(aws batch submit-job --cli-input-json {submit} --query jobId --output text)\n\
+         aws batch submit-job --cli-input-json {merge} --depends-on jobId=$JOB_ID\n\
+         aws batch describe-jobs --jobs $JOB_ID --query 'jobs[0].[status,arrayProperties.statusSummary]'\n\
+         {results}\n",
+        queue = opts.job_queue,
+        register = file("register"),
+        submit = file("submit"),
+        merge = file("merge"),
+    )
+}
+
+pub fn k8s_next_steps(opts: &ExportOptions, dir: &str) -> String {
+    let name = &opts.job_name;
+    format!(
+        "kubectl apply -f {dir}/{name}.job.yaml\n\
+         kubectl wait --for=condition=complete job/{name} --timeout=24h\n\
+         kubectl apply -f {dir}/{name}.merge.yaml\n\
+         kubectl wait --for=condition=complete job/{name}-merge --timeout=1h\n\
+         kubectl logs job/{name}-merge\n\
+         # results: {} on the claim {} (cv_results.csv, best.json, best_model.json)\n",
+        opts.output,
+        claim(opts)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn options() -> ExportOptions {
+    fn options(storage: Storage) -> ExportOptions {
         ExportOptions {
             shards: 4,
             job_name: "gridrun-wine".into(),
             image: "ghcr.io/example/gridrun:0.1".into(),
-            gridrun_exe: "gridrun".into(),
-            config: "/data/wine.toml".into(),
-            output: "/shared/runs/wine".into(),
+            gridrun_exe: IMAGE_GRIDRUN.into(),
+            config: "/job/configs/wine.toml".into(),
+            output: match storage {
+                Storage::Efs { .. } => "/mnt/efs/wine".into(),
+                Storage::S3 { .. } => "/tmp/gridrun/wine".into(),
+                Storage::Pvc { .. } => "/mnt/gridrun/wine".into(),
+            },
             cpus: 2,
             memory_mib: 4096,
             job_queue: "gridrun-queue".into(),
             parallelism: None,
             retries: 1,
-            extra_args: vec!["--backend".into(), "process".into()],
+            extra_args: vec!["--quiet".into()],
+            storage,
+            job_role_arn: None,
         }
     }
 
+    fn efs() -> ExportOptions {
+        options(Storage::Efs {
+            file_system_id: "fs-0123456789abcdef0".into(),
+        })
+    }
+
+    fn s3() -> ExportOptions {
+        options(Storage::S3 {
+            uri: "s3://bucket/runs/wine".into(),
+        })
+    }
+
+    fn pvc() -> ExportOptions {
+        options(Storage::Pvc {
+            claim: "gridrun-wine-output".into(),
+            create: true,
+            size: "10Gi".into(),
+            storage_class: Some("efs-sc".into()),
+        })
+    }
+
     #[test]
-    fn command_runs_all_shards_with_scheduler_index() {
+    fn efs_shards_run_gridrun_directly_on_the_mount() {
+        let def = aws_register_job_definition(&efs());
+        let c = &def["containerProperties"];
         assert_eq!(
-            gridrun_command(&options()),
-            [
-                "gridrun",
+            c["command"],
+            json!([
+                IMAGE_GRIDRUN,
                 "run",
-                "/data/wine.toml",
+                "/job/configs/wine.toml",
                 "--shards",
                 "4",
                 "--output",
-                "/shared/runs/wine",
+                "/mnt/efs/wine",
                 "--jobs",
                 "2",
-                "--backend",
-                "process",
-            ]
+                "--quiet"
+            ])
+        );
+        assert_eq!(
+            c["volumes"][0]["efsVolumeConfiguration"]["fileSystemId"],
+            "fs-0123456789abcdef0"
+        );
+        assert_eq!(c["mountPoints"][0]["containerPath"], EFS_MOUNT);
+        assert_eq!(
+            c["resourceRequirements"],
+            json!([{"type": "VCPU", "value": "2"}, {"type": "MEMORY", "value": "4096"}])
+        );
+        assert_eq!(def["retryStrategy"]["attempts"], 2);
+        let submit = aws_submit_job(&efs());
+        assert_eq!(submit["arrayProperties"]["size"], 4);
+        assert_eq!(submit["jobDefinition"], def["jobDefinitionName"]);
+        let merge = aws_merge_job(&efs());
+        assert_eq!(merge["jobName"], "gridrun-wine-merge");
+        assert_eq!(
+            merge["containerOverrides"]["command"],
+            json!([IMAGE_GRIDRUN, "merge", "/mnt/efs/wine"])
         );
     }
 
     #[test]
-    fn aws_job_has_required_fields() {
-        let job = aws_batch_job(&options());
-        let register = &job["registerJobDefinition"];
-        // RegisterJobDefinition requires jobDefinitionName and type.
-        assert_eq!(register["jobDefinitionName"], "gridrun-wine");
-        assert_eq!(register["type"], "container");
-        let container = &register["containerProperties"];
-        assert_eq!(container["image"], "ghcr.io/example/gridrun:0.1");
-        assert_eq!(container["command"][4], "4");
+    fn s3_shards_sync_their_output_whatever_gridrun_exits_with() {
+        let command = shard_command(&s3());
+        assert_eq!(command[..2], ["/bin/sh", "-c"]);
         assert_eq!(
-            container["resourceRequirements"],
-            json!([{"type": "VCPU", "value": "2"}, {"type": "MEMORY", "value": "4096"}])
+            command[2],
+            "/usr/local/bin/gridrun run /job/configs/wine.toml --shards 4 --output /tmp/gridrun/wine \
+             --jobs 2 --quiet; status=$?; aws s3 sync --only-show-errors /tmp/gridrun/wine \
+             s3://bucket/runs/wine --exclude 'cache/*' || exit 1; exit $status"
         );
-        assert_eq!(register["retryStrategy"]["attempts"], 2);
-        // SubmitJob requires jobName, jobQueue, jobDefinition.
-        let submit = &job["submitJob"];
-        assert_eq!(submit["jobName"], "gridrun-wine");
-        assert_eq!(submit["jobQueue"], "gridrun-queue");
-        assert_eq!(submit["jobDefinition"], register["jobDefinitionName"]);
-        assert_eq!(submit["arrayProperties"]["size"], 4);
+        let merge = merge_command(&s3());
+        assert!(merge[2]
+            .starts_with("aws s3 sync --only-show-errors s3://bucket/runs/wine /tmp/gridrun/wine"));
+        assert!(merge[2].contains("&& /usr/local/bin/gridrun merge /tmp/gridrun/wine;"));
+        assert!(aws_register_job_definition(&s3())["containerProperties"]
+            .get("volumes")
+            .is_none());
     }
 
     #[test]
     fn aws_single_shard_is_a_plain_job() {
-        let job = aws_batch_job(&ExportOptions {
-            shards: 1,
-            ..options()
-        });
-        assert!(job["submitJob"].get("arrayProperties").is_none());
-        assert!(check_aws(&ExportOptions {
-            shards: 1,
-            ..options()
-        })
-        .is_ok());
+        let one = ExportOptions { shards: 1, ..efs() };
+        assert!(aws_submit_job(&one).get("arrayProperties").is_none());
+        assert!(check_aws(&one).is_ok());
     }
 
     #[test]
     fn aws_checks_limits() {
-        assert_eq!(check_aws(&options()), Ok(()));
+        assert_eq!(check_aws(&efs()), Ok(()));
+        assert_eq!(check_aws(&s3()), Ok(()));
         assert!(check_aws(&ExportOptions {
             shards: 10_000,
-            ..options()
+            ..efs()
         })
         .is_ok());
         let bad = [
             ExportOptions {
                 shards: 10_001,
-                ..options()
+                ..efs()
             },
-            ExportOptions {
-                shards: 0,
-                ..options()
-            },
+            ExportOptions { shards: 0, ..efs() },
             ExportOptions {
                 job_name: "_x".into(),
-                ..options()
+                ..efs()
             },
             ExportOptions {
                 job_name: "a b".into(),
-                ..options()
+                ..efs()
             },
             ExportOptions {
-                job_name: "x".repeat(129),
-                ..options()
+                job_name: "x".repeat(123),
+                ..efs()
             },
             ExportOptions {
                 job_queue: " ".into(),
-                ..options()
+                ..efs()
             },
             ExportOptions {
                 memory_mib: 3,
-                ..options()
+                ..efs()
             },
-            ExportOptions {
-                cpus: 0,
-                ..options()
-            },
+            ExportOptions { cpus: 0, ..efs() },
             ExportOptions {
                 retries: 10,
-                ..options()
+                ..efs()
             },
             ExportOptions {
                 image: "".into(),
-                ..options()
+                ..efs()
             },
+            ExportOptions {
+                output: "/data/out".into(),
+                ..efs()
+            },
+            ExportOptions {
+                config: "configs/wine.toml".into(),
+                ..efs()
+            },
+            options(Storage::Efs {
+                file_system_id: "my-fs".into(),
+            }),
+            options(Storage::S3 {
+                uri: "bucket/x".into(),
+            }),
+            pvc(),
         ];
         for opts in bad {
             assert!(check_aws(&opts).is_err(), "{opts:?}");
@@ -439,7 +840,7 @@ mod tests {
         assert_eq!(
             check_aws(&ExportOptions {
                 shards: 10_001,
-                ..options()
+                ..efs()
             })
             .unwrap_err()
             .to_string(),
@@ -448,69 +849,63 @@ mod tests {
     }
 
     #[test]
-    fn k8s_job_has_required_fields() {
-        let yaml = k8s_indexed_job(&ExportOptions {
+    fn k8s_indexed_job_retries_per_index_and_shares_a_claim() {
+        let opts = ExportOptions {
             parallelism: Some(2),
-            ..options()
+            ..pvc()
+        };
+        let job = k8s_indexed_job(&opts);
+        let spec = &job["spec"];
+        assert_eq!(spec["completionMode"], "Indexed");
+        assert_eq!(
+            (spec["completions"].as_u64(), spec["parallelism"].as_u64()),
+            (Some(4), Some(2))
+        );
+        assert_eq!(spec["backoffLimitPerIndex"], 1);
+        let pod = &spec["template"]["spec"];
+        assert_eq!(pod["restartPolicy"], "Never");
+        assert_eq!(
+            pod["volumes"][0]["persistentVolumeClaim"]["claimName"],
+            "gridrun-wine-output"
+        );
+        assert_eq!(
+            pod["containers"][0]["volumeMounts"][0]["mountPath"],
+            PVC_MOUNT
+        );
+        assert_eq!(pod["containers"][0]["command"][6], "/mnt/gridrun/wine");
+        let claim = k8s_claim(&opts).unwrap();
+        assert_eq!(claim["spec"]["accessModes"], json!(["ReadWriteMany"]));
+        assert_eq!(claim["spec"]["storageClassName"], "efs-sc");
+        let merge = k8s_merge_job(&opts);
+        assert_eq!(merge["metadata"]["name"], "gridrun-wine-merge");
+        assert_eq!(
+            merge["spec"]["template"]["spec"]["containers"][0]["command"],
+            json!([IMAGE_GRIDRUN, "merge", "/mnt/gridrun/wine"])
+        );
+        let existing = options(Storage::Pvc {
+            claim: "shared".into(),
+            create: false,
+            size: "1Gi".into(),
+            storage_class: None,
         });
-        let expected = r#"# Written by gridrun: one pod per shard; each reads JOB_COMPLETION_INDEX.
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: "gridrun-wine"
-  labels:
-    app.kubernetes.io/name: gridrun
-spec:
-  completionMode: Indexed
-  completions: 4
-  parallelism: 2
-  backoffLimit: 1
-  template:
-    metadata:
-      labels:
-        app.kubernetes.io/name: gridrun
-    spec:
-      restartPolicy: Never
-      containers:
-        - name: gridrun
-          image: "ghcr.io/example/gridrun:0.1"
-          command:
-            - "gridrun"
-            - "run"
-            - "/data/wine.toml"
-            - "--shards"
-            - "4"
-            - "--output"
-            - "/shared/runs/wine"
-            - "--jobs"
-            - "2"
-            - "--backend"
-            - "process"
-          resources:
-            requests:
-              cpu: "2"
-              memory: "4096Mi"
-            limits:
-              cpu: "2"
-              memory: "4096Mi"
-"#;
-        assert_eq!(yaml, expected);
+        assert!(k8s_claim(&existing).is_none());
+        assert_eq!(k8s_files(&existing)[0].text.matches("---").count(), 1);
+        assert_eq!(k8s_files(&opts)[0].text.matches("---").count(), 2);
     }
 
     #[test]
     fn k8s_parallelism_defaults_to_all_shards_and_is_capped() {
-        let all = k8s_indexed_job(&options());
-        assert!(all.contains("  completions: 4\n  parallelism: 4\n"));
-        let capped = k8s_indexed_job(&ExportOptions {
+        assert_eq!(k8s_indexed_job(&pvc())["spec"]["parallelism"], 4);
+        let capped = ExportOptions {
             parallelism: Some(99),
-            ..options()
-        });
-        assert!(capped.contains("  parallelism: 4\n"));
+            ..pvc()
+        };
+        assert_eq!(k8s_indexed_job(&capped)["spec"]["parallelism"], 4);
     }
 
     #[test]
-    fn k8s_checks_names() {
-        assert_eq!(check_k8s(&options()), Ok(()));
+    fn k8s_checks_names_and_storage() {
+        assert_eq!(check_k8s(&pvc()), Ok(()));
         for name in [
             "",
             "Gridrun",
@@ -518,25 +913,35 @@ spec:
             "-x",
             "x-",
             "a.b",
-            &"x".repeat(64),
+            &"x".repeat(58),
         ] {
             let opts = ExportOptions {
                 job_name: name.to_string(),
-                ..options()
+                ..pvc()
             };
             assert!(check_k8s(&opts).is_err(), "{name:?}");
         }
         assert!(check_k8s(&ExportOptions {
-            job_name: "x".repeat(63),
-            ..options()
+            job_name: "x".repeat(57),
+            ..pvc()
         })
         .is_ok());
         // Kubernetes has no 10000-task array limit.
         assert!(check_k8s(&ExportOptions {
             shards: 20_000,
-            ..options()
+            ..pvc()
         })
         .is_ok());
+        assert!(check_k8s(&efs()).is_err());
+    }
+
+    #[test]
+    fn yaml_is_block_style_with_quoted_strings() {
+        let doc = json!({"a": {"b": [1, "x"], "c": [{"d": "y", "e": {"f": true}}], "g": {}}});
+        assert_eq!(
+            yaml_documents(&[doc]),
+            "# Written by gridrun export-job.\n---\na:\n  b:\n    - 1\n    - \"x\"\n  c:\n    - d: \"y\"\n      e:\n        f: true\n  g: {}\n"
+        );
     }
 
     #[test]
@@ -551,9 +956,5 @@ spec:
             r#""\u2028\ufeff\ufffe""#
         );
         assert_eq!(yaml_quote("héllo ✓ 𝄞"), "\"héllo ✓ 𝄞\"");
-        assert_eq!(
-            yaml_quote("key: value # not a comment"),
-            "\"key: value # not a comment\""
-        );
     }
 }

@@ -9,8 +9,10 @@
 //! - [`shard`]: the `I/N` shard spec, shard detection from scheduler
 //!   variables (Slurm, AWS Batch, Kubernetes) and the task assignment.
 //! - [`slurm`]: `sbatch` job-array scripts, submitting and following arrays.
-//! - [`export`]: AWS Batch job definitions and Kubernetes Indexed Jobs.
+//! - [`export`]: AWS Batch job definitions and Kubernetes Indexed Jobs;
+//!   [`export_job`] the command that writes them.
 
 pub mod export;
+pub mod export_job;
 pub mod shard;
 pub mod slurm;

@@ -23,11 +23,17 @@ pub fn write(cv: &CvSpec, cache: &Path, output: &Path) -> Result<(PathBuf, Vec<(
     let dir = output.join("folds").join(&key.to_hex()[..16]);
     std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
     let y = data.y().to_vec();
+    let groups = crate::folds::load_groups_for(cv, cache)?;
+    let fold_data = crate::folds::FoldData {
+        y: &y,
+        target: data.header.target,
+        groups: groups.as_ref(),
+    };
     let mut sizes = Vec::with_capacity(cv.repeats * cv.folds);
     for repeat in 0..cv.repeats {
-        let assignment = crate::folds::assign(cv, &y, data.header.target, repeat)?;
+        let plan = crate::folds::build(cv, &fold_data, repeat)?;
         for fold in 0..cv.folds as u32 {
-            let split = crate::folds::split(&assignment, fold);
+            let split = plan.split(fold);
             for (which, rows) in [("train", &split.train), ("test", &split.test)] {
                 let path = dir.join(file_name(repeat as u32, fold, which));
                 if !path.exists() {

@@ -1,10 +1,12 @@
 //! The TOML config: parsed with spans, validated against the model's
 //! hyperparameters, resolved into a [`Config`] before any task runs.
 
+mod cv;
 mod error;
 mod raw;
 mod search;
 
+pub use cv::{CvKind, CvSpec, GroupsColumn};
 pub use error::{one_line, ConfigError, Locator};
 pub use raw::ParamTable;
 pub use search::{Method, SearchSpec};
@@ -17,9 +19,7 @@ use raw::RawConfig;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
-/// Most folds and repeats a CV plan may have (a plan is held in memory).
-const MAX_FOLDS: usize = 100_000;
-const MAX_REPEATS: usize = 10_000;
+/// Most tasks a plan may have (a plan is held in memory).
 const MAX_TASKS: usize = 10_000_000;
 
 /// Which column holds the target.
@@ -44,31 +44,9 @@ pub struct DatasetSpec {
     pub target: TargetColumn,
     /// None: decided from the target column (strings or few integers: classes).
     pub task: Option<TaskHint>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CvKind {
-    Kfold,
-    StratifiedKfold,
-    RepeatedKfold,
-    RepeatedStratifiedKfold,
-    Holdout,
-    Predefined,
-}
-
-/// The cross-validation plan.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
-pub struct CvSpec {
-    pub kind: CvKind,
-    pub folds: usize,
-    pub repeats: usize,
-    pub shuffle: bool,
-    pub seed: u64,
-    /// Holdout: share of rows in the test set.
-    pub test_size: f64,
-    /// Predefined: one test-fold index per row (scikit-learn's PredefinedSplit).
-    pub folds_file: Option<PathBuf>,
+    /// The column of row groups for the group CV kinds; never a feature.
+    #[serde(default)]
+    pub groups: Option<GroupsColumn>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -187,9 +165,14 @@ impl Resolver<'_> {
         let tables = raw.grid.as_deref().unwrap_or(&[]);
         let (space, grid_keys) = self.grid(tables, model, &fixed, &search)?;
         let (settings, search) = self.settings(search, &space)?;
-        let cv = match (&raw.dataset, &raw.task) {
-            (None, Some(_)) => self.cv_without_data(raw.cv)?,
-            _ => self.cv(raw.cv.unwrap_or_default())?,
+        let dataset = match raw.dataset {
+            Some(d) => Some(self.dataset(d)?),
+            None if raw.task.is_some() => None,
+            None => return Err(self.loc.whole(None, "missing field `dataset`")),
+        };
+        let cv = match &dataset {
+            None => self.cv_without_data(raw.cv)?,
+            Some(d) => self.cv(raw.cv.unwrap_or_default(), d)?,
         };
         let tasks = settings
             .len()
@@ -207,11 +190,6 @@ impl Resolver<'_> {
             self.scoring(raw.scoring.unwrap_or_default(), raw.task.is_some())?;
         let name = raw.name.unwrap_or_else(|| stem(path));
         let run = self.run(raw.run.unwrap_or_default(), &name)?;
-        let dataset = match raw.dataset {
-            Some(d) => Some(self.dataset(d)?),
-            None if raw.task.is_some() => None,
-            None => return Err(self.loc.whole(None, "missing field `dataset`")),
-        };
         let task = match &raw.task {
             Some(t) => {
                 let mut keys: Vec<String> = fixed.keys().cloned().collect();
@@ -297,10 +275,12 @@ impl Resolver<'_> {
                 }
             }),
         };
+        let groups = self.groups(d.groups, &target)?;
         Ok(DatasetSpec {
             path: tidy(self.base.join(d.path)),
             target,
             task,
+            groups,
         })
     }
 
@@ -395,83 +375,6 @@ impl Resolver<'_> {
         Ok((subgrids, keys.into_iter().collect()))
     }
 
-    fn cv(&self, c: raw::RawCv) -> Result<CvSpec, ConfigError> {
-        let kind = c.kind.unwrap_or(CvKind::StratifiedKfold);
-        let repeated = matches!(
-            kind,
-            CvKind::RepeatedKfold | CvKind::RepeatedStratifiedKfold
-        );
-        let folds = match &c.folds {
-            Some(f) if *f.get_ref() < 2 || *f.get_ref() > MAX_FOLDS => {
-                return Err(self.loc.at(
-                    f.span(),
-                    "cv.folds",
-                    format!("must be from 2 to {MAX_FOLDS}"),
-                ))
-            }
-            Some(f) => *f.get_ref(),
-            None => 5,
-        };
-        let repeats = match &c.repeats {
-            Some(r) if !repeated => {
-                return Err(self.loc.at(
-                    r.span(),
-                    "cv.repeats",
-                    "only repeated_kfold and repeated_stratified_kfold repeat",
-                ))
-            }
-            Some(r) if *r.get_ref() < 1 || *r.get_ref() > MAX_REPEATS => {
-                return Err(self.loc.at(
-                    r.span(),
-                    "cv.repeats",
-                    format!("must be from 1 to {MAX_REPEATS}"),
-                ))
-            }
-            Some(r) => *r.get_ref(),
-            None if repeated => 10,
-            None => 1,
-        };
-        let test_size = match &c.test_size {
-            Some(t) if !(*t.get_ref() > 0.0 && *t.get_ref() < 1.0) => {
-                return Err(self
-                    .loc
-                    .at(t.span(), "cv.test_size", "must be between 0 and 1"))
-            }
-            Some(t) => *t.get_ref(),
-            None => 0.25,
-        };
-        let folds_file = c
-            .folds_file
-            .as_ref()
-            .map(|f| tidy(self.base.join(f.get_ref())));
-        if kind == CvKind::Predefined && folds_file.is_none() {
-            return Err(self.loc.whole(
-                Some("cv.folds_file"),
-                "predefined folds need `folds_file` (one test-fold index per row)",
-            ));
-        }
-        let folds = match (kind, &folds_file) {
-            (CvKind::Holdout, _) => 1,
-            (CvKind::Predefined, Some(file)) => self.predefined_folds(file)?,
-            _ => folds,
-        };
-        let repeats = if matches!(kind, CvKind::Holdout | CvKind::Predefined) {
-            1
-        } else {
-            repeats
-        };
-        Ok(CvSpec {
-            kind,
-            folds,
-            repeats,
-            // Repeats only differ when shuffled, so repeated kinds always shuffle.
-            shuffle: c.shuffle.unwrap_or(true) || repeated,
-            seed: c.seed.unwrap_or(0),
-            test_size,
-            folds_file,
-        })
-    }
-
     /// A command task without data: `[cv]` only numbers the folds and
     /// repeats ({fold}, {repeat}); without it, one task per setting.
     fn cv_without_data(&self, c: Option<raw::RawCv>) -> Result<CvSpec, ConfigError> {
@@ -487,21 +390,16 @@ impl Resolver<'_> {
         };
         Ok(CvSpec {
             kind: CvKind::Kfold,
-            folds: count(&c.folds, "cv.folds", MAX_FOLDS)?,
-            repeats: count(&c.repeats, "cv.repeats", MAX_REPEATS)?,
+            folds: count(&c.folds, "cv.folds", cv::MAX_FOLDS)?,
+            repeats: count(&c.repeats, "cv.repeats", cv::MAX_REPEATS)?,
             shuffle: false,
             seed: c.seed.unwrap_or(0),
             test_size: 0.25,
             folds_file: None,
+            test_rows: None,
+            gap: 0,
+            max_train_size: None,
         })
-    }
-
-    fn predefined_folds(&self, file: &Path) -> Result<usize, ConfigError> {
-        match crate::folds::count_predefined(file) {
-            Ok(0) => Err(self.loc.whole(Some("cv.folds_file"), "names no test fold")),
-            Ok(n) => Ok(n),
-            Err(e) => Err(self.loc.whole(Some("cv.folds_file"), format!("{e:#}"))),
-        }
     }
 
     #[allow(clippy::type_complexity)]

@@ -31,6 +31,7 @@ pub struct RawDataset {
     pub path: PathBuf,
     pub target: Option<Spanned<RawTarget>>,
     pub task: Option<Spanned<String>>,
+    pub groups: Option<Spanned<RawTarget>>,
 }
 
 #[derive(Deserialize)]
@@ -43,13 +44,15 @@ pub enum RawTarget {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawCv {
-    pub kind: Option<CvKind>,
+    pub kind: Option<Spanned<CvKind>>,
     pub folds: Option<Spanned<usize>>,
     pub repeats: Option<Spanned<usize>>,
     pub shuffle: Option<bool>,
     pub seed: Option<u64>,
     pub test_size: Option<Spanned<f64>>,
     pub folds_file: Option<Spanned<PathBuf>>,
+    pub gap: Option<Spanned<usize>>,
+    pub max_train_size: Option<Spanned<usize>>,
 }
 
 #[derive(Deserialize, Default)]

@@ -27,12 +27,15 @@ pub fn cache_path(spec: &DatasetSpec, cache_dir: &Path) -> Result<PathBuf> {
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map_or(0, |d| d.as_nanos());
     let key = format!(
-        "{}|{}|{}|{:?}|{:?}|v1",
+        "{}|{}|{}|{:?}|{:?}|v1{}",
         abs.display(),
         meta.len(),
         mtime,
         spec.target,
-        spec.task
+        spec.task,
+        spec.groups
+            .as_ref()
+            .map_or(String::new(), |g| format!("|groups {g:?}"))
     );
     let hash = blake3::hash(key.as_bytes()).to_hex();
     let stem = spec
@@ -229,8 +232,10 @@ impl<'a> Importer<'a> {
                 )
             })?,
         };
-        let feature_columns: Vec<usize> =
-            (0..headers.len()).filter(|&c| c != target_column).collect();
+        let groups_column = super::groups::column_index(spec, &headers)?;
+        let feature_columns: Vec<usize> = (0..headers.len())
+            .filter(|&c| c != target_column && Some(c) != groups_column)
+            .collect();
         let feature_names = feature_columns
             .iter()
             .map(|&c| headers[c].clone())
@@ -432,6 +437,7 @@ mod tests {
             path,
             target: TargetColumn::Last,
             task: None,
+            groups: None,
         }
     }
 

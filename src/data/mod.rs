@@ -2,7 +2,24 @@
 //! worker memory-maps (one copy in the page cache, however many workers).
 
 mod cache;
+mod groups;
 mod import;
 
 pub use cache::{CacheHeader, Dataset};
-pub use import::{cache_path, prepare, read_features_csv};
+pub use groups::{groups_path, load_groups, read_groups, GroupCodes};
+pub use import::{cache_path, read_features_csv};
+
+use anyhow::Result;
+use std::path::{Path, PathBuf};
+
+/// Makes sure the cache for `spec` (and the group codes, when `[dataset]`
+/// names a group column) exist in `cache_dir`; returns the cache's path and
+/// header. Parses the CSV only when there is no valid cache yet.
+pub fn prepare(
+    spec: &crate::config::DatasetSpec,
+    cache_dir: &Path,
+) -> Result<(PathBuf, CacheHeader)> {
+    let (path, header) = import::prepare(spec, cache_dir)?;
+    groups::prepare(spec, &path, header.n_rows)?;
+    Ok((path, header))
+}

@@ -6,6 +6,10 @@ use super::lpt;
 use super::prices::{Instance, PriceTable};
 use serde::Serialize;
 
+/// Spot discount assumed when no per-type figure is known: AWS's own
+/// example spot prices for c5 in us-east-1 are 44-62% off on demand.
+pub const DEFAULT_SPOT_DISCOUNT: f64 = 0.5;
+
 /// Assumptions of the cost model; every one is printed with the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct CloudOptions {
@@ -16,8 +20,15 @@ pub struct CloudOptions {
     pub boot_seconds: f64,
     /// Linux per-second billing, with this minimum per instance.
     pub min_billing_seconds: f64,
-    /// Share off on-demand for spot (e.g. 0.6); spot prices vary by zone and hour.
-    pub spot_discount: Option<f64>,
+    /// Share off on-demand for spot where the table has no spot figure for a
+    /// type (an assumption: spot prices vary by zone and hour).
+    pub spot_discount: f64,
+    /// At most this many instances (None: no limit).
+    pub max_instances: Option<usize>,
+    /// Only types with at least this many physical cores.
+    pub min_cores_per_instance: usize,
+    /// Only types of this architecture (the one gridrun is built for).
+    pub arch: String,
     /// Peak RSS of one worker, measured in the pilot.
     pub worker_peak_rss_bytes: Option<u64>,
     /// Memory left to the OS on each instance.
@@ -31,7 +42,10 @@ impl Default for CloudOptions {
             smt_gain: 0.25,
             boot_seconds: 25.0,
             min_billing_seconds: 60.0,
-            spot_discount: None,
+            spot_discount: DEFAULT_SPOT_DISCOUNT,
+            max_instances: None,
+            min_cores_per_instance: 1,
+            arch: super::prices::build_arch().to_string(),
             worker_peak_rss_bytes: None,
             os_headroom_gib: 1.0,
             top: 3,
@@ -51,8 +65,10 @@ pub struct Choice {
     /// Boot plus the schedule's makespan.
     pub run_seconds: f64,
     pub total_cost: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub spot_cost: Option<f64>,
+    pub spot_price_per_hour: f64,
+    /// The spot price is the table's dated figure, not the flat discount.
+    pub spot_from_table: bool,
+    pub spot_cost: f64,
 }
 
 /// The `top` cheapest choices; `durations` are task seconds on one core of
@@ -66,10 +82,12 @@ pub fn cheapest(
     let mut sorted = durations.to_vec();
     sorted.sort_by(|a, b| b.total_cmp(a));
     // Metal sizes repeat the largest size's cores at the same price or more.
-    let candidates = table
-        .instances
-        .iter()
-        .filter(|i| !i.burstable() && !i.name.contains("metal"));
+    let candidates = table.instances.iter().filter(|i| {
+        !i.burstable()
+            && !i.name.contains("metal")
+            && i.arch == opts.arch
+            && i.physical_cores >= opts.min_cores_per_instance
+    });
     let mut choices: Vec<(String, Choice)> = candidates
         .filter_map(|i| best_for(i, &sorted, deadline, opts).map(|c| (i.family.clone(), c)))
         .collect();
@@ -136,12 +154,15 @@ fn fewest_instances(
     let total: f64 = scaled.iter().sum();
     let start = ((total / (budget * workers as f64)).ceil() as usize).max(1);
     let most = scaled.len().div_ceil(workers).max(1);
-    (start..=most.max(start)).find_map(|count| {
+    let most = opts.max_instances.map_or(most, |cap| most.min(cap));
+    (start..=most).find_map(|count| {
         let makespan = lpt::makespan(&scaled, count * workers);
         (makespan <= budget + 1e-9).then(|| {
             let run = opts.boot_seconds + makespan;
-            let total_cost =
-                count as f64 * i.price_per_hour / 3600.0 * run.max(opts.min_billing_seconds);
+            let billed_hours = count as f64 * run.max(opts.min_billing_seconds) / 3600.0;
+            let spot_price = i
+                .spot_price_per_hour
+                .unwrap_or(i.price_per_hour * (1.0 - opts.spot_discount));
             Choice {
                 instance: i.name.clone(),
                 count,
@@ -149,8 +170,10 @@ fn fewest_instances(
                 cores_per_instance: i.physical_cores,
                 price_per_hour: i.price_per_hour,
                 run_seconds: run,
-                total_cost,
-                spot_cost: opts.spot_discount.map(|d| total_cost * (1.0 - d)),
+                total_cost: billed_hours * i.price_per_hour,
+                spot_price_per_hour: spot_price,
+                spot_from_table: i.spot_price_per_hour.is_some(),
+                spot_cost: billed_hours * spot_price,
             }
         })
     })
@@ -228,12 +251,81 @@ mod tests {
     fn cheapest_first_and_spot_discount() {
         let t = table("a.x,2,2,8,0.2\nb.x,2,2,8,0.1\n");
         let o = CloudOptions {
-            spot_discount: Some(0.6),
+            spot_discount: 0.6,
             ..opts()
         };
         let c = cheapest(&[30.0; 2], 100.0, &t, &o);
         assert_eq!(c[0].instance, "b.x");
-        assert!((c[0].spot_cost.unwrap() - c[0].total_cost * 0.4).abs() < 1e-12);
+        assert!((c[0].spot_cost - c[0].total_cost * 0.4).abs() < 1e-12);
+        assert!(!c[0].spot_from_table);
+        // A dated per-type figure wins over the flat discount.
+        let mut t = table("a.x,2,2,8,0.2\n");
+        t.instances[0].spot_price_per_hour = Some(0.05);
+        let c = cheapest(&[30.0; 2], 100.0, &t, &o);
+        assert!((c[0].spot_cost - c[0].total_cost * 0.25).abs() < 1e-12);
+        assert!(c[0].spot_from_table);
+    }
+
+    #[test]
+    fn only_the_build_architecture_is_offered() {
+        let t = table("c7g.large,2,2,4,0.01\nc7a.large,2,2,4,0.1\n");
+        let x86 = CloudOptions {
+            arch: "x86_64".into(),
+            ..opts()
+        };
+        let names: Vec<String> = cheapest(&[10.0], 100.0, &t, &x86)
+            .into_iter()
+            .map(|c| c.instance)
+            .collect();
+        assert_eq!(names, ["c7a.large"]);
+        let arm = CloudOptions {
+            arch: "arm64".into(),
+            ..opts()
+        };
+        assert_eq!(cheapest(&[10.0], 100.0, &t, &arm)[0].instance, "c7g.large");
+        // The built-in table's cheapest cores are Graviton: never offered here.
+        let all = cheapest(&[70.0; 125], 1200.0, &PriceTable::built_in(), &opts());
+        assert!(
+            all.iter().all(|c| !c.instance.starts_with("c7g")),
+            "{all:?}"
+        );
+    }
+
+    #[test]
+    fn max_instances_prefers_fewer_larger_machines() {
+        // 5000 tasks of 70 s by 10 minutes: one-core machines by the hundred,
+        // unless capped; with 10 at most, only 48+ core types remain.
+        let tasks = vec![70.0; 5000];
+        let t = PriceTable::built_in();
+        let free = cheapest(&tasks, 600.0, &t, &opts());
+        assert!(free[0].count > 100, "{:?}", free[0]);
+        let capped = CloudOptions {
+            max_instances: Some(10),
+            ..opts()
+        };
+        let c = cheapest(&tasks, 600.0, &t, &capped);
+        assert!(!c.is_empty());
+        for choice in &c {
+            assert!(choice.count <= 10, "{choice:?}");
+            assert!(choice.run_seconds <= 600.0);
+        }
+        let none = CloudOptions {
+            max_instances: Some(1),
+            ..opts()
+        };
+        assert!(cheapest(&tasks, 600.0, &t, &none).is_empty());
+    }
+
+    #[test]
+    fn min_cores_per_instance_leaves_out_small_types() {
+        let t = table("a.small,2,2,8,0.1\na.big,16,16,64,0.8\n");
+        let o = CloudOptions {
+            min_cores_per_instance: 8,
+            ..opts()
+        };
+        let c = cheapest(&[30.0; 4], 100.0, &t, &o);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].instance, "a.big");
     }
 
     #[test]

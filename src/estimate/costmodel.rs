@@ -24,6 +24,16 @@ pub struct ModelError {
     pub median: f64,
     pub max: f64,
     pub held_out: usize,
+    /// 90% upper bound of actual / predicted over the held-out tasks (the
+    /// nearest-rank 90th percentile): task times x this cover nine in ten.
+    pub upper_90: f64,
+}
+
+impl ModelError {
+    /// The safety margin this error calls for: 0.15 = 15% more time.
+    pub fn margin(&self) -> f64 {
+        (self.upper_90 - 1.0).max(0.0)
+    }
 }
 
 /// One input of the regression.
@@ -182,7 +192,7 @@ fn leave_one_out(columns: &[Column], data: &[(Params, f64)]) -> Option<ModelErro
     if data.len() < 3 {
         return None;
     }
-    let mut errors: Vec<f64> = (0..data.len())
+    let mut ratios: Vec<f64> = (0..data.len())
         .map(|i| {
             let rest: Vec<(Params, f64)> = data
                 .iter()
@@ -196,15 +206,24 @@ fn leave_one_out(columns: &[Column], data: &[(Params, f64)]) -> Option<ModelErro
                 error: None,
             };
             let (p, actual) = &data[i];
-            (model.predict(p) - actual).abs() / actual.max(1e-9)
+            actual / model.predict(p).max(1e-9)
         })
         .collect();
+    // |predicted - actual| / actual, as reported before.
+    let mut errors: Vec<f64> = ratios.iter().map(|r| (1.0 - 1.0 / r).abs()).collect();
     errors.sort_by(f64::total_cmp);
+    ratios.sort_by(f64::total_cmp);
     Some(ModelError {
         median: errors[errors.len() / 2],
         max: *errors.last().unwrap_or(&0.0),
         held_out: errors.len(),
+        upper_90: ratios[nearest_rank(ratios.len(), 0.9)],
     })
+}
+
+/// Index of the nearest-rank `q` quantile among `n` sorted values.
+fn nearest_rank(n: usize, q: f64) -> usize {
+    ((q * n as f64).ceil() as usize).clamp(1, n) - 1
 }
 
 #[cfg(test)]
@@ -244,6 +263,28 @@ mod tests {
             m.predict(&probe)
         );
         assert!(m.error.unwrap().max < 0.05);
+        assert!(m.error.unwrap().margin() < 0.05);
+    }
+
+    #[test]
+    fn margin_is_the_90_percent_upper_bound_of_held_out_ratios() {
+        // Ten pilot tasks of one setting: each held-out prediction is the
+        // geometric mean of the other nine, so the slowest runs show the
+        // under-prediction a margin must cover.
+        let s = p(&[("a", ParamValue::Int(1))]);
+        let times = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 4.0];
+        let pilot: Vec<(Params, f64)> = times.iter().map(|&t| (s.clone(), t)).collect();
+        let e = CostModel::fit(std::slice::from_ref(&s), &pilot)
+            .error
+            .unwrap();
+        // 90th percentile (9th of 10 sorted): the 2 s task against the mean
+        // of the rest in log space, exp((ln 4) / 9).
+        let expected = 2.0 / (4f64.ln() / 9.0).exp();
+        assert!((e.upper_90 - expected).abs() < 1e-6, "{}", e.upper_90);
+        assert!((e.margin() - (expected - 1.0)).abs() < 1e-6);
+        assert_eq!(nearest_rank(10, 0.9), 8);
+        assert_eq!(nearest_rank(3, 0.9), 2);
+        assert_eq!(nearest_rank(1, 0.9), 0);
     }
 
     #[test]

@@ -6,13 +6,16 @@
 
 pub mod cloud;
 pub mod costmodel;
+pub mod deadline;
 pub mod lpt;
 mod pilot;
 pub mod prices;
 mod report;
 
 pub use cloud::CloudOptions;
+pub use deadline::Deadline;
 pub use report::{render_text, Report};
+use report::{Context, MarginSource};
 
 use crate::config::Config;
 use crate::plan::Plan;
@@ -27,8 +30,9 @@ pub const TASK_COSTS: &str = "task_costs.json";
 
 #[derive(Debug, Clone)]
 pub struct EstimateOptions {
-    /// Seconds.
-    pub deadline: f64,
+    pub deadline: Deadline,
+    /// `--margin`; None: the cost model's own 90% upper bound.
+    pub margin: Option<f64>,
     /// Budget for the pilot tasks.
     pub pilot_seconds: f64,
     pub jobs: Option<usize>,
@@ -36,19 +40,46 @@ pub struct EstimateOptions {
     pub cloud: CloudOptions,
 }
 
-/// Arithmetic mode: `tasks` tasks of `task_seconds` each, no config.
+/// Arithmetic mode: `tasks` tasks of `task_seconds` each, no config; "this
+/// machine" has one worker per core.
 pub fn from_counts(
     tasks: usize,
     task_seconds: f64,
-    deadline: f64,
-    cloud: &CloudOptions,
+    opts: &EstimateOptions,
     prices: &PriceTable,
 ) -> Result<Report> {
     if tasks == 0 || task_seconds.is_nan() || task_seconds <= 0.0 {
         bail!("--tasks and --task-seconds must be more than 0");
     }
     let durations = vec![task_seconds; tasks];
-    Ok(Report::new(&durations, deadline, 0.0, cloud, prices))
+    let ctx = Context {
+        config: None,
+        overhead: 0.0,
+        workers_here: opts
+            .jobs
+            .filter(|&j| j > 0)
+            .unwrap_or_else(crate::execute::cores),
+        startup_seconds: 0.0,
+        task_seconds: Some(task_seconds),
+        margin: opts.margin.unwrap_or(0.0),
+        margin_source: margin_source(opts.margin, None),
+        model_error: None,
+    };
+    Ok(Report::new(
+        &durations,
+        &opts.deadline,
+        &opts.cloud,
+        prices,
+        &ctx,
+    ))
+}
+
+fn margin_source(given: Option<f64>, model: Option<costmodel::ModelError>) -> MarginSource {
+    match (given, model) {
+        (Some(_), _) => MarginSource::Given,
+        (None, Some(_)) => MarginSource::Model,
+        (None, None) => MarginSource::None,
+    }
 }
 
 /// Pilot mode: time a sample of the config's real tasks, model the rest.
@@ -69,13 +100,21 @@ pub fn from_config(config: &Config, opts: &EstimateOptions, prices: &PriceTable)
         worker_peak_rss_bytes: Some(pilot.peak_rss_bytes),
         ..opts.cloud.clone()
     };
-    let mut report = Report::new(&durations, opts.deadline, pilot.overhead, &cloud, prices);
-    report.model_error = model.error;
+    let ctx = Context {
+        config: Some(config.path.display().to_string()),
+        overhead: pilot.overhead,
+        workers_here: pilot.workers,
+        startup_seconds: pilot.startup_seconds,
+        task_seconds: None,
+        margin: opts
+            .margin
+            .or(model.error.map(|e| e.margin()))
+            .unwrap_or(0.0),
+        margin_source: margin_source(opts.margin, model.error),
+        model_error: model.error,
+    };
+    let mut report = Report::new(&durations, &opts.deadline, &cloud, prices, &ctx);
     report.pilot = Some(pilot.summary(plan.tasks.len()));
-    report.this_machine = Some(report::ThisMachine {
-        workers: pilot.workers,
-        predicted_wall_seconds: lpt::makespan(&durations, pilot.workers) + pilot.startup_seconds,
-    });
     save(&output, &report)?;
     let costs: std::collections::BTreeMap<&str, f64> = plan
         .tasks

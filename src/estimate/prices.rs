@@ -13,6 +13,8 @@ const PRICE_COLUMNS: &[&str] = &[
     "price_usd_per_hour_ondemand_linux_us_east_1",
     "price_usd_per_hour",
 ];
+/// Optional: a per-type spot price; empty cells mean "no figure".
+const SPOT_COLUMNS: &[&str] = &["spot_price_usd_per_hour_typical", "spot_usd_per_hour"];
 
 /// One instance type.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -24,6 +26,10 @@ pub struct Instance {
     pub physical_cores: usize,
     pub memory_gib: f64,
     pub price_per_hour: f64,
+    /// A dated per-type spot figure from the table, when it has one.
+    pub spot_price_per_hour: Option<f64>,
+    /// `x86_64` or `arm64`: from the `arch` column, else from the name.
+    pub arch: String,
     pub source_date: String,
 }
 
@@ -36,6 +42,27 @@ impl Instance {
     /// surplus credits: not for CPU-bound batches.
     pub fn burstable(&self) -> bool {
         self.family.starts_with('t')
+    }
+}
+
+/// The architecture of an EC2 family by AWS's naming: a `g` among the
+/// letters after the generation digit marks Graviton (c7g, c7gn, m6gd, t4g;
+/// not the GPU family g5).
+pub fn arch_from_family(family: &str) -> &'static str {
+    let suffix = family.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    let letters = suffix.trim_start_matches(|c: char| c.is_ascii_digit());
+    if suffix != family && letters.contains('g') {
+        "arm64"
+    } else {
+        "x86_64"
+    }
+}
+
+/// The architecture this gridrun binary was built for, in EC2's words.
+pub fn build_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "aarch64" => "arm64",
+        other => other,
     }
 }
 
@@ -102,6 +129,7 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Instance>> {
         .find_map(|c| column(c))
         .ok_or_else(|| anyhow!("{file}:1: missing column `{}`", PRICE_COLUMNS[0]))?;
     let (family_c, date_c) = (column("family"), column("source_date"));
+    let (arch_c, spot_c) = (column("arch"), SPOT_COLUMNS.iter().find_map(|c| column(c)));
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for record in reader.records() {
@@ -136,17 +164,30 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Instance>> {
         if cores > vcpus {
             bail!("{file}:{line}: `{name}` has more physical cores ({cores}) than vCPUs ({vcpus})");
         }
+        let family = family_c
+            .map(field)
+            .filter(|f| !f.is_empty())
+            .unwrap_or_else(|| name.split('.').next().unwrap_or(""))
+            .to_string();
+        let arch = match arch_c.map(field).filter(|a| !a.is_empty()) {
+            Some("x86_64" | "amd64") => "x86_64".to_string(),
+            Some("arm64" | "aarch64") => "arm64".to_string(),
+            Some(other) => bail!("{file}:{line}: column `arch`: `{other}` is not x86_64 or arm64"),
+            None => arch_from_family(&family).to_string(),
+        };
+        let spot = match spot_c.filter(|&c| !field(c).is_empty()) {
+            Some(c) => Some(number(c)?),
+            None => None,
+        };
         out.push(Instance {
-            family: family_c
-                .map(field)
-                .filter(|f| !f.is_empty())
-                .unwrap_or_else(|| name.split('.').next().unwrap_or(""))
-                .to_string(),
+            family,
             name,
             vcpus,
             physical_cores: cores,
             memory_gib: number(mem_c)?,
             price_per_hour: number(price_c)?,
+            spot_price_per_hour: spot,
+            arch,
             source_date: date_c.map(field).unwrap_or("").to_string(),
         });
     }
@@ -181,6 +222,44 @@ mod tests {
             .unwrap();
         assert!(c6i.hyperthreaded());
         assert_eq!(t.date(), "2026-07-20");
+        let c7g = t.instances.iter().find(|i| i.name == "c7g.large").unwrap();
+        assert_eq!((c7g.arch.as_str(), c6i.arch.as_str()), ("arm64", "x86_64"));
+        // The reference table has no dated spot figures.
+        assert!(t.instances.iter().all(|i| i.spot_price_per_hour.is_none()));
+    }
+
+    #[test]
+    fn arch_from_names_and_columns() {
+        for (family, arch) in [
+            ("c7g", "arm64"),
+            ("c7gn", "arm64"),
+            ("m6gd", "arm64"),
+            ("t4g", "arm64"),
+            ("g5", "x86_64"),
+            ("c7a", "x86_64"),
+            ("m5", "x86_64"),
+            ("my", "x86_64"),
+        ] {
+            assert_eq!(arch_from_family(family), arch, "{family}");
+        }
+        let head = "instance_type,vcpus,physical_cores,memory_gib,price_usd_per_hour,arch,spot_usd_per_hour\n";
+        let rows = parse(
+            "p.csv",
+            &format!("{head}a.x,2,2,4,0.1,aarch64,0.03\nb.x,2,2,4,0.1,,\n"),
+        )
+        .unwrap();
+        assert_eq!(
+            (rows[0].arch.as_str(), rows[0].spot_price_per_hour),
+            ("arm64", Some(0.03))
+        );
+        assert_eq!(
+            (rows[1].arch.as_str(), rows[1].spot_price_per_hour),
+            ("x86_64", None)
+        );
+        let e = parse("p.csv", &format!("{head}a.x,2,2,4,0.1,sparc,\n"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "p.csv:2: column `arch`: `sparc` is not x86_64 or arm64");
     }
 
     #[test]

@@ -1,7 +1,10 @@
-//! The estimate as a readable report and as JSON.
+//! The estimate for people: the decision first ("finishes here by 12:30" or
+//! "rent this, run that"), then the table of choices, then the figures
+//! behind it and only the assumptions that apply; and the same as JSON.
 
 use super::cloud::{cheapest, Choice, CloudOptions};
 use super::costmodel::ModelError;
+use super::deadline::Deadline;
 use super::lpt::{self, Cores};
 use super::prices::PriceTable;
 use crate::units::format_duration;
@@ -10,7 +13,10 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize)]
 pub struct ThisMachine {
     pub workers: usize,
+    /// The model's prediction as is (compared with the run afterwards).
     pub predicted_wall_seconds: f64,
+    /// With the safety margin: what the decision uses.
+    pub with_margin_seconds: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -22,15 +28,52 @@ pub struct PilotSummary {
     pub worker_peak_rss_bytes: u64,
 }
 
+/// Where the safety margin comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MarginSource {
+    /// `--margin` on the command line.
+    Given,
+    /// The cost model's measured 90% upper bound.
+    Model,
+    /// Arithmetic mode without `--margin`, or too few pilot tasks.
+    None,
+}
+
+/// What the report is about, beyond the task durations.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The config as typed, for the commands to run; None in arithmetic mode.
+    pub config: Option<String>,
+    /// Per-task worker-pool overhead included in the durations (pilot).
+    pub overhead: f64,
+    /// Workers here and their start-up seconds (pilot), for "this machine".
+    pub workers_here: usize,
+    pub startup_seconds: f64,
+    /// `--task-seconds` in arithmetic mode.
+    pub task_seconds: Option<f64>,
+    pub margin: f64,
+    pub margin_source: MarginSource,
+    pub model_error: Option<ModelError>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// The first line: what to do.
+    pub decision: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_command: Option<String>,
     pub tasks: usize,
     pub total_cpu_seconds: f64,
     pub longest_task_seconds: f64,
     pub deadline_seconds: f64,
+    /// The deadline as a local wall-clock time.
+    pub deadline_at: String,
+    pub margin: f64,
+    pub margin_source: MarginSource,
+    /// Cores for the deadline, task times including the margin.
     pub cores: Cores,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub this_machine: Option<ThisMachine>,
+    pub this_machine: ThisMachine,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model_error: Option<ModelError>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -43,69 +86,276 @@ pub struct Report {
 impl Report {
     pub fn new(
         durations: &[f64],
-        deadline: f64,
-        overhead: f64,
+        deadline: &Deadline,
         cloud: &CloudOptions,
         prices: &PriceTable,
+        ctx: &Context,
     ) -> Report {
-        let total: f64 = durations.iter().sum();
-        let longest = durations.iter().copied().fold(0.0, f64::max);
-        let mut assumptions = vec![
-            "task times from this machine, taken to be the same on one EC2 physical core"
-                .to_string(),
-            format!(
-                "a second hyperthread adds {:.0}% of a core (--smt-gain {})",
-                cloud.smt_gain * 100.0,
-                cloud.smt_gain
-            ),
-            format!(
-                "{} s from launch to ready per instance, counted in run time and billed",
-                cloud.boot_seconds
-            ),
-            format!(
-                "per-second billing with a {} s minimum per instance (Linux)",
-                cloud.min_billing_seconds
-            ),
-            "burstable (t*) types left out: sustained CPU costs surplus credits".to_string(),
-            "arm64 types (Graviton c7g...) need an arm64 build of gridrun".to_string(),
-        ];
-        if overhead > 0.0 {
-            assumptions.push(format!(
-                "{:.2} ms of worker-pool overhead added to every task (measured)",
-                overhead * 1000.0
-            ));
-        }
-        if let Some(rss) = cloud.worker_peak_rss_bytes {
-            assumptions.push(format!(
-                "each worker needs {} (pilot's peak RSS) + {} GiB for the OS per instance",
-                crate::units::format_bytes(rss),
-                cloud.os_headroom_gib
-            ));
-        }
-        if let Some(d) = cloud.spot_discount {
-            assumptions.push(format!(
-                "spot at {:.0}% off on-demand (your figure: spot prices vary by zone and hour)",
-                d * 100.0
-            ));
-        }
-        Report {
+        let padded: Vec<f64> = durations.iter().map(|d| d * (1.0 + ctx.margin)).collect();
+        let predicted = lpt::makespan(durations, ctx.workers_here) + ctx.startup_seconds;
+        let this_machine = ThisMachine {
+            workers: ctx.workers_here,
+            predicted_wall_seconds: predicted,
+            with_margin_seconds: lpt::makespan(&padded, ctx.workers_here) + ctx.startup_seconds,
+        };
+        let choices = cheapest(&padded, deadline.seconds, prices, cloud);
+        let cores = lpt::min_cores(&padded, deadline.seconds);
+        let mut report = Report {
+            decision: String::new(),
+            run_command: None,
             tasks: durations.len(),
-            total_cpu_seconds: total,
-            longest_task_seconds: longest,
-            deadline_seconds: deadline,
-            cores: lpt::min_cores(durations, deadline),
-            this_machine: None,
-            model_error: None,
+            total_cpu_seconds: durations.iter().sum(),
+            longest_task_seconds: durations.iter().copied().fold(0.0, f64::max),
+            deadline_seconds: deadline.seconds,
+            deadline_at: deadline.at(),
+            margin: ctx.margin,
+            margin_source: ctx.margin_source,
+            cores,
+            this_machine,
+            model_error: ctx.model_error,
             pilot: None,
-            choices: cheapest(durations, deadline, prices, cloud),
+            assumptions: assumptions(&choices, cloud, prices, ctx),
+            choices,
             prices: prices.source.clone(),
-            assumptions,
-        }
+        };
+        let (decision, command) = decide(&report, deadline, cloud, ctx);
+        report.decision = decision;
+        report.run_command = command;
+        report
     }
 }
 
-pub fn render_text(r: &Report) -> String {
+/// The first line, and the command it tells to run.
+fn decide(
+    r: &Report,
+    deadline: &Deadline,
+    cloud: &CloudOptions,
+    ctx: &Context,
+) -> (String, Option<String>) {
+    let config = ctx.config.as_deref().unwrap_or("CONFIG");
+    let by = &r.deadline_at;
+    let here = &r.this_machine;
+    if here.with_margin_seconds <= r.deadline_seconds {
+        let command = format!("gridrun run {config} --jobs {}", here.workers);
+        return (
+            format!(
+                "Finishes by {by} on this machine with {} workers: about {}{}, done around {}; run: {command}",
+                here.workers,
+                format_duration(here.with_margin_seconds),
+                margin_note(r.margin),
+                deadline.clock(here.with_margin_seconds),
+            ),
+            Some(command),
+        );
+    }
+    let cores = match r.cores {
+        Cores::Impossible { longest } => {
+            return (
+                format!(
+                    "Cannot finish by {by}: the longest task alone takes {}{}, so no number of cores helps; \
+                     choose a later deadline",
+                    format_duration(longest),
+                    margin_note(r.margin)
+                ),
+                None,
+            )
+        }
+        Cores::Enough { cores, .. } => cores,
+    };
+    let Some(best) = r.choices.first() else {
+        let cap = cloud
+            .max_instances
+            .map_or(String::new(), |n| format!(" with at most {n} instances"));
+        return (
+            format!(
+                "Needs {cores} cores, but no {} instance type in the price table finishes by {by}{cap} \
+                 (instances take {} s to boot); choose a later deadline{}",
+                cloud.arch,
+                cloud.boot_seconds,
+                if cap.is_empty() { "" } else { " or more instances" }
+            ),
+            None,
+        );
+    };
+    let command = run_command(config, best);
+    (
+        format!(
+            "Needs {cores} cores: rent {} x {} ({} cores{}) for ~{}, ~{} on demand / ~{} spot; run: {command}",
+            best.count,
+            best.instance,
+            best.cores_per_instance,
+            if best.count > 1 { " each" } else { "" },
+            format_duration(best.run_seconds),
+            dollars(best.total_cost),
+            dollars(best.spot_cost),
+        ),
+        Some(command),
+    )
+}
+
+fn margin_note(margin: f64) -> String {
+    if margin > 0.0 {
+        format!(" with the {:.0}% margin", margin * 100.0)
+    } else {
+        String::new()
+    }
+}
+
+/// What to type on the rented machine(s).
+fn run_command(config: &str, c: &Choice) -> String {
+    if c.count == 1 {
+        format!("gridrun run {config} --jobs {}", c.workers_per_instance)
+    } else {
+        format!(
+            "gridrun run {config} --shard I/{n} --jobs {w} -o SHARED on instance I = 0..{last}, \
+             then gridrun merge SHARED",
+            n = c.count,
+            w = c.workers_per_instance,
+            last = c.count - 1
+        )
+    }
+}
+
+/// Only the assumptions that the figures shown rest on.
+fn assumptions(
+    choices: &[Choice],
+    cloud: &CloudOptions,
+    prices: &PriceTable,
+    ctx: &Context,
+) -> Vec<String> {
     let mut out = Vec::new();
+    match ctx.task_seconds {
+        Some(s) => out.push(format!(
+            "every task takes {} on one physical core, here or on EC2 (--task-seconds)",
+            format_duration(s)
+        )),
+        None => out.push(
+            "task times measured on this machine, taken to be the same on one EC2 physical core"
+                .into(),
+        ),
+    }
+    out.push(match (ctx.margin_source, ctx.model_error) {
+        (MarginSource::Model, Some(e)) => format!(
+            "safety margin +{:.0}%: nine in ten of {} held-out pilot tasks ran at most {:.2}x their \
+             prediction (cost model error: median {:.0}%, max {:.0}%); --margin sets another",
+            ctx.margin * 100.0,
+            e.held_out,
+            e.upper_90,
+            e.median * 100.0,
+            e.max * 100.0
+        ),
+        (MarginSource::Given, _) => format!("safety margin +{:.0}% (--margin)", ctx.margin * 100.0),
+        (_, None) if ctx.task_seconds.is_none() => {
+            "no safety margin: too few pilot tasks to measure the model's error (--margin sets one)"
+                .into()
+        }
+        _ => String::new(),
+    });
+    if ctx.overhead > 0.0 {
+        out.push(format!(
+            "{:.2} ms of worker-pool overhead added to every task (measured)",
+            ctx.overhead * 1000.0
+        ));
+    }
+    if let Some(rss) = cloud.worker_peak_rss_bytes {
+        out.push(format!(
+            "each worker needs {} (pilot's peak RSS) + {} GiB for the OS per instance",
+            crate::units::format_bytes(rss),
+            cloud.os_headroom_gib
+        ));
+    }
+    if !choices.is_empty() {
+        out.extend(cloud_assumptions(choices, cloud));
+    }
+    let other_arch: Vec<&str> = families(prices, |i| i.arch != cloud.arch);
+    if !other_arch.is_empty() {
+        out.push(format!(
+            "{} types only: gridrun ships no other build, so {} ({}) are left out",
+            cloud.arch,
+            other_arch.join(", "),
+            if cloud.arch == "x86_64" {
+                "arm64, Graviton"
+            } else {
+                "x86_64"
+            }
+        ));
+    }
+    let burstable = families(prices, |i| i.burstable());
+    if !burstable.is_empty() {
+        out.push(format!(
+            "burstable {} left out: sustained CPU costs surplus credits",
+            burstable.join(", ")
+        ));
+    }
+    if let Some(n) = cloud.max_instances {
+        out.push(format!("at most {n} instances (--max-instances)"));
+    }
+    if cloud.min_cores_per_instance > 1 {
+        out.push(format!(
+            "types with at least {} physical cores (--min-cores-per-instance)",
+            cloud.min_cores_per_instance
+        ));
+    }
+    out.retain(|a| !a.is_empty());
+    out
+}
+
+fn cloud_assumptions(choices: &[Choice], cloud: &CloudOptions) -> Vec<String> {
+    let mut out = Vec::new();
+    if choices
+        .iter()
+        .any(|c| c.workers_per_instance > c.cores_per_instance)
+    {
+        out.push(format!(
+            "a second hyperthread adds {:.0}% of a core (--smt-gain {})",
+            cloud.smt_gain * 100.0,
+            cloud.smt_gain
+        ));
+    }
+    out.push(format!(
+        "{} s from launch to ready per instance, counted in run time and billed",
+        cloud.boot_seconds
+    ));
+    out.push(format!(
+        "per-second billing with a {} s minimum per instance (Linux)",
+        cloud.min_billing_seconds
+    ));
+    if choices.iter().any(|c| !c.spot_from_table) {
+        out.push(format!(
+            "spot at {:.0}% off on demand (--spot-discount {}): no dated spot price for these types; \
+             AWS's example spot prices for c5 in us-east-1 were 44-62% off; today's: \
+             aws ec2 describe-spot-price-history --product-descriptions Linux/UNIX --instance-types {}",
+            cloud.spot_discount * 100.0,
+            cloud.spot_discount,
+            choices[0].instance
+        ));
+    }
+    out.push(
+        "spot instances can be taken back at 2 minutes' notice: a shard that dies is run again"
+            .into(),
+    );
+    out
+}
+
+/// Families of the table matching `pick`, in table order, once each.
+fn families(prices: &PriceTable, pick: impl Fn(&super::prices::Instance) -> bool) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for i in prices.instances.iter().filter(|i| pick(i)) {
+        if !out.contains(&i.family.as_str()) {
+            out.push(&i.family);
+        }
+    }
+    out
+}
+
+pub fn render_text(r: &Report) -> String {
+    let mut out = vec![r.decision.clone()];
+    if !r.choices.is_empty() {
+        out.push(String::new());
+        out.extend(choice_table(&r.choices));
+        out.push(format!("  prices: {}", r.prices));
+    }
+    out.push(String::new());
     out.push(format!(
         "{} tasks, {} of CPU time in total, longest task {}",
         r.tasks,
@@ -113,75 +363,76 @@ pub fn render_text(r: &Report) -> String {
         format_duration(r.longest_task_seconds)
     ));
     if let Some(p) = &r.pilot {
-        let err = r.model_error.map_or(
-            "too few pilot tasks to measure its error".to_string(),
-            |e| {
-                format!(
-                    "held-out error median {:.0}%, max {:.0}% over {} tasks",
-                    e.median * 100.0,
-                    e.max * 100.0,
-                    e.held_out
-                )
-            },
-        );
         out.push(format!(
-            "pilot: timed {} of {} tasks in {}; cost model {err}",
+            "pilot: timed {} of {} tasks in {}",
             p.tasks_timed,
             p.of_tasks,
             format_duration(p.seconds)
         ));
     }
-    if let Some(m) = &r.this_machine {
-        out.push(format!(
-            "this machine, {} workers: about {}",
-            m.workers,
-            format_duration(m.predicted_wall_seconds)
-        ));
-    }
-    let deadline = format_duration(r.deadline_seconds);
-    match &r.cores {
-        Cores::Enough { cores, makespan, lower_bound } => out.push(format!(
-            "deadline {deadline}: {cores} {} (LPT: {:.0} s <= {:.0} s; lower bound max(total/{cores}, longest) = {:.0} s)",
+    let with_margin = if r.margin > 0.0 {
+        format!(
+            " ({} with the margin)",
+            format_duration(r.this_machine.with_margin_seconds)
+        )
+    } else {
+        String::new()
+    };
+    out.push(format!(
+        "this machine, {} workers: about {}{with_margin}",
+        r.this_machine.workers,
+        format_duration(r.this_machine.predicted_wall_seconds),
+    ));
+    let deadline = format!(
+        "deadline {} ({} from now)",
+        r.deadline_at,
+        format_duration(r.deadline_seconds)
+    );
+    out.push(match &r.cores {
+        Cores::Enough { cores, makespan, lower_bound } => format!(
+            "{deadline}: {cores} {} (longest-first schedule {:.0} s; lower bound max(total/{cores}, longest) = {:.0} s)",
             if *cores == 1 { "core" } else { "cores" },
             makespan,
-            r.deadline_seconds,
             lower_bound
-        )),
-        Cores::Impossible { longest } => out.push(format!("deadline {deadline}: no number of cores helps: the longest task alone takes {}", format_duration(*longest))),
-    }
-    if r.choices.is_empty() {
-        out.push("no instance type finishes by the deadline".into());
-    } else {
-        out.push(format!("cheapest ways to get them ({}):", r.prices));
-        let spot = r.choices.iter().any(|c| c.spot_cost.is_some());
-        out.push(format!(
-            "  {:<16} {:>5} {:>8} {:>9} {:>9} {:>9}{}",
-            "instance",
-            "count",
-            "workers",
-            "$/h each",
-            "run time",
-            "total",
-            if spot { "      spot" } else { "" }
-        ));
-        for c in &r.choices {
-            let spot = c
-                .spot_cost
-                .map_or(String::new(), |s| format!(" {:>9}", dollars(s)));
-            out.push(format!(
-                "  {:<16} {:>5} {:>8} {:>9.4} {:>9} {:>9}{spot}",
-                c.instance,
-                c.count,
-                c.count * c.workers_per_instance,
-                c.price_per_hour,
-                format_duration(c.run_seconds),
-                dollars(c.total_cost)
-            ));
-        }
-    }
+        ),
+        Cores::Impossible { longest } => format!(
+            "{deadline}: no number of cores helps: the longest task alone takes {}",
+            format_duration(*longest)
+        ),
+    });
     out.push("assumptions:".into());
     out.extend(r.assumptions.iter().map(|a| format!("  - {a}")));
     out.join("\n")
+}
+
+fn choice_table(choices: &[Choice]) -> Vec<String> {
+    let mut out = vec![format!(
+        "  {:<14} {:>5} {:>6} {:>7} {:>9} {:>9} {:>9} {:>10} {:>9}",
+        "instance",
+        "count",
+        "cores",
+        "workers",
+        "$/h each",
+        "spot $/h",
+        "run time",
+        "on demand",
+        "spot"
+    )];
+    for c in choices {
+        out.push(format!(
+            "  {:<14} {:>5} {:>6} {:>7} {:>9.4} {:>9.4} {:>9} {:>10} {:>9}",
+            c.instance,
+            c.count,
+            c.count * c.cores_per_instance,
+            c.count * c.workers_per_instance,
+            c.price_per_hour,
+            c.spot_price_per_hour,
+            format_duration(c.run_seconds),
+            dollars(c.total_cost),
+            dollars(c.spot_cost)
+        ));
+    }
+    out
 }
 
 /// Cents for everyday sums, more digits for tiny ones.

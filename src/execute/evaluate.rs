@@ -3,7 +3,7 @@
 
 use crate::config::CvSpec;
 use crate::data::Dataset;
-use crate::folds;
+use crate::folds::{self, FoldPlan};
 use crate::metrics;
 use crate::models::{self, Model, TargetKind, TrainSet};
 use crate::params::Params;
@@ -134,7 +134,7 @@ pub struct ModelEvaluator {
     setup: WorkerSetup,
     model: &'static dyn Model,
     data: Dataset,
-    folds: Mutex<HashMap<u32, Arc<Vec<u32>>>>,
+    folds: Mutex<HashMap<u32, Arc<FoldPlan>>>,
 }
 
 impl ModelEvaluator {
@@ -154,18 +154,24 @@ impl ModelEvaluator {
         self.data.header.target
     }
 
-    fn assignment(&self, repeat: u32) -> Result<Arc<Vec<u32>>, String> {
+    fn fold_plan(&self, repeat: u32) -> Result<Arc<FoldPlan>, String> {
         let mut cache = self.folds.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(a) = cache.get(&repeat) {
-            return Ok(a.clone());
+        if let Some(plan) = cache.get(&repeat) {
+            return Ok(plan.clone());
         }
         let y = self.data.y().to_vec();
-        let a = Arc::new(
-            folds::assign(&self.setup.cv, &y, self.target(), repeat as usize)
-                .map_err(|e| format!("{e:#}"))?,
+        let groups = folds::load_groups_for(&self.setup.cv, &self.setup.cache)
+            .map_err(|e| format!("{e:#}"))?;
+        let data = folds::FoldData {
+            y: &y,
+            target: self.target(),
+            groups: groups.as_ref(),
+        };
+        let plan = Arc::new(
+            folds::build(&self.setup.cv, &data, repeat as usize).map_err(|e| format!("{e:#}"))?,
         );
-        cache.insert(repeat, a.clone());
-        Ok(a)
+        cache.insert(repeat, plan.clone());
+        Ok(plan)
     }
 
     /// Runs one task; failures (errors and panics) become a failed outcome.
@@ -179,7 +185,7 @@ impl ModelEvaluator {
     }
 
     fn try_evaluate(&self, task: &TaskMsg, start: f64) -> Result<Outcome, String> {
-        let split = folds::split(&self.assignment(task.repeat)?, task.fold);
+        let split = self.fold_plan(task.repeat)?.split(task.fold);
         if split.test.is_empty() || split.train.is_empty() {
             return Err(format!(
                 "fold {} has no test or no training rows",
