@@ -2,6 +2,7 @@
 
 pub mod batch;
 pub mod cli;
+pub mod command;
 pub mod commands;
 pub mod config;
 pub mod data;

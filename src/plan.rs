@@ -38,13 +38,18 @@ pub struct Plan {
 impl Plan {
     pub fn build(config: &Config) -> Plan {
         let cv = &config.cv;
-        let cv_key = cv.identity(config.dataset.groups.as_ref());
+        let cv_key = cv.identity(config.dataset.as_ref().and_then(|d| d.groups.as_ref()));
+        // A command task's identity covers its template, inputs and data.
+        let model_key = config
+            .task
+            .as_ref()
+            .map_or(config.model.as_str(), |t| t.identity.as_str());
         let mut tasks = Vec::with_capacity(config.settings.len() * cv.folds * cv.repeats);
         for (s, setting) in config.settings.iter().enumerate() {
             let params = canonical_json(&config.full_params(setting));
             for repeat in 0..cv.repeats as u32 {
                 for fold in 0..cv.folds as u32 {
-                    let id = task_id(&config.model, &params, &cv_key, repeat, fold);
+                    let id = task_id(model_key, &params, &cv_key, repeat, fold);
                     tasks.push(Task {
                         id,
                         setting: s,

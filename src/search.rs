@@ -97,20 +97,32 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
     };
     check_dataset_path(config)?;
     interrupt::install().context("cannot install the Ctrl-C handler")?;
+    for warning in crate::command::warnings(config) {
+        eprintln!("gridrun: warning: {warning}");
+    }
     let clock = Instant::now();
     // Workers first, data second: they start empty and map the cache
     // themselves. A worker that cannot start fails here, before anything
     // is written into the output folder.
-    let mut executor = execute::create(backend, opts.jobs.unwrap_or(config.run.jobs), &policy)?;
+    let pool_policy = match config.task {
+        Some(_) => crate::command::pool_policy(&policy, backend),
+        None => policy.clone(),
+    };
+    let mut executor =
+        execute::create(backend, opts.jobs.unwrap_or(config.run.jobs), &pool_policy)?;
     std::fs::create_dir_all(&output)
         .with_context(|| format!("{}: cannot create the output folder", output.display()))?;
     let shard = if opts.only_missing { None } else { opts.shard };
     let _lock = lock::acquire(&output, shard)?;
-    let (cache, header) = data::prepare(&config.dataset, &output.join("cache"))?;
-    check_compatible(config, &header)?;
-    check_folds(config, &cache, &header)?;
-    crate::folds::check_on_data(&config.cv, &cache, &header)
-        .map_err(|e| anyhow!("{}: cv: {e:#}", config.path.display()))?;
+    let (cache, header) = prepare_data(config, &output)?;
+    if config.task.is_none() {
+        check_compatible(config, &header)?;
+    }
+    if config.dataset.is_some() {
+        check_folds(config, &cache, &header)?;
+        crate::folds::check_on_data(&config.cv, &cache, &header)
+            .map_err(|e| anyhow!("{}: cv: {e:#}", config.path.display()))?;
+    }
     let fingerprint = run_fingerprint(config, &header)?;
     let journal_path =
         output.join(shard.map_or(journal::FILE_NAME.to_string(), |s| s.journal_file_name()));
@@ -133,12 +145,16 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
         &output.join(CONFIG_SNAPSHOT),
         &serde_json::to_string_pretty(config)?,
     )?;
+    // Groups of commands a killed coordinator left behind end now.
+    crate::command::procs::end_all_leftovers(&output);
+    let threads = execute::threads_per_task(executor.slots());
     executor.start(&WorkerSetup {
+        command: crate::command::setup(config, &cache, &output, threads, &policy)?,
         cache,
         model: config.model.clone(),
         cv: config.cv.clone(),
         metrics: config.metrics.clone(),
-        threads: execute::threads_per_task(executor.slots()),
+        threads,
     })?;
     let mine = tasks_of(&plan, shard, &output);
     let done: HashSet<&str> = previous
@@ -162,6 +178,7 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
         journal,
         shard,
         opts.quiet,
+        &output,
     )?;
     let wall = clock.elapsed().as_secs_f64();
     let interrupted = interrupt::draining();
@@ -250,7 +267,10 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
 
 /// An empty `path` or a folder is named with its key, before any work.
 fn check_dataset_path(config: &Config) -> Result<()> {
-    let path = &config.dataset.path;
+    let Some(dataset) = &config.dataset else {
+        return Ok(());
+    };
+    let path = &dataset.path;
     if path.is_dir() {
         bail!(
             "{}: dataset.path: {} is a folder, not a CSV file",
@@ -419,13 +439,16 @@ fn finish(
     status: &mut StatusLine,
 ) -> Result<(String, Option<String>)> {
     status.set("writing cv_results.csv...");
-    let results = CvResults::build(
+    let mut results = CvResults::build(
         plan,
         &config.grid_keys,
         &config.metrics,
         &config.refit,
         records.all,
     );
+    for (metric, _) in config.greater_is_better.iter().filter(|(_, &up)| !up) {
+        results.rank_lower_better(metric);
+    }
     write_file(&output.join(cv_results::FILE_NAME), &results.to_csv()?)?;
     let (refit_span, refit_error) = match results.best() {
         Some(index) => write_best(config, &results, index, refit, header, output, status)?,
@@ -522,6 +545,7 @@ fn execute_tasks(
     mut journal: JournalWriter,
     shard: Option<ShardSpec>,
     quiet: bool,
+    output: &Path,
 ) -> Result<Vec<TaskRecord>> {
     let messages: Vec<TaskMsg> = pending
         .iter()
@@ -533,7 +557,10 @@ fn execute_tasks(
     let mut journalled = 0;
     executor.run(&messages, &mut |event| match event {
         Event::Started { index, worker } => progress.started(index, worker),
-        Event::Retrying { reason, .. } => progress.requeued(&reason),
+        Event::Retrying { index, reason, .. } => {
+            crate::command::procs::end_leftovers(output, &plan.tasks[index].id);
+            progress.requeued(&reason)
+        }
         Event::Draining { running } => progress.note(&format!(
             "interrupted: no new tasks; waiting for {running} running (Ctrl-C again to stop now)"
         )),
@@ -550,6 +577,19 @@ fn execute_tasks(
                 fingerprint,
                 shard,
             );
+            if config.task.is_some() {
+                crate::command::procs::end_leftovers(output, &record.id);
+                if let Some(error) = &record.error {
+                    progress.failure(&crate::command::failure_note(
+                        &crate::params::describe(&config.full_params(&record.params)),
+                        record.repeat,
+                        record.fold,
+                        &record.id,
+                        error,
+                        output,
+                    ));
+                }
+            }
             if failure.is_none() {
                 match journal.finished(&record) {
                     Ok(()) => journalled += 1,
@@ -566,6 +606,7 @@ fn execute_tasks(
         }
     })?;
     progress.done()?;
+    crate::command::procs::end_all_leftovers(output);
     if let Some(e) = failure {
         bail!(
             "{e:#}; stopped at once: {journalled} of {} tasks journalled this run, the rest not run (the folder resumes: run the same command again once the cause is fixed)",
@@ -639,6 +680,7 @@ fn write_best(
     let mut refit_error = None;
     let grid_params = &results.rows[index].params;
     let model_params = config.full_params(grid_params);
+    let executor = executor.filter(|_| config.task.as_ref().is_none_or(|t| t.refit_argv.is_some()));
     let mut best = Best::new(results, index, &config.model, model_params.clone(), header);
     let start = execute::now();
     if executor.is_some() {
@@ -791,9 +833,10 @@ pub fn merge(output: &Path, quiet: bool) -> Result<MergeSummary> {
             )
         })
         .collect();
-    let (cache, header) = data::prepare(&config.dataset, &output.join("cache"))?;
+    let (cache, header) = prepare_data(&config, output)?;
     let mut serial = execute::create(Backend::Serial, 1, &Policy::default())?;
     serial.start(&WorkerSetup {
+        command: crate::command::setup(&config, &cache, output, 1, &Policy::default())?,
         cache,
         model: config.model.clone(),
         cv: config.cv.clone(),
@@ -832,6 +875,15 @@ pub fn merge(output: &Path, quiet: bool) -> Result<MergeSummary> {
         table,
         refit_error,
     })
+}
+
+/// The dataset cache and its header (a stand-in for command tasks without
+/// a dataset).
+pub fn prepare_data(config: &Config, output: &Path) -> Result<(PathBuf, CacheHeader)> {
+    match &config.dataset {
+        Some(d) => data::prepare(d, &output.join("cache")),
+        None => Ok((PathBuf::new(), crate::command::no_data_header())),
+    }
 }
 
 /// Writes a whole output file atomically (temporary file + rename).

@@ -66,7 +66,11 @@ fn options(args: &ExportArgs, config: &Config) -> Result<ExportOptions> {
         gridrun_exe: export::IMAGE_GRIDRUN.into(),
         config: match &args.container_config {
             Some(path) => path.clone(),
-            None => container_config(&args.config, &config.dataset.path)?,
+            // A command task without data: only the config must be in the image.
+            None => container_config(
+                &args.config,
+                config.dataset.as_ref().map_or(&args.config, |d| &d.path),
+            )?,
         },
         output: args
             .output

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 /// Most folds and repeats a CV plan may have (a plan is held in memory).
-const MAX_FOLDS: usize = 100_000;
-const MAX_REPEATS: usize = 10_000;
+pub(super) const MAX_FOLDS: usize = 100_000;
+pub(super) const MAX_REPEATS: usize = 10_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -383,7 +383,10 @@ mod tests {
         let e = err("", "kind = \"stratified_group_kfold\"");
         assert_eq!(e, "configs/x.toml:7:8: cv.kind: stratified_group_kfold needs `groups = \"COLUMN\"` in [dataset]: the column holding each row's group");
         let c = parse("groups = \"batch\"", "kind = \"group_kfold\"").unwrap();
-        assert_eq!(c.dataset.groups, Some(GroupsColumn::Name("batch".into())));
+        assert_eq!(
+            c.dataset.as_ref().unwrap().groups,
+            Some(GroupsColumn::Name("batch".into()))
+        );
         assert!(!c.cv.shuffle);
         let e = err(
             "groups = 0",

@@ -8,13 +8,14 @@ mod search;
 
 pub use cv::{CvKind, CvSpec, GroupsColumn};
 pub use error::{one_line, ConfigError, Locator};
+pub use raw::ParamTable;
 pub use search::{Method, SearchSpec};
 
 use crate::grid;
 use crate::models;
 use crate::params::Params;
 use crate::strategy::random::Dimension;
-use raw::{ParamTable, RawConfig};
+use raw::RawConfig;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
@@ -86,7 +87,8 @@ pub struct RunSpec {
 pub struct Config {
     pub path: PathBuf,
     pub name: String,
-    pub dataset: DatasetSpec,
+    /// Optional only for command tasks.
+    pub dataset: Option<DatasetSpec>,
     pub model: String,
     /// Hyperparameters set in [model] for every setting.
     pub fixed: Params,
@@ -103,10 +105,23 @@ pub struct Config {
     /// The metric that ranks settings and picks the best one.
     pub refit: String,
     pub run: RunSpec,
+    /// `[task]`: your own command runs each task (model is then "command").
+    #[serde(default)]
+    pub task: Option<crate::command::CommandSpec>,
+    /// Metrics where smaller is better (losses a command reports).
+    #[serde(default)]
+    pub greater_is_better: std::collections::BTreeMap<String, bool>,
 }
 
 impl Config {
     /// A setting with the fixed hyperparameters added: what the model gets.
+    /// The dataset, which every config but a command task's has.
+    pub fn data(&self) -> anyhow::Result<&DatasetSpec> {
+        self.dataset
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("{}: no [dataset]", self.path.display()))
+    }
+
     pub fn full_params(&self, setting: &Params) -> Params {
         let mut p = self.fixed.clone();
         p.extend(setting.iter().map(|(k, v)| (k.clone(), v.clone())));
@@ -144,15 +159,21 @@ struct Resolver<'a> {
 
 impl Resolver<'_> {
     fn resolve(&self, raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
-        let (model_name, fixed) = self.model(&raw.model)?;
-        let model = models::find(&model_name).expect("checked in self.model");
+        let (model_name, fixed, model) = self.model_or_task(&raw)?;
         let cv_seed = raw.cv.as_ref().and_then(|c| c.seed).unwrap_or(0);
         let search = self.search(raw.search.unwrap_or_default(), model, &fixed, cv_seed)?;
         let tables = raw.grid.as_deref().unwrap_or(&[]);
         let (space, grid_keys) = self.grid(tables, model, &fixed, &search)?;
         let (settings, search) = self.settings(search, &space)?;
-        let dataset = self.dataset(raw.dataset)?;
-        let cv = self.cv(raw.cv.unwrap_or_default(), &dataset)?;
+        let dataset = match raw.dataset {
+            Some(d) => Some(self.dataset(d)?),
+            None if raw.task.is_some() => None,
+            None => return Err(self.loc.whole(None, "missing field `dataset`")),
+        };
+        let cv = match &dataset {
+            None => self.cv_without_data(raw.cv)?,
+            Some(d) => self.cv(raw.cv.unwrap_or_default(), d)?,
+        };
         let tasks = settings
             .len()
             .saturating_mul(cv.folds)
@@ -165,9 +186,24 @@ impl Resolver<'_> {
                 ),
             ));
         }
-        let (metrics, refit) = self.scoring(raw.scoring.unwrap_or_default())?;
+        let (metrics, refit, greater_is_better) =
+            self.scoring(raw.scoring.unwrap_or_default(), raw.task.is_some())?;
         let name = raw.name.unwrap_or_else(|| stem(path));
         let run = self.run(raw.run.unwrap_or_default(), &name)?;
+        let task = match &raw.task {
+            Some(t) => {
+                let mut keys: Vec<String> = fixed.keys().cloned().collect();
+                keys.extend(grid_keys.iter().cloned());
+                Some(crate::command::spec::resolve(
+                    t,
+                    self.loc,
+                    self.base,
+                    &keys,
+                    dataset.as_ref(),
+                )?)
+            }
+            None => None,
+        };
         Ok(Config {
             path: path.to_path_buf(),
             name,
@@ -181,7 +217,40 @@ impl Resolver<'_> {
             metrics,
             refit,
             run,
+            task,
+            greater_is_better,
         })
+    }
+
+    /// `[model]` (a built-in model) or `[task]` (your own command): one of
+    /// them. A command task's hyperparameters are checked against a model
+    /// that accepts any name and value.
+    #[allow(clippy::type_complexity)]
+    fn model_or_task(
+        &self,
+        raw: &RawConfig,
+    ) -> Result<(String, Params, &'static dyn models::Model), ConfigError> {
+        match (&raw.model, &raw.task) {
+            (Some(m), Some(_)) => Err(self.loc.at(
+                m.span(),
+                "task",
+                "a config has [model] (a built-in model) or [task] (your own command), not both",
+            )),
+            (Some(m), None) => {
+                let (name, fixed) = self.model(m)?;
+                let model = models::find(&name).expect("checked in self.model");
+                Ok((name, fixed, model))
+            }
+            (None, Some(t)) => Ok((
+                crate::command::MODEL_NAME.to_string(),
+                crate::command::spec::fixed_params(t, self.loc)?,
+                &crate::command::ANY_PARAMS,
+            )),
+            (None, None) => Err(self.loc.whole(
+                None,
+                "missing field `model` (or a [task] running your own command)",
+            )),
+        }
     }
 
     fn dataset(&self, d: raw::RawDataset) -> Result<DatasetSpec, ConfigError> {
@@ -334,7 +403,46 @@ impl Resolver<'_> {
         Ok((subgrids, keys.into_iter().collect()))
     }
 
-    fn scoring(&self, s: raw::RawScoring) -> Result<(Vec<String>, String), ConfigError> {
+    /// A command task without data: `[cv]` only numbers the folds and
+    /// repeats ({fold}, {repeat}); without it, one task per setting.
+    fn cv_without_data(&self, c: Option<raw::RawCv>) -> Result<CvSpec, ConfigError> {
+        let c = c.unwrap_or_default();
+        let count = |v: &Option<Spanned<usize>>, key: &str, max: usize| match v {
+            Some(n) if *n.get_ref() < 1 || *n.get_ref() > max => {
+                Err(self
+                    .loc
+                    .at(n.span(), key, format!("must be from 1 to {max}")))
+            }
+            Some(n) => Ok(*n.get_ref()),
+            None => Ok(1),
+        };
+        Ok(CvSpec {
+            kind: CvKind::Kfold,
+            folds: count(&c.folds, "cv.folds", cv::MAX_FOLDS)?,
+            repeats: count(&c.repeats, "cv.repeats", cv::MAX_REPEATS)?,
+            shuffle: false,
+            seed: c.seed.unwrap_or(0),
+            test_size: 0.25,
+            folds_file: None,
+            test_rows: None,
+            gap: 0,
+            max_train_size: None,
+        })
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn scoring(
+        &self,
+        s: raw::RawScoring,
+        command: bool,
+    ) -> Result<
+        (
+            Vec<String>,
+            String,
+            std::collections::BTreeMap<String, bool>,
+        ),
+        ConfigError,
+    > {
         let metrics: Vec<Spanned<String>> = s
             .metrics
             .unwrap_or_else(|| vec![Spanned::new(0..0, "accuracy".to_string())]);
@@ -344,7 +452,12 @@ impl Resolver<'_> {
                 .whole(Some("scoring.metrics"), "needs at least one metric"));
         }
         for m in &metrics {
-            if !crate::metrics::is_known(m.get_ref()) {
+            if command && m.get_ref().trim().is_empty() {
+                return Err(self
+                    .loc
+                    .at(m.span(), "scoring.metrics", "a metric key is empty"));
+            }
+            if !command && !crate::metrics::is_known(m.get_ref()) {
                 return Err(self.loc.at(
                     m.span(),
                     "scoring.metrics",
@@ -368,7 +481,16 @@ impl Resolver<'_> {
             Some(r) => r.into_inner(),
             None => names[0].clone(),
         };
-        Ok((names, refit))
+        let directions = s
+            .greater_is_better
+            .map_or_else(Default::default, |g| g.into_inner());
+        if let Some(key) = directions.keys().find(|k| !names.contains(k)) {
+            return Err(self.loc.whole(
+                Some("scoring.greater_is_better"),
+                format!("`{key}` is not one of the metrics"),
+            ));
+        }
+        Ok((names, refit, directions))
     }
 
     fn run(&self, r: raw::RawRun, name: &str) -> Result<RunSpec, ConfigError> {
@@ -402,7 +524,7 @@ impl Resolver<'_> {
 }
 
 /// `configs/../runs/x` -> `runs/x`: lexical, so it works before the folder exists.
-fn tidy(path: PathBuf) -> PathBuf {
+pub(crate) fn tidy(path: PathBuf) -> PathBuf {
     let mut out = PathBuf::new();
     for part in path.components() {
         match part {

@@ -14,8 +14,10 @@ pub type ParamTable = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
 #[serde(deny_unknown_fields)]
 pub struct RawConfig {
     pub name: Option<String>,
-    pub dataset: RawDataset,
-    pub model: Spanned<ParamTable>,
+    pub dataset: Option<RawDataset>,
+    pub model: Option<Spanned<ParamTable>>,
+    /// Your own command as the task (instead of `[model]`).
+    pub task: Option<crate::command::spec::RawTask>,
     pub grid: Option<Grid>,
     pub search: Option<super::search::RawSearch>,
     pub cv: Option<RawCv>,
@@ -60,6 +62,8 @@ pub struct RawCv {
 pub struct RawScoring {
     pub metrics: Option<Vec<Spanned<String>>>,
     pub refit: Option<Spanned<String>>,
+    /// Per metric key: false for losses (command tasks report their own keys).
+    pub greater_is_better: Option<Spanned<std::collections::BTreeMap<String, bool>>>,
 }
 
 #[derive(Deserialize, Default)]

@@ -39,8 +39,14 @@ output = "../runs/tree-wine"
         c.grid_keys,
         vec!["criterion", "max_depth", "min_samples_leaf"]
     );
-    assert_eq!(c.dataset.path, Path::new("datasets/wine.csv"));
-    assert_eq!(c.dataset.target, TargetColumn::Name("class".into()));
+    assert_eq!(
+        c.dataset.as_ref().unwrap().path,
+        Path::new("datasets/wine.csv")
+    );
+    assert_eq!(
+        c.dataset.as_ref().unwrap().target,
+        TargetColumn::Name("class".into())
+    );
     assert_eq!(c.refit, "accuracy");
     assert_eq!(c.run.output, Path::new("runs/tree-wine"));
     assert_eq!(c.cv.seed, 42);
@@ -54,7 +60,7 @@ fn defaults() {
     assert_eq!(c.metrics, vec!["accuracy"]);
     assert_eq!(c.settings.len(), 1);
     assert_eq!(c.run.backend, Backend::Process);
-    assert_eq!(c.dataset.target, TargetColumn::Last);
+    assert_eq!(c.dataset.as_ref().unwrap().target, TargetColumn::Last);
 }
 
 #[test]

@@ -6,7 +6,6 @@
 use super::report::PilotSummary;
 use super::EstimateOptions;
 use crate::config::{Backend, Config};
-use crate::data;
 use crate::execute::{self, Event, Executor, Outcome, Policy, TaskMsg, WorkerSetup};
 use crate::params::{ParamValue, Params};
 use crate::plan::Plan;
@@ -51,18 +50,27 @@ pub fn run(config: &Config, plan: &Plan, output: &Path, opts: &EstimateOptions) 
         opts.jobs.unwrap_or(config.run.jobs),
         &Policy::default(),
     )?;
-    let (cache, _) = data::prepare(&config.dataset, &output.join("cache"))?;
+    let (cache, _) = crate::search::prepare_data(config, output)?;
     let startup_seconds = clock.elapsed().as_secs_f64();
+    let threads = execute::threads_per_task(executor.slots());
     let setup = |model: &str| WorkerSetup {
         cache: cache.clone(),
         model: model.into(),
         cv: config.cv.clone(),
         metrics: config.metrics.clone(),
-        threads: execute::threads_per_task(executor.slots()),
+        threads,
+        command: None,
     };
-    let (debug_setup, real_setup) = (setup("debug"), setup(&config.model));
-    executor.start(&debug_setup)?;
-    let overhead = dispatch_overhead(executor.as_mut())?;
+    let mut real_setup = setup(&config.model);
+    real_setup.command =
+        crate::command::setup(config, &cache, output, threads, &Policy::default())?;
+    // The pool's overhead on no-op tasks (they need a dataset to map).
+    let overhead = if config.dataset.is_some() {
+        executor.start(&setup("debug"))?;
+        dispatch_overhead(executor.as_mut())?
+    } else {
+        0.0
+    };
     executor.start(&real_setup)?;
     let pilot_clock = Instant::now();
     let chosen = choose(&plan.settings, config.cv.seed);

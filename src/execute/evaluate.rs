@@ -24,6 +24,9 @@ pub struct WorkerSetup {
     pub metrics: Vec<String>,
     /// Threads one fit may use.
     pub threads: usize,
+    /// Command tasks: each task runs the config's command instead of a model.
+    #[serde(default)]
+    pub command: Option<Box<crate::command::CommandSetup>>,
 }
 
 /// A task as sent to a worker.
@@ -104,21 +107,50 @@ pub struct RefitOutput {
     pub fit_seconds: f64,
 }
 
-/// Holds a mapped dataset and the fold plans computed so far; shared by the
-/// tasks of one worker (or all threads of the thread executor).
-pub struct Evaluator {
+/// Runs the tasks of one worker (or all threads of the thread executor):
+/// fits a built-in model, or runs the config's command.
+pub enum Evaluator {
+    Model(Box<ModelEvaluator>),
+    Command(crate::command::Runner),
+}
+
+impl Evaluator {
+    pub fn open(setup: &WorkerSetup) -> Result<Evaluator, String> {
+        Ok(match &setup.command {
+            Some(command) => Evaluator::Command(crate::command::Runner::new(command)),
+            None => Evaluator::Model(Box::new(ModelEvaluator::open(setup)?)),
+        })
+    }
+
+    pub fn evaluate(&self, task: &TaskMsg) -> Outcome {
+        match self {
+            Evaluator::Model(m) => m.evaluate(task),
+            Evaluator::Command(c) => c.evaluate(task),
+        }
+    }
+
+    pub fn refit(&self, params: &Params, seed: u64) -> Result<RefitOutput, String> {
+        match self {
+            Evaluator::Model(m) => m.refit(params, seed),
+            Evaluator::Command(c) => c.refit(params, seed),
+        }
+    }
+}
+
+/// Holds a mapped dataset and the fold assignments computed so far.
+pub struct ModelEvaluator {
     setup: WorkerSetup,
     model: &'static dyn Model,
     data: Dataset,
     folds: Mutex<HashMap<u32, Arc<FoldPlan>>>,
 }
 
-impl Evaluator {
-    pub fn open(setup: &WorkerSetup) -> Result<Evaluator, String> {
+impl ModelEvaluator {
+    pub fn open(setup: &WorkerSetup) -> Result<ModelEvaluator, String> {
         let model =
             models::find(&setup.model).ok_or_else(|| format!("unknown model {}", setup.model))?;
         let data = Dataset::open(&setup.cache).map_err(|e| format!("{e:#}"))?;
-        Ok(Evaluator {
+        Ok(ModelEvaluator {
             setup: setup.clone(),
             model,
             data,

@@ -9,6 +9,7 @@ use std::io::{BufRead, Write};
 pub fn main() -> i32 {
     silence_panics();
     ignore_interrupts();
+    crate::command::procs::guard_worker();
     let stdin = std::io::stdin().lock();
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let mut setup: Option<WorkerSetup> = None;

@@ -69,6 +69,14 @@ impl Progress {
         self.note(&format!("retrying a task: {reason}"));
     }
 
+    /// A failed task, shown at once (also when quiet).
+    pub fn failure(&mut self, text: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(format!("gridrun: {text}")),
+            None => eprintln!("gridrun: {text}"),
+        }
+    }
+
     /// A one-off message (retry, interrupt) above the bar or as a line.
     pub fn note(&mut self, text: &str) {
         match &self.bar {

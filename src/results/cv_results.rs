@@ -143,6 +143,19 @@ impl CvResults {
         }
     }
 
+    /// Ranks `metric` with the smallest mean first (a loss a command reports
+    /// with greater_is_better = false).
+    pub fn rank_lower_better(&mut self, metric: &str) {
+        let negated: Vec<f64> = self
+            .rows
+            .iter()
+            .map(|r| r.test.get(metric).map_or(f64::NAN, |m| -m.mean))
+            .collect();
+        for (row, rank) in self.rows.iter_mut().zip(rank_min(&negated)) {
+            row.rank.insert(metric.to_string(), rank);
+        }
+    }
+
     /// Index of the best setting by the refit metric (first of the ties, as
     /// scikit-learn's argmin of rank), if any setting has a score.
     pub fn best(&self) -> Option<usize> {
