@@ -110,7 +110,7 @@ pub enum ClassWeight {
 pub enum FitError {
     #[error("invalid parameter: {0}")]
     Params(String),
-    #[error("row {row}, column {column}: the value {value} is not finite (NaN or infinite values cannot be split on)")]
+    #[error("row {row}, column {column}: the value {value} is not finite (infinite values cannot be split on; a missing value is NaN)")]
     NotFinite {
         row: usize,
         column: usize,
@@ -128,7 +128,8 @@ pub enum FitError {
     Linfa(#[from] linfa::error::Error),
 }
 
-/// Checks the training rows before any work: finite features, valid labels.
+/// Checks the training rows before any work: no infinite features (NaN is
+/// a missing value, which the estimators handle), valid labels.
 fn check_inputs(
     task: Task,
     x: ArrayView2<f64>,
@@ -139,7 +140,7 @@ fn check_inputs(
         return Err(FitError::Empty);
     }
     for &row in rows {
-        if let Some((column, &value)) = x.row(row).iter().enumerate().find(|(_, v)| !v.is_finite())
+        if let Some((column, &value)) = x.row(row).iter().enumerate().find(|(_, v)| v.is_infinite())
         {
             return Err(FitError::NotFinite { row, column, value });
         }

@@ -104,6 +104,12 @@ pub trait Model: Send + Sync {
         Ok(())
     }
 
+    /// Whether the model learns from missing feature values (NaN) itself;
+    /// others need them imputed first.
+    fn handles_missing(&self) -> bool {
+        false
+    }
+
     /// Whether predictions carry class probabilities (needed by neg_log_loss and roc_auc).
     fn gives_proba(&self) -> bool {
         false
