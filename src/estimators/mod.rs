@@ -1,5 +1,6 @@
-//! gridrun's own decision tree and random forest, with scikit-learn's
-//! parameters and meanings, as linfa estimators.
+//! gridrun's own decision tree, random forest and histogram gradient
+//! boosting, with scikit-learn's parameters and meanings, as linfa
+//! estimators. All three learn from missing values (NaN) themselves.
 //!
 //! Why our own: linfa-ensemble draws one feature subset per tree (not per
 //! split) and linfa-trees scans every row through a mask at every node and
@@ -12,11 +13,13 @@
 
 mod binning;
 mod forest;
+mod gbdt;
 mod linfa_traits;
 mod split;
 mod tree;
 
 pub use forest::{ForestParams, MaxSamples, RandomForest};
+pub use gbdt::{EarlyStopping, GbdtParams, GradientBoosting, LossChoice};
 pub use tree::{DecisionTree, TreeParams};
 
 use ndarray::{ArrayView1, ArrayView2};
@@ -55,6 +58,7 @@ macro_rules! row_predictor {
 
 row_predictor!(DecisionTree);
 row_predictor!(RandomForest);
+row_predictor!(GradientBoosting);
 
 /// What the tree predicts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

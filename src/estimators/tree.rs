@@ -639,7 +639,7 @@ impl<'a, 'd> Grower<'a, 'd> {
         let min_leaf = self.params.min_samples_leaf;
         self.left.clear();
         self.right.copy_from(&self.node_side);
-        let mut move_left = |s: u32, left: &mut Side, right: &mut Side| {
+        let move_left = |s: u32, left: &mut Side, right: &mut Side| {
             let (t, w) = (self.targets[s as usize], self.weights[s as usize]);
             left.update(criterion, t, w, 1.0);
             right.update(criterion, t, w, -1.0);
