@@ -6,6 +6,7 @@
 mod debug;
 mod decision_tree;
 mod gaussian_nb;
+mod gradient_boosting;
 mod linfa_tree;
 mod logistic;
 mod random_forest;
@@ -126,6 +127,7 @@ pub fn registry() -> Vec<&'static dyn Model> {
     vec![
         &decision_tree::DecisionTree,
         &random_forest::RandomForest,
+        &gradient_boosting::GradientBoosting,
         &linfa_tree::LinfaDecisionTree,
         &logistic::LogisticRegression,
         &gaussian_nb::GaussianNb,

@@ -59,6 +59,8 @@ pub enum ParamKind {
     MaxFeatures,
     /// none, a count >= 1 or a fraction in (0, 1].
     MaxSamples,
+    /// "auto", true or false (e.g. early_stopping).
+    AutoOrBool,
 }
 
 impl ParamKind {
@@ -78,7 +80,8 @@ impl ParamKind {
                 }
             }
             (ParamKind::ChoiceOrNone(_), ParamValue::None) => Ok(()),
-            (ParamKind::Bool, ParamValue::Bool(_)) => Ok(()),
+            (ParamKind::Bool | ParamKind::AutoOrBool, ParamValue::Bool(_)) => Ok(()),
+            (ParamKind::AutoOrBool, ParamValue::Str(s)) if s == "auto" => Ok(()),
             (ParamKind::MaxFeatures, ParamValue::Str(s)) => match s.as_str() {
                 "sqrt" | "log2" | "all" => Ok(()),
                 _ => Err(format!("`{s}` is not one of sqrt, log2, all")),
@@ -116,6 +119,7 @@ impl ParamKind {
                 "\"sqrt\", \"log2\", \"all\", a count >= 1 or a fraction in (0, 1]".into()
             }
             ParamKind::MaxSamples => "\"none\", a count >= 1 or a fraction in (0, 1]".into(),
+            ParamKind::AutoOrBool => "\"auto\", true or false".into(),
         }
     }
 }

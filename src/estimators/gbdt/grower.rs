@@ -343,7 +343,14 @@ impl<'a> Grower<'a> {
         let mut best: Option<Split> = None;
         let sweep = |start: BinStats, last: usize, missing_left: bool, best: &mut Option<Split>| {
             let mut left = start;
+            // The best of this sweep, kept in locals: the loop is the hot path.
+            let mut best_gain = best.as_ref().map_or(0.0, |s| s.gain);
+            let mut found: Option<(usize, BinStats)> = None;
             for (b, stats) in hist.iter().enumerate().take(last) {
+                if stats.n == 0 {
+                    // Same partition as the previous bin: never strictly better.
+                    continue;
+                }
                 left.add(stats);
                 if left.n < min_leaf || left.h < MIN_HESSIAN {
                     continue;
@@ -352,17 +359,25 @@ impl<'a> Grower<'a> {
                 if right.n < min_leaf || right.h < MIN_HESSIAN {
                     break;
                 }
-                let gain = score(&left, l2) + score(&right, l2) - parent;
-                if gain > 0.0 && best.as_ref().is_none_or(|s| gain > s.gain) {
-                    *best = Some(Split {
-                        gain,
-                        feature: f,
-                        bin: b as u8,
-                        missing_left,
-                        left,
-                        right,
-                    });
+                // gain = gl²/dl + gr²/dr - parent, compared without a
+                // division (dl, dr > 0): divisions dominated the sweep.
+                let (dl, dr) = (left.h + l2, right.h + l2);
+                let den = dl * dr;
+                let num = left.g * left.g * dr + right.g * right.g * dl - parent * den;
+                if num > best_gain * den {
+                    best_gain = num / den;
+                    found = Some((b, left));
                 }
+            }
+            if let Some((b, left)) = found {
+                *best = Some(Split {
+                    gain: best_gain,
+                    feature: f,
+                    bin: b as u8,
+                    missing_left,
+                    left,
+                    right: total.minus(&left),
+                });
             }
         };
         // "bin <= n_real - 1" leaves only the missing rows on the right.
