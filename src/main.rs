@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Some(Command::Estimate(args)) => commands::estimate(&args),
         Some(Command::Predict(args)) => commands::predict(&args),
         Some(Command::MakeClassification(args)) => commands::make_classification(&args),
+        Some(Command::MakeRegression(args)) => commands::make_regression(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
