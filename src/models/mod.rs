@@ -7,6 +7,8 @@ mod debug;
 mod decision_tree;
 mod gaussian_nb;
 mod gradient_boosting;
+mod knn;
+mod linear;
 mod linfa_tree;
 mod logistic;
 mod random_forest;
@@ -128,6 +130,11 @@ pub fn registry() -> Vec<&'static dyn Model> {
         &decision_tree::DecisionTree,
         &random_forest::RandomForest,
         &gradient_boosting::GradientBoosting,
+        &linear::LINEAR_REGRESSION,
+        &linear::RIDGE,
+        &linear::LASSO,
+        &linear::ELASTIC_NET,
+        &knn::Knn,
         &linfa_tree::LinfaDecisionTree,
         &logistic::LogisticRegression,
         &gaussian_nb::GaussianNb,
