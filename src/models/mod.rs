@@ -13,6 +13,7 @@ mod linfa_tree;
 mod logistic;
 mod random_forest;
 mod spec;
+mod svm;
 
 pub use spec::{ParamKind, ParamSpec};
 
@@ -135,6 +136,8 @@ pub fn registry() -> Vec<&'static dyn Model> {
         &linear::LASSO,
         &linear::ELASTIC_NET,
         &knn::Knn,
+        &svm::Svc,
+        &svm::Svr,
         &linfa_tree::LinfaDecisionTree,
         &logistic::LogisticRegression,
         &gaussian_nb::GaussianNb,
