@@ -18,5 +18,6 @@ pub mod predict;
 pub mod report;
 pub mod results;
 pub mod search;
+pub mod strategy;
 pub mod synth;
 pub mod units;
