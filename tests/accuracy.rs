@@ -143,6 +143,10 @@ fn new_models_match_scikit_learn_on_the_same_folds() {
         report.push(line);
     }
     eprintln!("new models vs scikit-learn:\n{}", report.join("\n"));
-    assert!(failures.is_empty(), "outside ±0.01:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "outside ±0.01:\n{}",
+        failures.join("\n")
+    );
     assert!(report.len() >= 20);
 }

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[allow(clippy::enum_variant_names)] // scikit-learn's loss names
 pub enum Loss {
     /// Two classes: one raw score, p = sigmoid(score).
     BinaryLogLoss,

@@ -128,7 +128,7 @@ impl GbdtParams {
         if self.n_iter_no_change < 1 {
             return bad("n_iter_no_change must be >= 1");
         }
-        if !(self.tol >= 0.0) {
+        if self.tol.is_nan() || self.tol < 0.0 {
             return bad("tol must be >= 0");
         }
         Ok(())
