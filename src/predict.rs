@@ -22,8 +22,17 @@ pub fn predict(model_path: &Path, data: &Path, out: &mut dyn Write) -> Result<us
     let fitted = model
         .load(&saved.fitted)
         .map_err(|e| anyhow!("{}: {e}", model_path.display()))?;
-    let x = read_features_csv(data, &saved.feature_names)?;
-    let rows: Vec<usize> = (0..x.nrows()).collect();
+    let mut x = read_features_csv(
+        data,
+        &saved.feature_names,
+        &saved.feature_kinds,
+        &saved.na_values,
+    )?;
+    let all: Vec<usize> = (0..x.nrows()).collect();
+    if let Some(pipeline) = &saved.preprocess {
+        x = pipeline.transform(x.view(), &all);
+    }
+    let rows = all;
     let prediction = fitted.predict(x.view(), &rows).map_err(|e| anyhow!(e))?;
     writeln!(out, "{}", saved.target_name)?;
     for v in &prediction.values {

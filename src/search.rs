@@ -50,6 +50,8 @@ pub struct RunSummary {
     pub reused: usize,
     /// Tasks that never ran because of Ctrl-C.
     pub not_run: usize,
+    /// Tasks whose fit left warnings (see `warnings` in results.jsonl).
+    pub warned: usize,
     pub interrupted: bool,
     pub shard: Option<ShardSpec>,
     pub output: PathBuf,
@@ -96,6 +98,7 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
     let mut executor = execute::create(backend, opts.jobs.unwrap_or(config.run.jobs), &policy)?;
     let (cache, header) = data::prepare(&config.dataset, &output.join("cache"))?;
     check_compatible(config, &header)?;
+    report::data_header(config, &header, opts.quiet);
     write_atomically(
         &output.join(CONFIG_SNAPSHOT),
         &serde_json::to_string_pretty(config)?,
@@ -194,6 +197,10 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
                 .filter(|r| mine_ids.contains(r.id.as_str()))
                 .count(),
         not_run: mine.len() - finished_mine,
+        warned: all
+            .iter()
+            .filter(|r| !r.warnings.is_empty() && mine_ids.contains(r.id.as_str()))
+            .count(),
         interrupted,
         shard,
         workers: executor.slots(),
@@ -293,7 +300,7 @@ fn check_compatible(config: &Config, header: &CacheHeader) -> Result<()> {
     if let Some(folds_file) = &config.cv.folds_file {
         crate::folds::check_predefined(folds_file, header.n_rows)?;
     }
-    Ok(())
+    crate::preprocess::check_before_run(config, header)
 }
 
 /// Runs the given tasks, feeding events to the journal and the progress
@@ -395,6 +402,7 @@ fn make_record(
         peak_rss_kb: outcome.peak_rss_kb,
         attempts: outcome.attempts,
         shard: shard.map(|s| s.to_string()),
+        warnings: outcome.warnings,
     }
 }
 
@@ -411,9 +419,12 @@ fn write_best(
     match executor.map(|e| e.refit(&model_params, config.cv.seed)) {
         Some(Ok(refit)) => {
             best.refit_seconds = Some(refit.fit_seconds);
+            let names = refit
+                .feature_names
+                .clone()
+                .unwrap_or_else(|| header.feature_names.clone());
             best.feature_importances = refit.feature_importances.map(|imp| {
-                header
-                    .feature_names
+                names
                     .iter()
                     .zip(imp)
                     .map(|(f, importance)| Importance {
@@ -431,6 +442,9 @@ fn write_best(
                     target: header.target,
                     classes: header.classes.clone(),
                     fitted,
+                    feature_kinds: header.kinds(),
+                    na_values: header.na_values.clone(),
+                    preprocess: refit.preprocess,
                 };
                 write_file(
                     &output.join(best::MODEL_FILE_NAME),

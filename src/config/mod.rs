@@ -1,7 +1,9 @@
 //! The TOML config: parsed with spans, validated against the model's
 //! hyperparameters, resolved into a [`Config`] before any task runs.
 
+mod dataset;
 mod error;
+mod preprocess;
 mod raw;
 
 pub use error::{one_line, ConfigError, Locator};
@@ -26,6 +28,22 @@ pub enum TargetColumn {
     Last,
 }
 
+/// A column named in `[dataset]` (drop, categorical): by name or 0-based index.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum ColumnRef {
+    Name(String),
+    Index(usize),
+}
+
+impl std::fmt::Display for ColumnRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ColumnRef::Name(n) => write!(f, "`{n}`"),
+            ColumnRef::Index(i) => write!(f, "index {i}"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskHint {
@@ -40,6 +58,16 @@ pub struct DatasetSpec {
     pub target: TargetColumn,
     /// None: decided from the target column (strings or few integers: classes).
     pub task: Option<TaskHint>,
+    /// Columns that are neither features nor the target.
+    #[serde(default)]
+    pub drop: Vec<ColumnRef>,
+    /// Columns taken as categories even when their cells are numbers (every
+    /// non-numeric column is categorical anyway).
+    #[serde(default)]
+    pub categorical: Vec<ColumnRef>,
+    /// Cell texts that mean "missing"; None: [`crate::data::DEFAULT_NA_VALUES`].
+    #[serde(default)]
+    pub na_values: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -159,9 +187,10 @@ struct Resolver<'a> {
 
 impl Resolver<'_> {
     fn resolve(&self, raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
-        let (model_name, fixed) = self.model(&raw.model)?;
+        let (model_name, mut fixed) = self.model(&raw.model)?;
         let model = models::find(&model_name).expect("checked in self.model");
         let (settings, grid_keys) = self.grid(raw.grid.as_deref().unwrap_or(&[]), model, &fixed)?;
+        fixed.extend(self.preprocess(raw.preprocess.unwrap_or_default(), model, &grid_keys)?);
         let cv = self.cv(raw.cv.unwrap_or_default())?;
         let tasks = settings
             .len()
@@ -190,35 +219,6 @@ impl Resolver<'_> {
             metrics,
             refit,
             run,
-        })
-    }
-
-    fn dataset(&self, d: raw::RawDataset) -> Result<DatasetSpec, ConfigError> {
-        let target = match d.target {
-            None => TargetColumn::Last,
-            Some(t) => match t.into_inner() {
-                raw::RawTarget::Index(i) => TargetColumn::Index(i),
-                raw::RawTarget::Name(n) => TargetColumn::Name(n),
-            },
-        };
-        let task = match d.task {
-            None => None,
-            Some(t) => Some(match t.get_ref().as_str() {
-                "classification" => TaskHint::Classification,
-                "regression" => TaskHint::Regression,
-                other => {
-                    return Err(self.loc.at(
-                        t.span(),
-                        "dataset.task",
-                        format!("`{other}` is not classification or regression"),
-                    ))
-                }
-            }),
-        };
-        Ok(DatasetSpec {
-            path: tidy(self.base.join(d.path)),
-            target,
-            task,
         })
     }
 
@@ -287,7 +287,7 @@ impl Resolver<'_> {
                 for v in &values {
                     let mut one = Params::new();
                     one.insert(key.get_ref().clone(), v.clone());
-                    models::validate(model, &one)
+                    crate::preprocess::validate(model, &one)
                         .map_err(|(_, m)| self.loc.at(value.span(), &dotted, m))?;
                 }
                 keys.insert(key.get_ref().clone());

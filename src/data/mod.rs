@@ -3,6 +3,10 @@
 
 mod cache;
 mod import;
+pub mod roles;
+mod survey;
 
-pub use cache::{CacheHeader, Dataset};
-pub use import::{cache_path, prepare, read_features_csv};
+pub use cache::{CacheHeader, Dataset, FeatureKind};
+pub use import::{
+    cache_path, line_at, na_values_of, prepare, read_features_csv, DEFAULT_NA_VALUES,
+};

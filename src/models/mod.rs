@@ -85,6 +85,12 @@ pub trait Fitted: Send {
     fn feature_importances(&self) -> Option<Vec<f64>> {
         None
     }
+
+    /// What went wrong short of failing, like scikit-learn's
+    /// ConvergenceWarning (recorded as the task's `warnings`).
+    fn warnings(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// A learning algorithm with named hyperparameters.
@@ -106,6 +112,18 @@ pub trait Model: Send + Sync {
 
     /// Whether predictions carry class probabilities (needed by neg_log_loss and roc_auc).
     fn gives_proba(&self) -> bool {
+        false
+    }
+
+    /// Whether the model learns from rows with missing (NaN) features; a
+    /// model that cannot needs `[preprocess] impute` on data with gaps.
+    fn handles_missing(&self) -> bool {
+        false
+    }
+
+    /// Whether `[preprocess] scale` defaults to "standard" (linear models,
+    /// whose penalty and solver depend on the features' scale).
+    fn wants_scaling(&self) -> bool {
         false
     }
 

@@ -1,9 +1,11 @@
 //! Reporters consume the executor's events; adding an output never touches
 //! scheduling.
 
+mod header;
 mod progress;
 pub mod summary;
 
+pub use header::data_header;
 pub use progress::Progress;
 
 use crate::results::journal::JournalWriter;
