@@ -8,6 +8,7 @@ mod decision_tree;
 mod gaussian_nb;
 mod linfa_tree;
 mod logistic;
+mod logistic_solver;
 mod random_forest;
 mod spec;
 
