@@ -159,3 +159,177 @@ fn readme_first_command_is_reproducible() {
     assert!(header.iter().any(|h| h == "split4_test_f1_macro"));
     assert_eq!(score_columns(&a), score_columns(&b));
 }
+
+#[test]
+fn logistic_regression_matches_scikit_learn_for_every_c_raw_and_scaled() {
+    let reference = json(&root().join("tests/reference/sklearn_logistic_breast_cancer.json"));
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("lr.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[dataset]\npath = \"{}\"\n[model]\nkind = \"logistic_regression\"\nmax_iter = 1000\n[grid]\nC = {{ logspace = [-3, 3], num = 7 }}\n\"preprocess.scale\" = [\"none\", \"standard\"]\n[cv]\nkind = \"predefined\"\nfolds_file = \"{}\"\n",
+            dataset("breast_cancer.csv"),
+            root().join(reference["folds_file"].as_str().unwrap()).display()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let run = run_ok(&config, &out);
+    let (header, rows) = cv_results(&out);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let mut report = Vec::new();
+    let mut failures = Vec::new();
+    for r in reference["results"].as_array().unwrap() {
+        let c = r["C"].as_f64().unwrap();
+        let scale = r["scale"].as_str().unwrap();
+        let row = rows
+            .iter()
+            .find(|row| {
+                (row[col("param_C")].parse::<f64>().unwrap() / c - 1.0).abs() < 1e-9
+                    && row[col("param_preprocess.scale")].to_lowercase() == scale
+            })
+            .unwrap_or_else(|| panic!("no row for C={c} scale={scale}"));
+        let ours: f64 = row[col("mean_test_accuracy")].parse().unwrap();
+        let theirs = r["mean_accuracy"].as_f64().unwrap();
+        let line = format!("C={c:<7} scale={scale:<8} gridrun {ours:.4} scikit-learn {theirs:.4}");
+        if (ours - theirs).abs() > 0.01 {
+            failures.push(line.clone());
+        }
+        report.push(line);
+    }
+    eprintln!("{}", report.join("\n"));
+    assert_eq!(report.len(), 14);
+    assert!(
+        failures.is_empty(),
+        "more than 0.01 apart:\n{}",
+        failures.join("\n")
+    );
+    // The fold scores differ between C values (the old solver gave identical ones).
+    let distinct: std::collections::HashSet<&String> = rows
+        .iter()
+        .map(|r| &r[col("split0_test_accuracy")])
+        .collect();
+    assert!(distinct.len() >= 5, "{distinct:?}");
+    // Converged at max_iter = 1000: no warnings; at max_iter = 3 every task warns.
+    assert!(
+        !stdout_of(&run).contains("with warnings"),
+        "{}",
+        stdout_of(&run)
+    );
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("max_iter = 1000", "max_iter = 3");
+    std::fs::write(&config, text).unwrap();
+    let out = dir.path().join("out3");
+    let run = gridrun()
+        .arg(&config)
+        .args(["-q", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(
+        stdout_of(&run).contains("70 tasks, 0 failed, 70 with warnings"),
+        "{}",
+        stdout_of(&run)
+    );
+    let first = &journal(&out)[0];
+    assert!(
+        first["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("stopped at max_iter=3 before converging"),
+        "{first}"
+    );
+}
+
+#[test]
+fn messy_configs_match_scikit_learn_pipelines_and_predict_applies_the_pipeline() {
+    let reference = json(&root().join("tests/reference/sklearn_messy.json"));
+    let dir = tempfile::tempdir().unwrap();
+    for (name, entry) in reference["datasets"].as_object().unwrap() {
+        let out = dir.path().join(name);
+        let run = gridrun()
+            .arg(root().join(entry["config"].as_str().unwrap()))
+            .arg("-o")
+            .arg(&out)
+            .assert()
+            .success();
+        let stderr = stderr_of(&run);
+        let best = json(&out.join("best.json"));
+        let ours = best["mean"].as_f64().unwrap();
+        let theirs = entry["best"]["mean_accuracy"].as_f64().unwrap();
+        eprintln!("{name}: gridrun best {ours:.4}, scikit-learn best {theirs:.4}");
+        assert!((ours - theirs).abs() <= 0.01, "{name}: {ours} vs {theirs}");
+        for column in entry["categorical"].as_array().unwrap() {
+            let column = column.as_str().unwrap();
+            assert!(
+                stderr.contains("categorical columns") && stderr.contains(column),
+                "{stderr}"
+            );
+        }
+        assert!(stderr.contains("missing values (empty, NA"), "{stderr}");
+        assert!(!stderr.contains("warning"), "{name}: {stderr}");
+        // predict reads text categories and missing cells and applies the pipeline.
+        let csv = root().join("datasets").join(format!("{name}.csv"));
+        let predicted = gridrun()
+            .args(["predict", "--model"])
+            .arg(out.join("best_model.json"))
+            .arg(&csv)
+            .assert()
+            .success();
+        let lines: Vec<String> = stdout_of(&predicted).lines().map(String::from).collect();
+        let mut reader = csv::Reader::from_path(&csv).unwrap();
+        let target = best_target(&out);
+        let t = reader
+            .headers()
+            .unwrap()
+            .iter()
+            .position(|h| h == target)
+            .unwrap();
+        let truth: Vec<String> = reader
+            .records()
+            .map(|r| r.unwrap()[t].to_string())
+            .collect();
+        assert_eq!(lines.len(), truth.len() + 1);
+        let right = truth
+            .iter()
+            .zip(&lines[1..])
+            .filter(|(a, b)| a == b)
+            .count();
+        let accuracy = right as f64 / truth.len() as f64;
+        assert!(
+            accuracy > ours - 0.05,
+            "{name}: training accuracy {accuracy}"
+        );
+    }
+}
+
+fn best_target(out: &Path) -> String {
+    json(&out.join("best_model.json"))["target_name"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn titanic_name_column_is_an_identifier() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("t.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[dataset]\npath = \"{}\"\ntarget = \"survived\"\n[preprocess]\nimpute = \"median\"\n[model]\nkind = \"gaussian_nb\"\n[cv]\nfolds = 2\n",
+            dataset("titanic.csv")
+        ),
+    )
+    .unwrap();
+    let run = run_ok(&config, &dir.path().join("out"));
+    assert!(
+        stderr_of(&run).contains(
+            "column `name` looks like a row identifier (texts all different, one per row)"
+        ),
+        "{}",
+        stderr_of(&run)
+    );
+}
