@@ -17,6 +17,9 @@ pub fn run(args: RunArgs) -> Result<u8> {
         bail!("no config given: gridrun CONFIG.toml (see gridrun --help)");
     };
     let config = Config::load(&path)?;
+    if !args.quiet {
+        warn_about_draws(&config);
+    }
     let shard = match args.shard {
         Some(s) => Some(s),
         None => shard::shard_from_env(&|k| std::env::var(k).ok(), args.shards)?,
@@ -83,10 +86,21 @@ pub fn plan(path: &Path) -> Result<u8> {
         config.name,
         config.model
     );
+    if let Some(draws) = &config.search.draws {
+        println!("{}", draws.summary());
+    }
+    warn_about_draws(&config);
     for line in plan.setting_lines() {
         println!("{line}");
     }
     Ok(0)
+}
+
+/// scikit-learn warns when n_iter exceeds the grid: so does gridrun.
+fn warn_about_draws(config: &Config) {
+    if let Some(warning) = config.search.draws.as_ref().and_then(|d| d.warning()) {
+        eprintln!("gridrun: warning: {}: {warning}", config.path.display());
+    }
 }
 
 pub fn merge(output: &Path) -> Result<u8> {

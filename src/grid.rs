@@ -85,7 +85,7 @@ fn range_table(t: &toml::Table) -> Result<Vec<ParamValue>, String> {
     let form = ["range", "linspace", "logspace"]
         .into_iter()
         .find(|k| t.contains_key(*k))
-        .ok_or("a table of values needs `range`, `linspace` or `logspace`")?;
+        .ok_or("a table of values needs `range`, `linspace` or `logspace` (or `int` / `float`: a distribution, for random search)")?;
     let allowed: &[&str] = match form {
         "range" => &["range", "step"],
         "linspace" => &["linspace", "num"],

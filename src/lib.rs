@@ -19,5 +19,6 @@ pub mod preprocess;
 pub mod report;
 pub mod results;
 pub mod search;
+pub mod strategy;
 pub mod synth;
 pub mod units;

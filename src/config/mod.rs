@@ -5,12 +5,15 @@ mod dataset;
 mod error;
 mod preprocess;
 mod raw;
+mod search;
 
 pub use error::{one_line, ConfigError, Locator};
+pub use search::{Method, SearchSpec};
 
-use crate::grid::{self, Axis};
+use crate::grid;
 use crate::models;
 use crate::params::Params;
+use crate::strategy::random::Dimension;
 use raw::{ParamTable, RawConfig};
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -139,8 +142,12 @@ pub struct Config {
     pub fixed: Params,
     /// Names of the hyperparameters the grid varies, sorted.
     pub grid_keys: Vec<String>,
-    /// Grid settings (without the fixed ones), in grid order.
+    /// Settings (without the fixed ones): grid points in grid order, or the
+    /// random draws in draw order.
     pub settings: Vec<Params>,
+    /// How the settings were chosen ([search]).
+    #[serde(default)]
+    pub search: SearchSpec,
     pub cv: CvSpec,
     pub metrics: Vec<String>,
     /// The metric that ranks settings and picks the best one.
@@ -189,7 +196,11 @@ impl Resolver<'_> {
     fn resolve(&self, raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
         let (model_name, mut fixed) = self.model(&raw.model)?;
         let model = models::find(&model_name).expect("checked in self.model");
-        let (settings, grid_keys) = self.grid(raw.grid.as_deref().unwrap_or(&[]), model, &fixed)?;
+        let cv_seed = raw.cv.as_ref().and_then(|c| c.seed).unwrap_or(0);
+        let search = self.search(raw.search.unwrap_or_default(), model, &fixed, cv_seed)?;
+        let tables = raw.grid.as_deref().unwrap_or(&[]);
+        let (space, grid_keys) = self.grid(tables, model, &fixed, &search)?;
+        let (settings, search) = self.settings(search, &space)?;
         fixed.extend(self.preprocess(raw.preprocess.unwrap_or_default(), model, &grid_keys)?);
         let cv = self.cv(raw.cv.unwrap_or_default())?;
         let tasks = settings
@@ -215,6 +226,7 @@ impl Resolver<'_> {
             fixed,
             grid_keys,
             settings,
+            search,
             cv,
             metrics,
             refit,
@@ -268,7 +280,8 @@ impl Resolver<'_> {
         tables: &[ParamTable],
         model: &dyn models::Model,
         fixed: &Params,
-    ) -> Result<(Vec<Params>, Vec<String>), ConfigError> {
+        search: &search::ParsedSearch,
+    ) -> Result<(Vec<Vec<Dimension>>, Vec<String>), ConfigError> {
         let mut subgrids = Vec::new();
         let mut keys = std::collections::BTreeSet::new();
         for table in tables {
@@ -282,23 +295,16 @@ impl Resolver<'_> {
                         "is set in [model] too: set it in one place",
                     ));
                 }
-                let values = grid::axis_values(value.get_ref())
-                    .map_err(|m| self.loc.at(value.span(), &dotted, m))?;
-                for v in &values {
-                    let mut one = Params::new();
-                    one.insert(key.get_ref().clone(), v.clone());
-                    crate::preprocess::validate(model, &one)
-                        .map_err(|(_, m)| self.loc.at(value.span(), &dotted, m))?;
-                }
+                let domain = self.domain(key, value, model, search)?;
                 keys.insert(key.get_ref().clone());
-                axes.push(Axis {
+                axes.push(Dimension {
                     name: key.get_ref().clone(),
-                    values,
+                    domain,
                 });
             }
             let settings = axes
                 .iter()
-                .try_fold(1usize, |n, a| n.checked_mul(a.values.len()))
+                .try_fold(1usize, |n, a| n.checked_mul(a.domain.len()))
                 .filter(|&n| n <= grid::MAX_SETTINGS);
             if settings.is_none() {
                 let first = table.keys().next().map_or(0..0, |k| k.span());
@@ -316,7 +322,7 @@ impl Resolver<'_> {
         if subgrids.is_empty() {
             subgrids.push(Vec::new());
         }
-        Ok((grid::expand(&subgrids), keys.into_iter().collect()))
+        Ok((subgrids, keys.into_iter().collect()))
     }
 
     fn cv(&self, c: raw::RawCv) -> Result<CvSpec, ConfigError> {

@@ -17,6 +17,7 @@ pub struct RawConfig {
     pub dataset: RawDataset,
     pub model: Spanned<ParamTable>,
     pub grid: Option<Grid>,
+    pub search: Option<super::search::RawSearch>,
     pub cv: Option<RawCv>,
     pub scoring: Option<RawScoring>,
     pub run: Option<RawRun>,
