@@ -24,7 +24,7 @@ impl Resolver<'_> {
             (Step::Encode, raw.encode),
         ] {
             let key = step.param_key();
-            let in_grid = grid_keys.iter().any(|k| *k == key);
+            let in_grid = grid_keys.contains(&key);
             match (value, in_grid) {
                 (Some(v), true) => {
                     return Err(self.loc.at(

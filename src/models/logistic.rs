@@ -145,7 +145,7 @@ impl FittedLogistic {
     }
 
     fn probabilities(&self, x: ArrayView2<f64>) -> Array2<f64> {
-        let scores = x.dot(&self.coef.t()) + &self.intercept.view().insert_axis(Axis(0));
+        let scores = x.dot(&self.coef.t()) + self.intercept.view().insert_axis(Axis(0));
         let n = x.nrows();
         match self.seen.len() {
             1 => Array2::ones((n, 1)),
