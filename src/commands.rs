@@ -50,6 +50,12 @@ pub fn run(args: RunArgs) -> Result<u8> {
         format!("shard {s}: {} of ", summary.assigned)
     });
     let mut tail = format!("{scope}{} tasks, {} failed", summary.total, summary.failed);
+    if summary.warned > 0 {
+        tail.push_str(&format!(
+            ", {} with warnings (`warnings` in results.jsonl)",
+            summary.warned
+        ));
+    }
     if summary.reused > 0 {
         tail.push_str(&format!(", {} reused from an earlier run", summary.reused));
     }

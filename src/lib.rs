@@ -16,6 +16,7 @@ pub mod models;
 pub mod params;
 pub mod plan;
 pub mod predict;
+pub mod preprocess;
 pub mod report;
 pub mod results;
 pub mod search;

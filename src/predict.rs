@@ -42,8 +42,17 @@ pub fn predict(
         .load(&saved.fitted)
         .map_err(|e| anyhow!("{}: {e}", model_path.display()))?;
     let kept = read_columns(data, &options.keep)?;
-    let x = read_features_csv(data, &saved.feature_names)?;
+    let mut x = read_features_csv(
+        data,
+        &saved.feature_names,
+        &saved.feature_kinds,
+        &saved.na_values,
+    )?;
     let rows: Vec<usize> = (0..x.nrows()).collect();
+    if let Some(pipeline) = &saved.preprocess {
+        // the in-fold preprocessing, fitted on all rows with the refit
+        x = pipeline.transform(x.view(), &rows);
+    }
     let prediction = fitted.predict(x.view(), &rows).map_err(|e| anyhow!(e))?;
     let proba = match (&prediction.proba, options.proba) {
         (Some(p), true) => Some(p),

@@ -54,6 +54,8 @@ pub struct RunSummary {
     pub rerun: usize,
     /// Tasks that never ran because of Ctrl-C.
     pub not_run: usize,
+    /// Tasks whose fit left warnings (see `warnings` in results.jsonl).
+    pub warned: usize,
     pub interrupted: bool,
     /// Why refitting the best setting on all rows failed.
     pub refit_error: Option<String>,
@@ -117,6 +119,7 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
     let (cache, header) = prepare_data(config, &output)?;
     if config.task.is_none() {
         check_compatible(config, &header)?;
+        report::data_header(config, &header, opts.quiet);
     }
     if config.dataset.is_some() {
         check_folds(config, &cache, &header)?;
@@ -255,6 +258,10 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
             .filter(|r| previous.rerun.contains(&r.id))
             .count(),
         not_run: mine.len() - finished_mine,
+        warned: all
+            .iter()
+            .filter(|r| !r.warnings.is_empty() && mine_ids.contains(r.id.as_str()))
+            .count(),
         interrupted,
         refit_error,
         shard,
@@ -530,7 +537,7 @@ fn check_compatible(config: &Config, header: &CacheHeader) -> Result<()> {
     if let Some(folds_file) = &config.cv.folds_file {
         crate::folds::check_predefined(folds_file, header.n_rows)?;
     }
-    Ok(())
+    crate::preprocess::check_before_run(config, header)
 }
 
 /// Runs the given tasks, feeding events to the journal and the progress
@@ -661,6 +668,7 @@ fn make_record(
         peak_rss_kb: outcome.peak_rss_kb,
         attempts: outcome.attempts,
         shard: shard.map(|s| s.to_string()),
+        warnings: outcome.warnings,
     }
 }
 
@@ -701,9 +709,12 @@ fn write_best(
     match refit_result {
         Some(Ok(refit)) => {
             best.refit_seconds = Some(refit.fit_seconds);
+            let names = refit
+                .feature_names
+                .clone()
+                .unwrap_or_else(|| header.feature_names.clone());
             best.feature_importances = refit.feature_importances.map(|imp| {
-                header
-                    .feature_names
+                names
                     .iter()
                     .zip(imp)
                     .map(|(f, importance)| Importance {
@@ -721,6 +732,9 @@ fn write_best(
                     target: header.target,
                     classes: header.classes.clone(),
                     fitted,
+                    feature_kinds: header.kinds(),
+                    na_values: header.na_values.clone(),
+                    preprocess: refit.preprocess,
                 };
                 status.set("writing best_model.json...");
                 write_file(&model_path, &serde_json::to_string(&saved)?)?;

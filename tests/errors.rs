@@ -54,7 +54,8 @@ fn config_errors_name_file_line_and_key() {
 fn data_errors_name_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("bad.csv");
-    std::fs::write(&csv, "a,b,class\n1,2,x\n3,oops,y\n").unwrap();
+    // Text in a feature column makes it categorical; an infinite number is an error.
+    std::fs::write(&csv, "a,b,class\n1,2,x\n3,inf,y\n").unwrap();
     let cfg = dir.path().join("c.toml");
     std::fs::write(
         &cfg,
@@ -69,7 +70,7 @@ fn data_errors_name_file_and_line() {
         .code(2);
     let stderr = stderr_of(&assert);
     assert!(
-        stderr.contains("bad.csv:3: column `b`: `oops` is not a number"),
+        stderr.contains("bad.csv:3: column `b`: `inf` is not a finite number"),
         "{stderr}"
     );
     std::fs::write(

@@ -84,6 +84,11 @@ pub fn no_data_header() -> CacheHeader {
         classes: None,
         source: PathBuf::new(),
         fingerprint: "no-data".into(),
+        feature_kinds: Vec::new(),
+        missing: Vec::new(),
+        dropped: Vec::new(),
+        na_values: Vec::new(),
+        warnings: Vec::new(),
     }
 }
 

@@ -93,6 +93,7 @@ impl Runner {
                         error: None,
                         fit_seconds: seconds,
                         score_seconds: 0.0,
+                        warnings: Vec::new(),
                         n_train,
                         n_test,
                         pid: std::process::id(),
@@ -134,6 +135,9 @@ impl Runner {
             model: None,
             feature_importances: None,
             fit_seconds: clock.elapsed().as_secs_f64(),
+            preprocess: None,
+            feature_names: None,
+            warnings: Vec::new(),
         })
     }
 

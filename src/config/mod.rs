@@ -2,7 +2,9 @@
 //! hyperparameters, resolved into a [`Config`] before any task runs.
 
 mod cv;
+mod dataset;
 mod error;
+mod preprocess;
 mod raw;
 mod search;
 
@@ -30,6 +32,22 @@ pub enum TargetColumn {
     Last,
 }
 
+/// A column named in `[dataset]` (drop, categorical): by name or 0-based index.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum ColumnRef {
+    Name(String),
+    Index(usize),
+}
+
+impl std::fmt::Display for ColumnRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ColumnRef::Name(n) => write!(f, "`{n}`"),
+            ColumnRef::Index(i) => write!(f, "index {i}"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskHint {
@@ -47,6 +65,16 @@ pub struct DatasetSpec {
     /// The column of row groups for the group CV kinds; never a feature.
     #[serde(default)]
     pub groups: Option<GroupsColumn>,
+    /// Columns that are neither features nor the target.
+    #[serde(default)]
+    pub drop: Vec<ColumnRef>,
+    /// Columns taken as categories even when their cells are numbers (every
+    /// non-numeric column is categorical anyway).
+    #[serde(default)]
+    pub categorical: Vec<ColumnRef>,
+    /// Cell texts that mean "missing"; None: [`crate::data::DEFAULT_NA_VALUES`].
+    #[serde(default)]
+    pub na_values: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -159,7 +187,7 @@ struct Resolver<'a> {
 
 impl Resolver<'_> {
     fn resolve(&self, raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
-        let (model_name, fixed, model) = self.model_or_task(&raw)?;
+        let (model_name, mut fixed, model) = self.model_or_task(&raw)?;
         let cv_seed = raw.cv.as_ref().and_then(|c| c.seed).unwrap_or(0);
         let search = self.search(raw.search.unwrap_or_default(), model, &fixed, cv_seed)?;
         let tables = raw.grid.as_deref().unwrap_or(&[]);
@@ -170,6 +198,9 @@ impl Resolver<'_> {
             None if raw.task.is_some() => None,
             None => return Err(self.loc.whole(None, "missing field `dataset`")),
         };
+        if raw.task.is_none() {
+            fixed.extend(self.preprocess(raw.preprocess.unwrap_or_default(), model, &grid_keys)?);
+        }
         let cv = match &dataset {
             None => self.cv_without_data(raw.cv)?,
             Some(d) => self.cv(raw.cv.unwrap_or_default(), d)?,
@@ -251,65 +282,6 @@ impl Resolver<'_> {
                 "missing field `model` (or a [task] running your own command)",
             )),
         }
-    }
-
-    fn dataset(&self, d: raw::RawDataset) -> Result<DatasetSpec, ConfigError> {
-        let target = match d.target {
-            None => TargetColumn::Last,
-            Some(t) => {
-                let span = t.span();
-                match t.into_inner() {
-                    raw::RawTarget::Index(i) if i >= 0 => TargetColumn::Index(i as usize),
-                    raw::RawTarget::Name(n) => TargetColumn::Name(n),
-                    raw::RawTarget::Index(i) => {
-                        return Err(self.loc.at(
-                            span,
-                            "dataset.target",
-                            format!(
-                                "{i} is not a column: give a column name or a 0-based column index"
-                            ),
-                        ))
-                    }
-                    raw::RawTarget::Other(v) => {
-                        return Err(self.loc.at(
-                            span,
-                            "dataset.target",
-                            format!(
-                                "{v} is not a column: give a column name or a 0-based column index"
-                            ),
-                        ))
-                    }
-                }
-            }
-        };
-        if d.path.get_ref().as_os_str().is_empty() {
-            return Err(self.loc.at(
-                d.path.span(),
-                "dataset.path",
-                "is empty: give the CSV file's path",
-            ));
-        }
-        let task = match d.task {
-            None => None,
-            Some(t) => Some(match t.get_ref().as_str() {
-                "classification" => TaskHint::Classification,
-                "regression" => TaskHint::Regression,
-                other => {
-                    return Err(self.loc.at(
-                        t.span(),
-                        "dataset.task",
-                        format!("`{other}` is not classification or regression"),
-                    ))
-                }
-            }),
-        };
-        let groups = self.groups(d.groups, &target)?;
-        Ok(DatasetSpec {
-            path: tidy(self.base.join(d.path.get_ref())),
-            target,
-            task,
-            groups,
-        })
     }
 
     fn model(&self, table: &Spanned<ParamTable>) -> Result<(String, Params), ConfigError> {

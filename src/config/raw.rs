@@ -23,6 +23,7 @@ pub struct RawConfig {
     pub cv: Option<RawCv>,
     pub scoring: Option<RawScoring>,
     pub run: Option<RawRun>,
+    pub preprocess: Option<RawPreprocess>,
 }
 
 #[derive(Deserialize)]
@@ -32,6 +33,18 @@ pub struct RawDataset {
     pub target: Option<Spanned<RawTarget>>,
     pub task: Option<Spanned<String>>,
     pub groups: Option<Spanned<RawTarget>>,
+    pub drop: Option<Vec<Spanned<RawTarget>>>,
+    pub categorical: Option<Vec<Spanned<RawTarget>>>,
+    pub na_values: Option<Spanned<Vec<String>>>,
+}
+
+/// `[preprocess]`: each key may also be a grid axis as `preprocess.KEY`.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawPreprocess {
+    pub impute: Option<Spanned<String>>,
+    pub scale: Option<Spanned<String>>,
+    pub encode: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

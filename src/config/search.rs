@@ -420,7 +420,8 @@ impl Resolver<'_> {
         for v in values {
             let mut one = Params::new();
             one.insert(key.get_ref().clone(), v);
-            models::validate(model, &one).map_err(|(_, m)| at_value(m))?;
+            // `preprocess.*` keys are checked as preprocessing steps.
+            crate::preprocess::validate(model, &one).map_err(|(_, m)| at_value(m))?;
         }
         Ok(domain)
     }

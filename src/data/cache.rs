@@ -31,11 +31,64 @@ pub struct CacheHeader {
     pub classes: Option<Vec<String>>,
     /// The CSV it came from.
     pub source: PathBuf,
-    /// blake3 of the CSV's bytes: identifies the data in task keys.
+    /// blake3 of the CSV's bytes (and of the column roles when set):
+    /// identifies the data in task keys.
     pub fingerprint: String,
+    /// Per feature: numbers, or category codes (index into `categories`).
+    #[serde(default)]
+    pub feature_kinds: Vec<FeatureKind>,
+    /// Per feature: how many cells are missing (stored as NaN).
+    #[serde(default)]
+    pub missing: Vec<usize>,
+    /// Columns left out by `dataset.drop`.
+    #[serde(default)]
+    pub dropped: Vec<String>,
+    /// The texts read as missing.
+    #[serde(default)]
+    pub na_values: Vec<String>,
+    /// Things a person should know before trusting results (identifier-like
+    /// columns, numbers with a stray text), printed before every run.
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+/// What a feature column holds in the cache.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum FeatureKind {
+    Numeric,
+    /// Codes 0..n index `categories` (sorted); NaN is missing.
+    Categorical {
+        categories: Vec<String>,
+    },
+}
+
+impl FeatureKind {
+    pub fn is_categorical(&self) -> bool {
+        matches!(self, FeatureKind::Categorical { .. })
+    }
 }
 
 impl CacheHeader {
+    /// The feature kinds, numeric for a cache written before kinds existed.
+    pub fn kinds(&self) -> Vec<FeatureKind> {
+        if self.feature_kinds.len() == self.n_features {
+            self.feature_kinds.clone()
+        } else {
+            vec![FeatureKind::Numeric; self.n_features]
+        }
+    }
+
+    /// (column, missing count) for every feature with missing cells.
+    pub fn missing_columns(&self) -> Vec<(&str, usize)> {
+        self.feature_names
+            .iter()
+            .zip(&self.missing)
+            .filter(|(_, &n)| n > 0)
+            .map(|(name, &n)| (name.as_str(), n))
+            .collect()
+    }
+
     fn x_bytes(&self) -> usize {
         self.n_rows * self.n_features * 8
     }

@@ -1,22 +1,31 @@
 //! CSV to binary cache, streamed: memory stays flat whatever the file's size
 //! (the coordinator does this and must not grow with the dataset).
+//!
+//! Two passes: the first surveys every feature column (numbers, text,
+//! missing cells, distinct values) to decide which are categorical; the
+//! second writes numbers, category codes and NaN for missing cells.
 
-use super::cache::{read_header, CacheHeader, MAGIC};
-use crate::config::{DatasetSpec, TargetColumn, TaskHint};
+use super::cache::{read_header, CacheHeader, FeatureKind, MAGIC};
+use super::roles::ColumnRoles;
+use super::survey::{Cell, ColumnSurvey, NaValues, MAX_CATEGORIES};
+use crate::config::{DatasetSpec, TaskHint};
 use crate::models::TargetKind;
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// Most distinct labels a class target may have before we call it an error.
 const MAX_CLASSES: usize = 10_000;
 /// An all-integer target with at most this many distinct values is taken as classes.
 const MAX_AUTO_CLASSES: usize = 100;
+/// Cell texts that mean "missing" unless `dataset.na_values` says otherwise
+/// (compared case-insensitively; an empty cell is always missing).
+pub const DEFAULT_NA_VALUES: &[&str] = &["NA", "N/A", "NaN", "null", "None"];
 
 /// Where the cache for this dataset lives under `cache_dir`: keyed by the
-/// CSV's path, size and modification time, and the target choice.
+/// CSV's path, size and modification time, and the column roles.
 pub fn cache_path(spec: &DatasetSpec, cache_dir: &Path) -> Result<PathBuf> {
     let meta = std::fs::metadata(&spec.path)
         .with_context(|| format!("{}: cannot read the dataset", spec.path.display()))?;
@@ -27,22 +36,30 @@ pub fn cache_path(spec: &DatasetSpec, cache_dir: &Path) -> Result<PathBuf> {
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map_or(0, |d| d.as_nanos());
     let key = format!(
-        "{}|{}|{}|{:?}|{:?}|v1{}",
+        "{}|{}|{}|{}|v2",
         abs.display(),
         meta.len(),
         mtime,
-        spec.target,
-        spec.task,
-        spec.groups
-            .as_ref()
-            .map_or(String::new(), |g| format!("|groups {g:?}"))
+        roles_key(spec)
     );
     let hash = blake3::hash(key.as_bytes()).to_hex();
     let stem = spec
         .path
         .file_stem()
         .map_or("data".into(), |s| s.to_string_lossy().into_owned());
-    Ok(cache_dir.join(format!("{stem}-{}.bin", &hash[..16])))
+    Ok(cache_path_in(cache_dir, &stem, &hash))
+}
+
+fn cache_path_in(cache_dir: &Path, stem: &str, hash: &str) -> PathBuf {
+    cache_dir.join(format!("{stem}-{}.bin", &hash[..16]))
+}
+
+/// Everything in [dataset] that changes what the cache holds, besides the file.
+fn roles_key(spec: &DatasetSpec) -> String {
+    format!(
+        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+        spec.target, spec.task, spec.drop, spec.categorical, spec.na_values, spec.groups
+    )
 }
 
 /// Makes sure the cache for `spec` exists in `cache_dir` and returns its path
@@ -57,7 +74,7 @@ pub fn prepare(spec: &DatasetSpec, cache_dir: &Path) -> Result<(PathBuf, CacheHe
     // Unique temporary name, renamed into place: concurrent shards sharing a
     // folder never see a half-written cache.
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    let result = Importer::new(spec)?.write(&tmp);
+    let result = Importer::new(spec).and_then(|importer| importer.write(&tmp));
     match result {
         Ok(header) => {
             std::fs::rename(&tmp, &path)
@@ -71,8 +88,22 @@ pub fn prepare(spec: &DatasetSpec, cache_dir: &Path) -> Result<(PathBuf, CacheHe
     }
 }
 
-/// Reads a CSV's feature columns (for `predict`), skipping `skip` if present.
-pub fn read_features_csv(path: &Path, feature_names: &[String]) -> Result<ndarray::Array2<f64>> {
+/// The na_values in force for a dataset.
+pub fn na_values_of(spec: &DatasetSpec) -> Vec<String> {
+    spec.na_values
+        .clone()
+        .unwrap_or_else(|| DEFAULT_NA_VALUES.iter().map(|s| s.to_string()).collect())
+}
+
+/// Reads a CSV's feature columns (for `predict`) as the cache stores them:
+/// numbers, category codes (-1 for a category the model never saw), NaN
+/// for missing cells. `kinds` empty: every column numeric.
+pub fn read_features_csv(
+    path: &Path,
+    feature_names: &[String],
+    kinds: &[FeatureKind],
+    na_values: &[String],
+) -> Result<ndarray::Array2<f64>> {
     let mut reader = csv_reader(path)?;
     let headers = reader.headers().map_err(|e| csv_error(path, e))?.clone();
     let columns: Vec<usize> = feature_names
@@ -89,6 +120,19 @@ pub fn read_features_csv(path: &Path, feature_names: &[String]) -> Result<ndarra
                 })
         })
         .collect::<Result<_>>()?;
+    let codes: Vec<Option<HashMap<&str, f64>>> = (0..columns.len())
+        .map(|j| match kinds.get(j) {
+            Some(FeatureKind::Categorical { categories }) => Some(
+                categories
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.as_str(), i as f64))
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect();
+    let na = NaValues::new(na_values);
     let mut values = Vec::new();
     let mut record = csv::StringRecord::new();
     let mut rows = 0;
@@ -96,9 +140,20 @@ pub fn read_features_csv(path: &Path, feature_names: &[String]) -> Result<ndarra
         .read_record(&mut record)
         .map_err(|e| csv_error(path, e))?
     {
-        let line = record.position().map_or(0, |p| p.line());
-        for (&c, name) in columns.iter().zip(feature_names) {
-            values.push(parse_cell(path, line, name, record.get(c).unwrap_or(""))?);
+        for (j, (&c, name)) in columns.iter().zip(feature_names).enumerate() {
+            let raw = record.get(c).unwrap_or("");
+            let v = match (na.classify(raw), &codes[j]) {
+                (Cell::Missing, _) => f64::NAN,
+                (_, Some(codes)) => codes.get(raw.trim()).copied().unwrap_or(-1.0),
+                (Cell::Number(v), None) if v.is_finite() => v,
+                (_, None) => bail!(
+                    "{}:{}: column `{name}`: `{}` is not a finite number",
+                    path.display(),
+                    record_line(path, &record),
+                    raw.trim()
+                ),
+            };
+            values.push(v);
         }
         rows += 1;
     }
@@ -119,10 +174,44 @@ fn csv_reader(path: &Path) -> Result<csv::Reader<HashingReader>> {
         .from_reader(hashing))
 }
 
+/// The 1-based file line where the record starting at byte `offset` is:
+/// counted from the bytes themselves, so CRLF, LF and quoted line breaks
+/// all count right. The csv reader can place a record's start on the `\n`
+/// of the previous line's CRLF, so line breaks right at `offset` count too.
+/// Only called to report an error.
+pub fn line_at(path: &Path, offset: u64) -> u64 {
+    let Ok(file) = File::open(path) else { return 0 };
+    let mut reader = std::io::BufReader::new(file);
+    let mut line = 1;
+    let mut buf = Vec::new();
+    let mut read = 0u64;
+    while read < offset {
+        buf.clear();
+        let n = (&mut reader)
+            .take(offset - read)
+            .read_until(b'\n', &mut buf)
+            .unwrap_or(0);
+        if n == 0 {
+            return line;
+        }
+        read += n as u64;
+        line += u64::from(buf.last() == Some(&b'\n'));
+    }
+    let mut byte = [0u8; 1];
+    while reader.read_exact(&mut byte).is_ok() && matches!(byte[0], b'\r' | b'\n') {
+        line += u64::from(byte[0] == b'\n');
+    }
+    line
+}
+
+fn record_line(path: &Path, record: &csv::StringRecord) -> u64 {
+    record.position().map_or(0, |p| line_at(path, p.byte()))
+}
+
 fn csv_error(path: &Path, e: csv::Error) -> anyhow::Error {
     let line = e
         .position()
-        .map(|p| format!(":{}", p.line()))
+        .map(|p| format!(":{}", line_at(path, p.byte())))
         .unwrap_or_default();
     let msg = match e.kind() {
         csv::ErrorKind::UnequalLengths {
@@ -132,29 +221,6 @@ fn csv_error(path: &Path, e: csv::Error) -> anyhow::Error {
         _ => e.to_string(),
     };
     anyhow!("{}{line}: {msg}", path.display())
-}
-
-fn parse_cell(path: &Path, line: u64, column: &str, cell: &str) -> Result<f64> {
-    let cell = cell.trim();
-    if cell.is_empty()
-        || matches!(
-            cell.to_ascii_lowercase().as_str(),
-            "na" | "nan" | "null" | "none" | "?"
-        )
-    {
-        bail!("{}:{line}: column `{column}`: missing value `{cell}` (gridrun needs every feature filled in)", path.display());
-    }
-    match cell.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v),
-        Ok(_) => bail!(
-            "{}:{line}: column `{column}`: `{cell}` is not a finite number",
-            path.display()
-        ),
-        Err(_) => bail!(
-            "{}:{line}: column `{column}`: `{cell}` is not a number (features must be numeric)",
-            path.display()
-        ),
-    }
 }
 
 /// Hashes the bytes as the CSV parser reads them (the dataset fingerprint).
@@ -171,14 +237,12 @@ impl Read for HashingReader {
     }
 }
 
-/// One pass over the CSV, writing x into the cache and y into side files.
+/// Surveys the CSV, then writes x into the cache and y into side files.
 struct Importer<'a> {
     spec: &'a DatasetSpec,
-    reader: csv::Reader<HashingReader>,
-    feature_names: Vec<String>,
-    feature_columns: Vec<usize>,
-    target_column: usize,
-    target_name: String,
+    headers: Vec<String>,
+    roles: ColumnRoles,
+    na: NaValues,
 }
 
 /// Classification or regression; for classes, the sorted labels and the map
@@ -191,6 +255,15 @@ struct TargetStats {
     labels: Option<HashMap<String, u32>>,
     all_numeric: bool,
     all_integer: bool,
+}
+
+/// What the survey decided about the features.
+struct Survey {
+    kinds: Vec<FeatureKind>,
+    /// For categorical features: label -> code (index in sorted order).
+    codes: Vec<Option<HashMap<String, f64>>>,
+    missing: Vec<usize>,
+    warnings: Vec<String>,
 }
 
 impl<'a> Importer<'a> {
@@ -216,42 +289,136 @@ impl<'a> Importer<'a> {
                 path.display()
             );
         }
-        let target_column = match &spec.target {
-            TargetColumn::Last => headers.len() - 1,
-            TargetColumn::Index(i) if *i < headers.len() => *i,
-            TargetColumn::Index(i) => bail!(
-                "{}: target column index {i} is out of range (the file has {} columns, 0-based)",
-                path.display(),
-                headers.len()
-            ),
-            TargetColumn::Name(n) => headers.iter().position(|h| h == n).ok_or_else(|| {
-                anyhow!(
-                    "{}: no column named `{n}` for the target (columns: {})",
-                    path.display(),
-                    headers.join(", ")
-                )
-            })?,
-        };
-        let groups_column = super::groups::column_index(spec, &headers)?;
-        let feature_columns: Vec<usize> = (0..headers.len())
-            .filter(|&c| c != target_column && Some(c) != groups_column)
-            .collect();
-        let feature_names = feature_columns
-            .iter()
-            .map(|&c| headers[c].clone())
-            .collect();
+        let roles = ColumnRoles::resolve(spec, &headers)?;
         Ok(Importer {
             spec,
-            reader,
-            feature_names,
-            feature_columns,
-            target_column,
-            target_name: headers[target_column].clone(),
+            headers,
+            roles,
+            na: NaValues::new(&na_values_of(spec)),
         })
     }
 
-    fn write(mut self, out_path: &Path) -> Result<CacheHeader> {
+    fn feature_name(&self, j: usize) -> &str {
+        &self.headers[self.roles.features[j]]
+    }
+
+    /// Pass one: every feature column's statistics.
+    fn survey(&self) -> Result<Survey> {
+        let path = &self.spec.path;
+        let mut reader = csv_reader(path)?;
+        let mut columns: Vec<ColumnSurvey> = self
+            .roles
+            .features
+            .iter()
+            .map(|_| ColumnSurvey::default())
+            .collect();
+        let mut record = csv::StringRecord::new();
+        let mut n_rows = 0;
+        while reader
+            .read_record(&mut record)
+            .map_err(|e| csv_error(path, e))?
+        {
+            let offset = record.position().map_or(0, |p| p.byte());
+            for (survey, &c) in columns.iter_mut().zip(&self.roles.features) {
+                survey.observe(self.na.classify(&record[c]), &record[c], offset);
+            }
+            n_rows += 1;
+        }
+        let mut out = Survey {
+            kinds: Vec::new(),
+            codes: Vec::new(),
+            missing: columns.iter().map(|c| c.missing).collect(),
+            warnings: Vec::new(),
+        };
+        for (j, survey) in columns.iter().enumerate() {
+            let forced = self.roles.forced_categorical[j];
+            if let Some(w) = self.id_warning(j, survey, n_rows) {
+                out.warnings.push(w);
+            }
+            if forced || !survey.numeric() {
+                if !forced && survey.numbers >= 9 * survey.texts {
+                    out.warnings.push(self.mostly_numeric_warning(j, survey));
+                }
+                let (categories, codes) = self.categories(j, survey)?;
+                out.kinds.push(FeatureKind::Categorical { categories });
+                out.codes.push(Some(codes));
+            } else {
+                if let Some((cell, offset)) = &survey.first_infinite {
+                    bail!(
+                        "{}:{}: column `{}`: `{cell}` is not a finite number",
+                        path.display(),
+                        line_at(path, *offset),
+                        self.feature_name(j)
+                    );
+                }
+                out.kinds.push(FeatureKind::Numeric);
+                out.codes.push(None);
+            }
+        }
+        Ok(out)
+    }
+
+    fn id_warning(&self, j: usize, survey: &ColumnSurvey, n_rows: usize) -> Option<String> {
+        if !survey.looks_like_id(n_rows) {
+            return None;
+        }
+        let name = self.feature_name(j);
+        let how = if survey.numeric() {
+            "integers all different"
+        } else {
+            "texts all different"
+        };
+        Some(format!(
+            "column `{name}` looks like a row identifier ({how}, one per row): a model can memorise it and score too well; if it is one, add drop = [\"{name}\"] to [dataset]"
+        ))
+    }
+
+    fn mostly_numeric_warning(&self, j: usize, survey: &ColumnSurvey) -> String {
+        let (text, offset) = survey.first_text.clone().unwrap_or_default();
+        format!(
+            "column `{}` holds numbers except {} text cell(s), first `{text}` on line {}: taken as categorical (if `{text}` means missing, add it to na_values in [dataset])",
+            self.feature_name(j),
+            survey.texts,
+            line_at(&self.spec.path, offset)
+        )
+    }
+
+    /// A categorical column's labels in sorted order (numerically when they
+    /// are all numbers), and each label's code.
+    fn categories(
+        &self,
+        j: usize,
+        survey: &ColumnSurvey,
+    ) -> Result<(Vec<String>, HashMap<String, f64>)> {
+        let Some(labels) = &survey.labels else {
+            let name = self.feature_name(j);
+            bail!(
+                "{}: column `{name}` is categorical with over {MAX_CATEGORIES} distinct values (an identifier or free text?): drop it with drop = [\"{name}\"] in [dataset]",
+                self.spec.path.display()
+            );
+        };
+        let mut sorted: Vec<String> = labels.iter().cloned().collect();
+        if survey.numeric() {
+            sorted.sort_by(|a, b| {
+                let (x, y) = (a.parse::<f64>(), b.parse::<f64>());
+                x.unwrap_or(0.0).total_cmp(&y.unwrap_or(0.0)).then(a.cmp(b))
+            });
+        } else {
+            sorted.sort();
+        }
+        let codes = sorted
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.clone(), i as f64))
+            .collect();
+        Ok((sorted, codes))
+    }
+
+    /// Pass two: writes the cache.
+    fn write(self, out_path: &Path) -> Result<CacheHeader> {
+        let survey = self.survey()?;
         let path = self.spec.path.clone();
+        let mut reader = csv_reader(&path)?;
         let out = File::create(out_path)
             .with_context(|| format!("{}: cannot create", out_path.display()))?;
         let mut x_out = BufWriter::with_capacity(1 << 20, out);
@@ -263,23 +430,27 @@ impl<'a> Importer<'a> {
             all_numeric: true,
             all_integer: true,
         };
+        let target_name = self.headers[self.roles.target].clone();
         let mut record = csv::StringRecord::new();
         let mut n_rows = 0usize;
-        while self
-            .reader
+        while reader
             .read_record(&mut record)
             .map_err(|e| csv_error(&path, e))?
         {
-            let line = record.position().map_or(0, |p| p.line());
-            for (&c, name) in self.feature_columns.iter().zip(&self.feature_names) {
-                let v = parse_cell(&path, line, name, &record[c])?;
+            for (j, &c) in self.roles.features.iter().enumerate() {
+                let v = match (self.na.classify(&record[c]), &survey.codes[j]) {
+                    (Cell::Missing, _) => f64::NAN,
+                    (_, Some(codes)) => codes[record[c].trim()],
+                    (Cell::Number(v), None) => v,
+                    (Cell::Text(_), None) => unreachable!("numeric columns hold no text"),
+                };
                 x_out.write_all(&v.to_le_bytes())?;
             }
             let (code, value) = stats.observe(
                 &path,
-                line,
-                &self.target_name,
-                record[self.target_column].trim(),
+                &record,
+                &target_name,
+                record[self.roles.target].trim(),
             )?;
             y_codes.write_all(&code.to_le_bytes())?;
             y_values.write_all(&value.to_le_bytes())?;
@@ -291,17 +462,30 @@ impl<'a> Importer<'a> {
                 path.display()
             );
         }
-        let (target, classes, remap) = stats.decide(self.spec.task, &path, &self.target_name)?;
+        let (target, classes, remap) = stats.decide(self.spec.task, &path, &target_name)?;
         append_targets(&mut x_out, y_codes, y_values, remap.as_deref())?;
+        let csv_hash = reader.into_inner().hasher.finalize().to_hex();
         let header = CacheHeader {
             n_rows,
-            n_features: self.feature_names.len(),
-            feature_names: self.feature_names,
-            target_name: self.target_name,
+            n_features: self.roles.features.len(),
+            feature_names: (0..self.roles.features.len())
+                .map(|j| self.feature_name(j).to_string())
+                .collect(),
+            target_name,
             target,
             classes,
             source: path,
-            fingerprint: self.reader.into_inner().hasher.finalize().to_hex()[..32].to_string(),
+            fingerprint: fingerprint(&csv_hash, self.spec),
+            feature_kinds: survey.kinds,
+            missing: survey.missing,
+            dropped: self
+                .roles
+                .dropped
+                .iter()
+                .map(|&c| self.headers[c].clone())
+                .collect(),
+            na_values: na_values_of(self.spec),
+            warnings: survey.warnings,
         };
         let json = serde_json::to_vec(&header)?;
         x_out.write_all(&json)?;
@@ -311,13 +495,30 @@ impl<'a> Importer<'a> {
     }
 }
 
+/// The CSV's hash; with column roles set in [dataset], combined with them,
+/// so that dropping a column or changing na_values never reuses old results.
+fn fingerprint(csv_hash: &str, spec: &DatasetSpec) -> String {
+    if spec.drop.is_empty() && spec.categorical.is_empty() && spec.na_values.is_none() {
+        return csv_hash[..32].to_string();
+    }
+    let key = format!("{csv_hash}|{}", roles_key(spec));
+    blake3::hash(key.as_bytes()).to_hex()[..32].to_string()
+}
+
 impl TargetStats {
     /// Records one target cell: its label code and numeric value (NaN if none).
-    fn observe(&mut self, path: &Path, line: u64, column: &str, cell: &str) -> Result<(u32, f64)> {
+    fn observe(
+        &mut self,
+        path: &Path,
+        record: &csv::StringRecord,
+        column: &str,
+        cell: &str,
+    ) -> Result<(u32, f64)> {
         if cell.is_empty() {
             bail!(
-                "{}:{line}: target column `{column}`: missing value",
-                path.display()
+                "{}:{}: target column `{column}`: missing value",
+                path.display(),
+                record_line(path, record)
             );
         }
         let value = cell.parse::<f64>().ok().filter(|v| v.is_finite());
@@ -340,7 +541,11 @@ impl TargetStats {
             None => u32::MAX,
         };
         if self.labels.is_none() && !self.all_numeric {
-            bail!("{}:{line}: target column `{column}`: `{cell}` is not a number, and there are over {MAX_CLASSES} distinct labels", path.display());
+            bail!(
+                "{}:{}: target column `{column}`: `{cell}` is not a number, and there are over {MAX_CLASSES} distinct labels",
+                path.display(),
+                record_line(path, record)
+            );
         }
         Ok((code, value.unwrap_or(f64::NAN)))
     }
@@ -428,7 +633,8 @@ fn append_targets(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::Dataset;
+    use crate::config::TargetColumn;
+    use crate::data::{Dataset, FeatureKind};
 
     fn spec(dir: &Path, csv: &str) -> DatasetSpec {
         let path = dir.join("d.csv");
@@ -438,6 +644,9 @@ mod tests {
             target: TargetColumn::Last,
             task: None,
             groups: None,
+            drop: vec![],
+            categorical: vec![],
+            na_values: None,
         }
     }
 
@@ -480,18 +689,10 @@ mod tests {
     #[test]
     fn bad_cells_name_file_line_and_column() {
         let dir = tempfile::tempdir().unwrap();
-        let s = spec(dir.path(), "a,b,y\n1,2,0\n3,,1\n");
+        let s = spec(dir.path(), "a,b,y\n1,2,0\n3,inf,1\n");
         let e = prepare(&s, &dir.path().join("c")).unwrap_err().to_string();
         assert!(
-            e.ends_with(
-                "d.csv:3: column `b`: missing value `` (gridrun needs every feature filled in)"
-            ),
-            "{e}"
-        );
-        let s = spec(dir.path(), "a,b,y\n1,2,0\n3,x,1\n");
-        let e = prepare(&s, &dir.path().join("c")).unwrap_err().to_string();
-        assert!(
-            e.contains("d.csv:3: column `b`: `x` is not a number"),
+            e.ends_with("d.csv:3: column `b`: `inf` is not a finite number"),
             "{e}"
         );
         let s = spec(dir.path(), "a,b,y\n1,2,0\n3,1\n");
@@ -500,6 +701,85 @@ mod tests {
             e.contains("d.csv:3: row has 2 fields, the header has 3"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn line_numbers_are_file_lines_with_crlf_and_lf() {
+        for end in ["\n", "\r\n"] {
+            let dir = tempfile::tempdir().unwrap();
+            let text = ["a,b,y", "1,2,0", "\"x\ny\",3,1", "3,4,1", "5,-inf,0", ""].join(end);
+            let s = spec(dir.path(), &text);
+            let e = prepare(&s, &dir.path().join("c")).unwrap_err().to_string();
+            // The quoted cell spans lines 3-4, so the bad row is line 6.
+            assert!(
+                e.ends_with("d.csv:6: column `b`: `-inf` is not a finite number"),
+                "{end:?}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn missing_cells_become_nan_and_text_columns_categories() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = spec(
+            dir.path(),
+            "a,color,y\n1,red,0\nNA,blue,1\n3,,1\nnull,red,0\n",
+        );
+        let (path, header) = prepare(&s, &dir.path().join("c")).unwrap();
+        assert_eq!(header.missing, vec![2, 1]);
+        assert_eq!(
+            header.feature_kinds,
+            vec![
+                FeatureKind::Numeric,
+                FeatureKind::Categorical {
+                    categories: vec!["blue".into(), "red".into()]
+                }
+            ]
+        );
+        let d = Dataset::open(&path).unwrap();
+        let x = d.x();
+        assert_eq!(x.row(0).to_vec(), vec![1.0, 1.0]);
+        assert!(x[[1, 0]].is_nan() && x[[1, 1]] == 0.0);
+        assert!(x[[2, 1]].is_nan() && x[[3, 0]].is_nan());
+    }
+
+    #[test]
+    fn drop_and_forced_categorical_and_na_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = spec(dir.path(), "id,size,n,y\n1,10,-1,0\n2,2,5,1\n3,10,7,1\n");
+        s.drop = vec![crate::config::ColumnRef::Name("id".into())];
+        s.categorical = vec![crate::config::ColumnRef::Index(1)];
+        s.na_values = Some(vec!["-1".into()]);
+        let (path, header) = prepare(&s, &dir.path().join("c")).unwrap();
+        assert_eq!(header.feature_names, vec!["size", "n"]);
+        assert_eq!(header.dropped, vec!["id"]);
+        assert_eq!(
+            header.feature_kinds[0],
+            FeatureKind::Categorical {
+                categories: vec!["2".into(), "10".into()]
+            }
+        );
+        let d = Dataset::open(&path).unwrap();
+        assert_eq!(d.x()[[0, 0]], 1.0);
+        assert!(d.x()[[0, 1]].is_nan());
+        assert_eq!(header.missing, vec![0, 1]);
+    }
+
+    #[test]
+    fn identifier_columns_are_warned_about() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = String::from("customer_id,x,y\n");
+        for i in 0..12 {
+            text.push_str(&format!("{},{},{}\n", 1000 + i, i % 3, i % 2));
+        }
+        let (_, header) = prepare(&spec(dir.path(), &text), &dir.path().join("c")).unwrap();
+        assert_eq!(header.warnings.len(), 1, "{:?}", header.warnings);
+        assert!(
+            header.warnings[0].starts_with("column `customer_id` looks like a row identifier"),
+            "{:?}",
+            header.warnings
+        );
+        assert!(header.warnings[0].contains("drop = [\"customer_id\"]"));
     }
 
     #[test]

@@ -4,10 +4,12 @@
 mod cache;
 mod groups;
 mod import;
+pub mod roles;
+mod survey;
 
-pub use cache::{CacheHeader, Dataset};
+pub use cache::{CacheHeader, Dataset, FeatureKind};
 pub use groups::{groups_path, load_groups, read_groups, GroupCodes};
-pub use import::{cache_path, read_features_csv};
+pub use import::{cache_path, line_at, na_values_of, read_features_csv, DEFAULT_NA_VALUES};
 
 use anyhow::Result;
 use std::path::{Path, PathBuf};

@@ -7,6 +7,7 @@ use crate::folds::{self, FoldPlan};
 use crate::metrics;
 use crate::models::{self, Model, TargetKind, TrainSet};
 use crate::params::Params;
+use crate::preprocess::{self, FittedPipeline, Prepared, Settings};
 use crate::results::float;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -64,6 +65,9 @@ pub struct Outcome {
     /// 1 + the retries it took (set by the coordinator).
     #[serde(default)]
     pub attempts: u32,
+    /// The fit's warnings (e.g. an optimiser stopped on its iteration limit).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl Outcome {
@@ -80,6 +84,7 @@ impl Outcome {
             end: super::now(),
             peak_rss_kb: peak_rss_kb(),
             attempts: 1,
+            warnings: Vec::new(),
         }
     }
 }
@@ -105,6 +110,15 @@ pub struct RefitOutput {
     pub feature_importances: Option<Vec<f64>>,
     #[serde(with = "float")]
     pub fit_seconds: f64,
+    /// The preprocessing fitted on all rows, when there is any.
+    #[serde(default)]
+    pub preprocess: Option<FittedPipeline>,
+    /// The model's input columns (one-hot columns named `col=category`),
+    /// when preprocessing changed them.
+    #[serde(default)]
+    pub feature_names: Option<Vec<String>>,
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 /// Runs the tasks of one worker (or all threads of the thread executor):
@@ -200,19 +214,23 @@ impl ModelEvaluator {
                 task.fold
             ));
         }
+        let clock = Instant::now();
+        let settings = Settings::from_params(&task.params)?;
+        let fold = self.fold_data(settings, &split.train, &split.test)?;
         let train = TrainSet {
-            x: self.data.x(),
-            y: self.data.y(),
-            rows: &split.train,
+            x: fold.train_x.view(),
+            y: fold.train_y.as_ref().map_or(self.data.y(), |y| y.view()),
+            rows: &fold.train_rows,
             target: self.target(),
             seed: task.seed,
             threads: self.setup.threads,
         };
-        let clock = Instant::now();
-        let fitted = self.model.fit(&task.params, &train)?;
+        let fitted = self
+            .model
+            .fit(&preprocess::model_params(&task.params), &train)?;
         let fit_seconds = clock.elapsed().as_secs_f64();
         let clock = Instant::now();
-        let prediction = fitted.predict(self.data.x(), &split.test)?;
+        let prediction = fitted.predict(fold.test_x.view(), &fold.test_rows)?;
         let y_true: Vec<f64> = split.test.iter().map(|&r| self.data.y()[r]).collect();
         let mut scores = BTreeMap::new();
         for m in &self.setup.metrics {
@@ -222,6 +240,7 @@ impl ModelEvaluator {
             );
         }
         Ok(Outcome {
+            warnings: fitted.warnings(),
             scores,
             error: None,
             fit_seconds,
@@ -236,26 +255,81 @@ impl ModelEvaluator {
         })
     }
 
-    /// Fits on every row.
+    /// The fold's rows as the model sees them: the mapped data itself when
+    /// preprocessing changes nothing (no copy), else transformed by a
+    /// pipeline fitted on the training rows only.
+    fn fold_data(
+        &self,
+        settings: Settings,
+        train: &[usize],
+        test: &[usize],
+    ) -> Result<FoldData<'_>, String> {
+        let (x, h) = (self.data.x(), &self.data.header);
+        let kinds = h.kinds();
+        let any_missing = h.missing.iter().any(|&n| n > 0);
+        if !FittedPipeline::needed(&settings, &kinds, any_missing) {
+            return Ok(FoldData {
+                train_x: Prepared::Original(x),
+                train_y: None,
+                train_rows: train.to_vec(),
+                test_x: Prepared::Original(x),
+                test_rows: test.to_vec(),
+                pipeline: None,
+            });
+        }
+        let pipeline = FittedPipeline::fit(settings, x, train, &kinds)?;
+        let y = self.data.y();
+        Ok(FoldData {
+            train_x: Prepared::Transformed(pipeline.transform(x, train)),
+            train_y: Some(train.iter().map(|&r| y[r]).collect()),
+            train_rows: (0..train.len()).collect(),
+            test_x: Prepared::Transformed(pipeline.transform(x, test)),
+            test_rows: (0..test.len()).collect(),
+            pipeline: Some(pipeline),
+        })
+    }
+
+    /// Fits on every row (preprocessing too).
     pub fn refit(&self, params: &Params, seed: u64) -> Result<RefitOutput, String> {
         let rows: Vec<usize> = (0..self.data.header.n_rows).collect();
+        let clock = Instant::now();
+        let settings = Settings::from_params(params)?;
+        let fold = self.fold_data(settings, &rows, &[])?;
         let train = TrainSet {
-            x: self.data.x(),
-            y: self.data.y(),
-            rows: &rows,
+            x: fold.train_x.view(),
+            y: fold.train_y.as_ref().map_or(self.data.y(), |y| y.view()),
+            rows: &fold.train_rows,
             target: self.target(),
             seed,
             threads: self.setup.threads,
         };
-        let clock = Instant::now();
-        let fitted = catch_unwind(AssertUnwindSafe(|| self.model.fit(params, &train)))
+        let model_params = preprocess::model_params(params);
+        let fitted = catch_unwind(AssertUnwindSafe(|| self.model.fit(&model_params, &train)))
             .map_err(|p| format!("panic: {}", panic_message(&p)))??;
+        let h = &self.data.header;
         Ok(RefitOutput {
             model: fitted.to_json(),
             feature_importances: fitted.feature_importances(),
             fit_seconds: clock.elapsed().as_secs_f64(),
+            feature_names: fold
+                .pipeline
+                .as_ref()
+                .map(|p| p.output_names(&h.feature_names, &h.kinds())),
+            preprocess: fold.pipeline,
+            warnings: fitted.warnings(),
         })
     }
+}
+
+/// One fold's training and test rows, ready for the model.
+struct FoldData<'a> {
+    train_x: Prepared<'a>,
+    /// The training targets when the rows were renumbered.
+    train_y: Option<ndarray::Array1<f64>>,
+    train_rows: Vec<usize>,
+    test_x: Prepared<'a>,
+    test_rows: Vec<usize>,
+    pipeline: Option<FittedPipeline>,
 }
 
 pub fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {

@@ -1,12 +1,15 @@
-//! linfa-logistic's multinomial logistic regression.
+//! Logistic regression with scikit-learn's definition (L2, C, lbfgs,
+//! binary sigmoid or multinomial softmax), solved by gridrun's own L-BFGS
+//! in standardised coordinates (`logistic_solver`): linfa-logistic's
+//! optimiser stopped early on raw features and said nothing.
 
+use super::logistic_solver::{solve, Problem};
 use super::{
     argmax_rows, widen_proba, Fitted, Model, ParamKind, ParamSpec, Prediction, TargetKind, TrainSet,
 };
 use crate::params::{ParamReader, Params};
-use linfa::prelude::*;
-use linfa_logistic::{MultiFittedLogisticRegression, MultiLogisticRegression};
-use ndarray::ArrayView2;
+use ndarray::{Array1, Array2, ArrayView2, Axis};
+use serde::{Deserialize, Serialize};
 
 pub struct LogisticRegression;
 
@@ -18,7 +21,7 @@ const PARAMS: &[ParamSpec] = &[
             max: f64::INFINITY,
             min_open: true,
         },
-        help: "inverse L2 strength, as scikit-learn's C (linfa alpha = 1/C)",
+        help: "inverse L2 strength, as scikit-learn's C",
     },
     ParamSpec {
         name: "max_iter",
@@ -26,7 +29,7 @@ const PARAMS: &[ParamSpec] = &[
             min: 1,
             max: 1_000_000,
         },
-        help: "L-BFGS iterations",
+        help: "L-BFGS iterations (default 100)",
     },
     ParamSpec {
         name: "fit_intercept",
@@ -40,7 +43,7 @@ const PARAMS: &[ParamSpec] = &[
             max: f64::INFINITY,
             min_open: true,
         },
-        help: "gradient tolerance",
+        help: "largest gradient entry at convergence (default 1e-4)",
     },
 ];
 
@@ -50,7 +53,7 @@ impl Model for LogisticRegression {
     }
 
     fn summary(&self) -> &'static str {
-        "linfa-logistic multinomial logistic regression (L-BFGS, L2)"
+        "logistic regression (L2, L-BFGS; binary or multinomial), scikit-learn's objective"
     }
 
     fn params(&self) -> &'static [ParamSpec] {
@@ -58,6 +61,10 @@ impl Model for LogisticRegression {
     }
 
     fn gives_proba(&self) -> bool {
+        true
+    }
+
+    fn wants_scaling(&self) -> bool {
         true
     }
 
@@ -71,59 +78,104 @@ impl Model for LogisticRegression {
     fn fit(&self, params: &Params, train: &TrainSet) -> Result<Box<dyn Fitted>, String> {
         let p = ParamReader(params);
         let n_classes = train.target.n_classes().unwrap_or(2);
-        let hyper = MultiLogisticRegression::default()
-            .alpha(1.0 / p.float("C", 1.0)?)
-            .max_iterations(p.usize("max_iter", 100)? as u64)
-            .with_intercept(p.bool("fit_intercept", true)?)
-            .gradient_tolerance(p.float("tol", 1e-4)?);
+        let labels = train.gather_classes();
+        // The classes this fold's training rows have, and each row's index among them.
+        let mut seen: Vec<usize> = labels.to_vec();
+        seen.sort_unstable();
+        seen.dedup();
         let x = train.gather_x();
-        check_magnitude(&x, train.rows)?;
-        let dataset = Dataset::new(x, train.gather_classes());
-        let model = hyper.fit(&dataset).map_err(|e| e.to_string())?;
-        Ok(Box::new(FittedLogistic { model, n_classes }))
+        if seen.len() < 2 {
+            return Ok(Box::new(FittedLogistic::constant(
+                &seen,
+                x.ncols(),
+                n_classes,
+            )));
+        }
+        let y: Vec<usize> = labels
+            .iter()
+            .map(|c| seen.binary_search(c).expect("seen holds every label"))
+            .collect();
+        let solution = solve(&Problem {
+            x: x.view(),
+            y: &y,
+            n_classes: seen.len(),
+            c: p.float("C", 1.0)?,
+            fit_intercept: p.bool("fit_intercept", true)?,
+            max_iter: p.usize("max_iter", 100)?,
+            tol: p.float("tol", 1e-4)?,
+        })?;
+        Ok(Box::new(FittedLogistic {
+            seen,
+            n_classes,
+            coef: solution.coef,
+            intercept: solution.intercept,
+            warning: solution.warning,
+        }))
     }
 
     fn load(&self, json: &serde_json::Value) -> Result<Box<dyn Fitted>, String> {
-        let n_classes = json["n_classes"].as_u64().ok_or("missing n_classes")? as usize;
-        let model = serde_json::from_value(json["model"].clone()).map_err(|e| e.to_string())?;
-        Ok(Box::new(FittedLogistic { model, n_classes }))
+        let model: FittedLogistic =
+            serde_json::from_value(json.clone()).map_err(|e| e.to_string())?;
+        Ok(Box::new(model))
     }
 }
 
-/// Largest feature magnitude we hand to linfa-logistic. Beyond about 1e154
-/// squares overflow to infinity and its L-BFGS line search never returns
-/// (measured: 1e150 fits in 0.1 s, 1e160 spins forever), so such input is
-/// refused, with a margin for sums over many rows and columns.
-const MAX_ABS_FEATURE: f64 = 1e100;
-
-/// A guard, not a fix of the solver: no fit may spin forever.
-fn check_magnitude(x: &ndarray::Array2<f64>, rows: &[usize]) -> Result<(), String> {
-    let Some(((i, column), value)) = x
-        .indexed_iter()
-        .find(|(_, v)| v.is_nan() || v.abs() > MAX_ABS_FEATURE)
-    else {
-        return Ok(());
-    };
-    Err(format!(
-        "logistic_regression: feature column {column} holds {value:e} (data row {}); values beyond ±{MAX_ABS_FEATURE:e} overflow the solver, which then never returns: scale the features",
-        rows.get(i).map_or(i, |r| r + 1)
-    ))
+#[derive(Serialize, Deserialize)]
+struct FittedLogistic {
+    /// Class indices the model was trained on (sorted).
+    seen: Vec<usize>,
+    n_classes: usize,
+    /// One row per output: 1 for two classes (the second's log-odds).
+    coef: Array2<f64>,
+    intercept: Array1<f64>,
+    #[serde(skip)]
+    warning: Option<String>,
 }
 
-struct FittedLogistic {
-    model: MultiFittedLogisticRegression<f64, usize>,
-    n_classes: usize,
+impl FittedLogistic {
+    /// A fold whose training rows hold one class predicts it.
+    fn constant(seen: &[usize], n_features: usize, n_classes: usize) -> FittedLogistic {
+        FittedLogistic {
+            seen: seen.to_vec(),
+            n_classes,
+            coef: Array2::zeros((1, n_features)),
+            intercept: Array1::zeros(1),
+            warning: None,
+        }
+    }
+
+    fn probabilities(&self, x: ArrayView2<f64>) -> Array2<f64> {
+        let scores = x.dot(&self.coef.t()) + self.intercept.view().insert_axis(Axis(0));
+        let n = x.nrows();
+        match self.seen.len() {
+            1 => Array2::ones((n, 1)),
+            2 => {
+                let mut p = Array2::zeros((n, 2));
+                for (i, s) in scores.column(0).iter().enumerate() {
+                    let one = 1.0 / (1.0 + (-s).exp());
+                    p[[i, 0]] = 1.0 - one;
+                    p[[i, 1]] = one;
+                }
+                p
+            }
+            _ => {
+                let mut p = scores;
+                for mut row in p.outer_iter_mut() {
+                    let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                    row.mapv_inplace(|s| (s - max).exp());
+                    let sum = row.sum();
+                    row.mapv_inplace(|v| v / sum);
+                }
+                p
+            }
+        }
+    }
 }
 
 impl Fitted for FittedLogistic {
     fn predict(&self, x: ArrayView2<f64>, rows: &[usize]) -> Result<Prediction, String> {
-        let xs = x.select(ndarray::Axis(0), rows);
-        let seen = self.model.classes().to_vec();
-        let proba = widen_proba(
-            &self.model.predict_probabilities(&xs),
-            &seen,
-            self.n_classes,
-        );
+        let xs = x.select(Axis(0), rows);
+        let proba = widen_proba(&self.probabilities(xs.view()), &self.seen, self.n_classes);
         Ok(Prediction {
             values: argmax_rows(&proba),
             proba: Some(proba),
@@ -131,8 +183,10 @@ impl Fitted for FittedLogistic {
     }
 
     fn to_json(&self) -> Option<serde_json::Value> {
-        Some(
-            serde_json::json!({ "n_classes": self.n_classes, "model": serde_json::to_value(&self.model).ok()? }),
-        )
+        serde_json::to_value(self).ok()
+    }
+
+    fn warnings(&self) -> Vec<String> {
+        self.warning.iter().cloned().collect()
     }
 }

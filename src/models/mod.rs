@@ -11,6 +11,7 @@ mod knn;
 mod linear;
 mod linfa_tree;
 mod logistic;
+mod logistic_solver;
 mod random_forest;
 mod spec;
 mod svm;
@@ -89,6 +90,12 @@ pub trait Fitted: Send {
     fn feature_importances(&self) -> Option<Vec<f64>> {
         None
     }
+
+    /// What went wrong short of failing, like scikit-learn's
+    /// ConvergenceWarning (recorded as the task's `warnings`).
+    fn warnings(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// A learning algorithm with named hyperparameters.
@@ -114,14 +121,20 @@ pub trait Model: Send + Sync {
         false
     }
 
-    /// Whether the model learns from missing feature values (NaN) itself;
-    /// others need them imputed first.
+    /// Whether predictions carry class probabilities (needed by neg_log_loss and roc_auc).
+    fn gives_proba(&self) -> bool {
+        false
+    }
+
+    /// Whether the model learns from rows with missing (NaN) features; a
+    /// model that cannot needs `[preprocess] impute` on data with gaps.
     fn handles_missing(&self) -> bool {
         false
     }
 
-    /// Whether predictions carry class probabilities (needed by neg_log_loss and roc_auc).
-    fn gives_proba(&self) -> bool {
+    /// Whether `[preprocess] scale` defaults to "standard" (linear models,
+    /// whose penalty and solver depend on the features' scale).
+    fn wants_scaling(&self) -> bool {
         false
     }
 

@@ -1,12 +1,14 @@
 //! Reporters consume the executor's events; adding an output never touches
 //! scheduling.
 
+mod header;
 pub mod html;
 mod progress;
 mod status;
 pub mod summary;
 pub mod svg;
 
+pub use header::data_header;
 pub use progress::Progress;
 pub use status::StatusLine;
 

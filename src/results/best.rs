@@ -85,4 +85,13 @@ pub struct SavedModel {
     pub target: crate::models::TargetKind,
     pub classes: Option<Vec<String>>,
     pub fitted: serde_json::Value,
+    /// How each input column is read: numbers or categories (by label).
+    #[serde(default)]
+    pub feature_kinds: Vec<crate::data::FeatureKind>,
+    /// Cell texts read as missing.
+    #[serde(default)]
+    pub na_values: Vec<String>,
+    /// The preprocessing fitted on all rows, applied before the model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preprocess: Option<crate::preprocess::FittedPipeline>,
 }

@@ -53,6 +53,10 @@ pub struct TaskRecord {
     /// The shard (I/N) that ran it, for runs split across machines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<String>,
+    /// The fit's warnings, e.g. an optimiser stopped on its iteration limit
+    /// (scikit-learn's ConvergenceWarning).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 fn one() -> u32 {
