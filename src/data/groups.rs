@@ -201,6 +201,9 @@ mod tests {
             target: TargetColumn::Last,
             task: None,
             groups: Some(groups),
+            drop: vec![],
+            categorical: vec![],
+            na_values: None,
         }
     }
 

@@ -121,6 +121,7 @@ mod tests {
             path: PathBuf::from("d.csv"),
             target: TargetColumn::Last,
             task: None,
+            groups: None,
             drop,
             categorical,
             na_values: None,
