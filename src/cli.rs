@@ -75,7 +75,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub retries: Option<usize>,
     /// Per-task time limit such as 90s, 10m, 1h30m; overrides [run] timeout.
-    #[arg(long, value_parser = parse_duration)]
+    #[arg(long, value_parser = parse_positive_duration)]
     pub timeout: Option<f64>,
     /// Per-worker memory cap such as 512M, 4G; overrides [run] max_memory.
     #[arg(long, value_parser = parse_bytes)]
@@ -234,6 +234,14 @@ pub enum ExportFormat {
 
 fn parse_duration(s: &str) -> Result<f64, String> {
     crate::units::parse_duration(s)
+}
+
+/// A timeout of 0 would fail every task: rejected, as in the config.
+fn parse_positive_duration(s: &str) -> Result<f64, String> {
+    match crate::units::parse_duration(s)? {
+        d if d > 0.0 => Ok(d),
+        _ => Err("must be more than 0".into()),
+    }
 }
 
 fn parse_bytes(s: &str) -> Result<u64, String> {

@@ -52,11 +52,22 @@ pub fn run(args: RunArgs) -> Result<u8> {
     if summary.reused > 0 {
         tail.push_str(&format!(", {} reused from an earlier run", summary.reused));
     }
+    if summary.rerun > 0 {
+        tail.push_str(&format!(
+            ", {} re-run (their earlier result failed, was on other data or lacked a metric)",
+            summary.rerun
+        ));
+    }
     if summary.interrupted {
         tail.push_str(&format!(
             ", {} not run (interrupted: run again to resume)",
             summary.not_run
         ));
+    } else if summary.not_run > 0 {
+        tail.push_str(&format!(", {} not run", summary.not_run));
+    }
+    if summary.refit_error.is_some() {
+        tail.push_str(", the refit failed (no best_model.json)");
     }
     println!("{tail}; results in {}", summary.output.display());
     if let Some(predicted) = crate::estimate::saved_prediction(&summary.output, summary.workers) {
@@ -108,7 +119,8 @@ pub fn merge(output: &Path) -> Result<u8> {
         output.display()
     );
     if summary.missing.is_empty() {
-        return Ok(if summary.failed > 0 { 1 } else { 0 });
+        let failed = summary.failed > 0 || summary.refit_error.is_some();
+        return Ok(u8::from(failed));
     }
     eprintln!(
         "gridrun: {} tasks missing (run `gridrun run CONFIG --only-missing -o {}` to fill them):",

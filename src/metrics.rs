@@ -59,7 +59,7 @@ pub fn score(
         ));
     }
     let n_classes = target.n_classes().unwrap_or(0);
-    Ok(match name {
+    let value = match name {
         "accuracy" => accuracy(y_true, y_pred),
         "balanced_accuracy" => Confusion::new(y_true, y_pred, n_classes).balanced_accuracy(),
         "f1_macro" => Confusion::new(y_true, y_pred, n_classes).f1(false),
@@ -72,7 +72,10 @@ pub fn score(
         "neg_mean_squared_error" => -mean(y_true.iter().zip(y_pred).map(|(t, p)| (t - p).powi(2))),
         "neg_mean_absolute_error" => -mean(y_true.iter().zip(y_pred).map(|(t, p)| (t - p).abs())),
         other => return Err(format!("unknown metric {other}")),
-    })
+    };
+    // scikit-learn's convention: a score that is not a number is recorded as
+    // NaN (the setting then ranks last), never an error.
+    Ok(if value.is_finite() { value } else { f64::NAN })
 }
 
 fn proba<'a>(name: &str, pred: &'a Prediction) -> Result<&'a ndarray::Array2<f64>, String> {
@@ -335,6 +338,17 @@ mod tests {
         assert!(check_target("accuracy", TargetKind::Regression).is_err());
         assert!(check_target("r2", CLS3).is_err());
         assert!(check_target("r2", TargetKind::Regression).is_ok());
+    }
+
+    #[test]
+    fn non_finite_scores_are_nan() {
+        let r = TargetKind::Regression;
+        let t = [1.5e308, -1.5e308];
+        let v = score("neg_mean_squared_error", &t, &pred(&[-1.5e308, 1.5e308]), r).unwrap();
+        assert!(v.is_nan());
+        assert!(score("r2", &t, &pred(&[f64::INFINITY, 0.0]), r)
+            .unwrap()
+            .is_nan());
     }
 
     #[test]

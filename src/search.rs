@@ -12,8 +12,8 @@ use crate::plan::{Plan, Task};
 use crate::report::{self, Progress, Reporter};
 use crate::results::best::{self, Best, Importance, SavedModel};
 use crate::results::cv_results::{self, CvResults};
-use crate::results::journal::{self, JournalWriter, Previous};
-use crate::results::{timeline, Status, TaskRecord};
+use crate::results::journal::{self, JournalWriter, Previous, ReuseKey};
+use crate::results::{lock, supersede, timeline, Status, TaskRecord};
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -48,9 +48,14 @@ pub struct RunSummary {
     pub failed: usize,
     /// Tasks reused from earlier runs into the same folder.
     pub reused: usize,
+    /// Tasks that had an earlier result that could not be reused (failed,
+    /// other data, a metric missing) and ran again.
+    pub rerun: usize,
     /// Tasks that never ran because of Ctrl-C.
     pub not_run: usize,
     pub interrupted: bool,
+    /// Why refitting the best setting on all rows failed.
+    pub refit_error: Option<String>,
     pub shard: Option<ShardSpec>,
     pub output: PathBuf,
     pub workers: usize,
@@ -61,11 +66,12 @@ pub struct RunSummary {
 }
 
 impl RunSummary {
-    /// 0 all done, 1 some failed, 130 interrupted (as a shell reports SIGINT).
+    /// 0 all done, 1 some failed (or the refit, or some never ran), 130
+    /// interrupted (as a shell reports SIGINT).
     pub fn exit_code(&self) -> u8 {
         if self.interrupted {
             130
-        } else if self.failed > 0 {
+        } else if self.failed > 0 || self.refit_error.is_some() || self.not_run > 0 {
             1
         } else {
             0
@@ -79,8 +85,6 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
         .output
         .clone()
         .unwrap_or_else(|| config.run.output.clone());
-    std::fs::create_dir_all(&output)
-        .with_context(|| format!("{}: cannot create the output folder", output.display()))?;
     let backend = opts.backend.unwrap_or(config.run.backend);
     let policy = Policy {
         retries: opts.retries.unwrap_or(config.run.retries),
@@ -90,27 +94,53 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
             .map(Duration::from_secs_f64),
         max_memory: opts.max_memory.or(config.run.max_memory),
     };
+    check_dataset_path(config)?;
     interrupt::install().context("cannot install the Ctrl-C handler")?;
     for warning in crate::command::warnings(config) {
         eprintln!("gridrun: warning: {warning}");
     }
     let clock = Instant::now();
-    // Workers first, data second: they start empty and map the cache themselves.
+    // Workers first, data second: they start empty and map the cache
+    // themselves. A worker that cannot start fails here, before anything
+    // is written into the output folder.
     let pool_policy = match config.task {
         Some(_) => crate::command::pool_policy(&policy, backend),
         None => policy.clone(),
     };
     let mut executor =
         execute::create(backend, opts.jobs.unwrap_or(config.run.jobs), &pool_policy)?;
+    std::fs::create_dir_all(&output)
+        .with_context(|| format!("{}: cannot create the output folder", output.display()))?;
+    let shard = if opts.only_missing { None } else { opts.shard };
+    let _lock = lock::acquire(&output, shard)?;
     let (cache, header) = prepare_data(config, &output)?;
     if config.task.is_none() {
         check_compatible(config, &header)?;
     }
     if config.dataset.is_some() {
+        check_folds(config, &cache, &header)?;
         crate::folds::check_on_data(&config.cv, &cache, &header)
             .map_err(|e| anyhow!("{}: cv: {e:#}", config.path.display()))?;
     }
-    write_atomically(
+    let fingerprint = run_fingerprint(config, &header)?;
+    let journal_path =
+        output.join(shard.map_or(journal::FILE_NAME.to_string(), |s| s.journal_file_name()));
+    let plan_ids: HashSet<&str> = plan.tasks.iter().map(|t| t.id.as_str()).collect();
+    let previous = if opts.fresh {
+        Previous::default()
+    } else {
+        let key = ReuseKey {
+            fingerprint: &fingerprint,
+            plan_ids: &plan_ids,
+            metrics: &config.metrics,
+        };
+        journal::previous(&output, &journal_path, &key)?
+    };
+    let previous = supersede_earlier(previous, &output, &journal_path, shard)?;
+    if let (Some(note), false) = (&previous.note, opts.quiet) {
+        eprintln!("gridrun: {note}");
+    }
+    write_file(
         &output.join(CONFIG_SNAPSHOT),
         &serde_json::to_string_pretty(config)?,
     )?;
@@ -125,18 +155,6 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
         metrics: config.metrics.clone(),
         threads,
     })?;
-    let shard = if opts.only_missing { None } else { opts.shard };
-    let journal_path =
-        output.join(shard.map_or(journal::FILE_NAME.to_string(), |s| s.journal_file_name()));
-    let plan_ids: HashSet<&str> = plan.tasks.iter().map(|t| t.id.as_str()).collect();
-    let previous = if opts.fresh {
-        Previous::default()
-    } else {
-        journal::previous(&output, &journal_path, &header.fingerprint, &plan_ids)?
-    };
-    if let (Some(note), false) = (&previous.note, opts.quiet) {
-        eprintln!("gridrun: {note}");
-    }
     let mine = tasks_of(&plan, shard, &output);
     let done: HashSet<&str> = previous
         .own
@@ -155,7 +173,7 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
         &plan,
         &pending,
         executor.as_mut(),
-        &header.fingerprint,
+        &fingerprint,
         journal,
         shard,
         opts.quiet,
@@ -163,6 +181,14 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
     )?;
     let wall = clock.elapsed().as_secs_f64();
     let interrupted = interrupt::draining();
+    let mine_ids: HashSet<&str> = mine.iter().map(|&i| plan.tasks[i].id.as_str()).collect();
+    let reused: Vec<TaskRecord> = previous
+        .own
+        .iter()
+        .chain(&previous.elsewhere)
+        .filter(|r| shard.is_none() || mine_ids.contains(r.id.as_str()))
+        .cloned()
+        .collect();
     let all: Vec<TaskRecord> = previous
         .own
         .iter()
@@ -170,7 +196,6 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
         .chain(&session)
         .cloned()
         .collect();
-    let mine_ids: HashSet<&str> = mine.iter().map(|&i| plan.tasks[i].id.as_str()).collect();
     let finished_mine = all
         .iter()
         .filter(|r| mine_ids.contains(r.id.as_str()))
@@ -185,8 +210,8 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
         shard,
         &output,
     )?;
-    let table = match shard {
-        Some(_) => None,
+    let (table, refit_error) = match shard {
+        Some(_) => (None, None),
         None => {
             let slots = executor.slots();
             let refit = if interrupted {
@@ -194,9 +219,14 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
             } else {
                 Some(&mut executor)
             };
-            Some(finish(
-                config, &plan, &all, &session, slots, refit, &header, &output,
-            )?)
+            let records = Records {
+                all: &all,
+                session: &session,
+                reused: &reused,
+            };
+            let (table, refit_error) =
+                finish(config, &plan, &records, slots, refit, &header, &output)?;
+            (Some(table), refit_error)
         }
     };
     Ok(RunSummary {
@@ -206,20 +236,142 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
             .iter()
             .filter(|r| !r.ok() && mine_ids.contains(r.id.as_str()))
             .count(),
-        reused: previous.own.len()
-            + previous
-                .elsewhere
-                .iter()
-                .filter(|r| mine_ids.contains(r.id.as_str()))
-                .count(),
+        reused: reused
+            .iter()
+            .filter(|r| mine_ids.contains(r.id.as_str()))
+            .count(),
+        rerun: session
+            .iter()
+            .filter(|r| previous.rerun.contains(&r.id))
+            .count(),
         not_run: mine.len() - finished_mine,
         interrupted,
+        refit_error,
         shard,
         workers: executor.slots(),
         wall_seconds: wall,
         output,
         table,
     })
+}
+
+/// An empty `path` or a folder is named with its key, before any work.
+fn check_dataset_path(config: &Config) -> Result<()> {
+    let Some(dataset) = &config.dataset else {
+        return Ok(());
+    };
+    let path = &dataset.path;
+    if path.is_dir() {
+        bail!(
+            "{}: dataset.path: {} is a folder, not a CSV file",
+            config.path.display(),
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// The data fingerprint a result is valid for: the dataset's, plus the
+/// folds file's content for predefined folds (its path is in the task id,
+/// its content is not).
+fn run_fingerprint(config: &Config, header: &CacheHeader) -> Result<String> {
+    let Some(file) = &config.cv.folds_file else {
+        return Ok(header.fingerprint.clone());
+    };
+    let bytes = std::fs::read(file)
+        .with_context(|| format!("{}: cannot read the folds file", file.display()))?;
+    let hash = blake3::hash(&bytes).to_hex();
+    Ok(format!("{}+folds-{}", header.fingerprint, &hash[..16]))
+}
+
+/// Folds that cannot all have test rows (more folds than rows, or than the
+/// rows of the smallest class for stratified folds) are a config error.
+fn check_folds(config: &Config, cache: &Path, header: &CacheHeader) -> Result<()> {
+    use crate::config::CvKind;
+    let cv = &config.cv;
+    let file = config.path.display();
+    if matches!(cv.kind, CvKind::Holdout | CvKind::Predefined) {
+        return Ok(());
+    }
+    if cv.folds > header.n_rows {
+        bail!(
+            "{file}: cv.folds: {} folds but {} has only {} rows",
+            cv.folds,
+            header.source.display(),
+            header.n_rows
+        );
+    }
+    let stratified = matches!(
+        cv.kind,
+        CvKind::StratifiedKfold | CvKind::RepeatedStratifiedKfold
+    );
+    let Some(n_classes) = header.target.n_classes().filter(|_| stratified) else {
+        return Ok(());
+    };
+    let data = data::Dataset::open(cache)?;
+    let mut counts = vec![0usize; n_classes];
+    for &y in data.y() {
+        if let Some(c) = counts.get_mut(y as usize) {
+            *c += 1;
+        }
+    }
+    let (class, &smallest) = counts
+        .iter()
+        .enumerate()
+        .filter(|(_, &n)| n > 0)
+        .min_by_key(|(_, &n)| n)
+        .unwrap_or((0, &0));
+    if cv.folds > smallest {
+        let name = header
+            .classes
+            .as_ref()
+            .and_then(|c| c.get(class).cloned())
+            .unwrap_or_else(|| class.to_string());
+        bail!(
+            "{file}: cv.folds: {} stratified folds but class `{name}` has only {smallest} rows (every fold needs every class); use at most {smallest} folds or kind = \"kfold\"",
+            cv.folds
+        );
+    }
+    Ok(())
+}
+
+/// Earlier results of another plan or other data are moved aside (never
+/// silently dropped) and the user is told, even with --quiet. A full run
+/// moves every journal and output; a shard only its own journal.
+fn supersede_earlier(
+    mut prev: Previous,
+    output: &Path,
+    own: &Path,
+    shard: Option<ShardSpec>,
+) -> Result<Previous> {
+    let whole_folder = shard.is_none();
+    let superseded = prev.superseded_own
+        + if whole_folder {
+            prev.superseded_elsewhere
+        } else {
+            0
+        };
+    if superseded == 0 {
+        return Ok(prev);
+    }
+    let journals = if whole_folder {
+        journal::journal_files(output)?
+    } else {
+        vec![own.to_path_buf()]
+    };
+    let aside = supersede::move_aside(output, &journals, whole_folder)?;
+    if whole_folder {
+        // Reusable records of moved journals now live in this run's journal.
+        let moved = std::mem::take(&mut prev.elsewhere);
+        prev.own.extend(moved);
+    }
+    eprintln!(
+        "gridrun: {}: {superseded} earlier results are of a different plan (other settings, folds or data) and are superseded by this run; moved them to {} ({} results reused)",
+        output.display(),
+        aside.display(),
+        prev.own.len() + prev.elsewhere.len()
+    );
+    Ok(prev)
 }
 
 /// Positions (in the plan) of the tasks this run is responsible for.
@@ -252,33 +404,61 @@ pub fn shard_assignment(plan: &Plan, count: usize, output: &Path) -> (Vec<usize>
     (assignment, balance)
 }
 
+/// The records the results are built from.
+struct Records<'a> {
+    /// Every record of the plan: reused and this session's.
+    all: &'a [TaskRecord],
+    session: &'a [TaskRecord],
+    /// Reused from earlier runs (drawn as such in the timeline).
+    reused: &'a [TaskRecord],
+}
+
 /// Writes cv_results.csv, timeline.svg and best.json (+ best_model.json when
-/// an executor is there to refit the best setting); returns the summary table.
-#[allow(clippy::too_many_arguments)]
+/// an executor is there to refit the best setting); returns the summary
+/// table and why the refit failed, if it did.
 fn finish(
     config: &Config,
     plan: &Plan,
-    all: &[TaskRecord],
-    session: &[TaskRecord],
+    records: &Records,
     slots: usize,
     refit: Option<&mut Box<dyn Executor>>,
     header: &CacheHeader,
     output: &Path,
-) -> Result<String> {
-    let mut results =
-        CvResults::build(plan, &config.grid_keys, &config.metrics, &config.refit, all);
+) -> Result<(String, Option<String>)> {
+    let mut results = CvResults::build(
+        plan,
+        &config.grid_keys,
+        &config.metrics,
+        &config.refit,
+        records.all,
+    );
     for (metric, _) in config.greater_is_better.iter().filter(|(_, &up)| !up) {
         results.rank_lower_better(metric);
     }
-    results.write_csv(&output.join(cv_results::FILE_NAME))?;
+    write_file(&output.join(cv_results::FILE_NAME), &results.to_csv()?)?;
     write_file(
         &output.join(timeline::FILE_NAME),
-        &timeline::render(session, slots),
+        &timeline::render(records.session, records.reused, slots),
     )?;
-    if let Some(index) = results.best() {
-        write_best(config, &results, index, refit, header, output)?;
+    let refit_error = match results.best() {
+        Some(index) => write_best(config, &results, index, refit, header, output)?,
+        None => {
+            // No setting has a score: nothing earlier may pose as the best.
+            remove_stale(&output.join(best::FILE_NAME))?;
+            remove_stale(&output.join(best::MODEL_FILE_NAME))?;
+            None
+        }
+    };
+    Ok((report::summary::table(&results, 10), refit_error))
+}
+
+fn remove_stale(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("{}: cannot remove the stale file", path.display()))
+        }
+        _ => Ok(()),
     }
-    Ok(report::summary::table(&results, 10))
 }
 
 /// Rejects a model or metric that cannot handle this target, before any task runs.
@@ -340,6 +520,7 @@ fn execute_tasks(
     let mut progress = Progress::new(messages.len(), quiet);
     let mut records = Vec::with_capacity(messages.len());
     let mut failure: Option<anyhow::Error> = None;
+    let mut journalled = 0;
     executor.run(&messages, &mut |event| match event {
         Event::Started { index, worker } => progress.started(index, worker),
         Event::Retrying { index, reason, .. } => {
@@ -375,21 +556,31 @@ fn execute_tasks(
                     ));
                 }
             }
-            for reporter in [&mut journal as &mut dyn Reporter, &mut progress] {
-                if let Err(e) = reporter.finished(&record) {
-                    failure.get_or_insert(e);
+            if failure.is_none() {
+                match journal.finished(&record) {
+                    Ok(()) => journalled += 1,
+                    Err(e) => {
+                        // A result that cannot be journalled is lost work:
+                        // stop dispatching at once (and stop the workers).
+                        interrupt::halt();
+                        failure = Some(e);
+                    }
                 }
             }
+            let _ = progress.finished(&record);
             records.push(record);
         }
     })?;
-    journal.done()?;
     progress.done()?;
     crate::command::procs::end_all_leftovers(output);
-    match failure {
-        Some(e) => Err(e),
-        None => Ok(records),
+    if let Some(e) = failure {
+        bail!(
+            "{e:#}; stopped at once: {journalled} of {} tasks journalled this run, the rest not run (the folder resumes: run the same command again once the cause is fixed)",
+            messages.len()
+        );
     }
+    journal.done()?;
+    Ok(records)
 }
 
 fn message(config: &Config, plan: &Plan, index: usize) -> TaskMsg {
@@ -439,6 +630,9 @@ fn make_record(
     }
 }
 
+/// best.json, and best_model.json from the refit; returns why the refit
+/// failed (the old best_model.json is then removed: it would belong to
+/// another setting).
 fn write_best(
     config: &Config,
     results: &CvResults,
@@ -446,7 +640,9 @@ fn write_best(
     executor: Option<&mut Box<dyn Executor>>,
     header: &CacheHeader,
     output: &Path,
-) -> Result<()> {
+) -> Result<Option<String>> {
+    let model_path = output.join(best::MODEL_FILE_NAME);
+    let mut refit_error = None;
     let model_params = config.full_params(&results.rows[index].params);
     let executor = executor.filter(|_| config.task.as_ref().is_none_or(|t| t.refit_argv.is_some()));
     let mut best = Best::new(results, index, &config.model, model_params.clone(), header);
@@ -474,21 +670,25 @@ fn write_best(
                     classes: header.classes.clone(),
                     fitted,
                 };
-                write_file(
-                    &output.join(best::MODEL_FILE_NAME),
-                    &serde_json::to_string(&saved)?,
-                )?;
+                write_file(&model_path, &serde_json::to_string(&saved)?)?;
             }
         }
         Some(Err(e)) => {
-            eprintln!("gridrun: warning: refitting the best setting on all rows failed: {e:#}")
+            let why = crate::config::one_line(&format!("{e:#}"));
+            eprintln!(
+                "gridrun: refitting the best setting on all rows failed: {why}; no best_model.json"
+            );
+            remove_stale(&model_path)?;
+            best.refit_error = Some(why.clone());
+            refit_error = Some(why);
         }
-        None => {}
+        None => remove_stale(&model_path)?,
     }
     write_file(
         &output.join(best::FILE_NAME),
         &serde_json::to_string_pretty(&best)?,
-    )
+    )?;
+    Ok(refit_error)
 }
 
 /// run.json (or run.shard-I-of-N.json): how this session went, for people
@@ -536,6 +736,7 @@ pub struct MergeSummary {
     /// Ids of tasks no journal has (with setting and fold, for people).
     pub missing: Vec<String>,
     pub table: String,
+    pub refit_error: Option<String>,
 }
 
 /// Builds cv_results.csv, best.json and the timeline from every journal in
@@ -551,6 +752,7 @@ pub fn merge(output: &Path, quiet: bool) -> Result<MergeSummary> {
     let config: Config = serde_json::from_str(&text)
         .map_err(|e| anyhow!("{}: not a gridrun config snapshot: {e}", snapshot.display()))?;
     let plan = Plan::build(&config);
+    let _lock = lock::acquire(output, None)?;
     let mut records = Vec::new();
     for file in journal::journal_files(output)? {
         let j = journal::read(&file)?;
@@ -593,9 +795,12 @@ pub fn merge(output: &Path, quiet: bool) -> Result<MergeSummary> {
     } else {
         None
     };
-    let table = finish(
-        &config, &plan, &records, &records, 0, refit, &header, output,
-    )?;
+    let set = Records {
+        all: &records,
+        session: &records,
+        reused: &[],
+    };
+    let (table, refit_error) = finish(&config, &plan, &set, 0, refit, &header, output)?;
     let finished = plan.tasks.len() - missing.len();
     let ok_ids: HashSet<&str> = records
         .iter()
@@ -613,9 +818,11 @@ pub fn merge(output: &Path, quiet: bool) -> Result<MergeSummary> {
         failed,
         missing,
         table,
+        refit_error,
     })
 }
 
+/// Writes a whole output file atomically (temporary file + rename).
 /// The dataset cache and its header (a stand-in for command tasks without
 /// a dataset).
 pub fn prepare_data(config: &Config, output: &Path) -> Result<(PathBuf, CacheHeader)> {
@@ -626,13 +833,5 @@ pub fn prepare_data(config: &Config, output: &Path) -> Result<(PathBuf, CacheHea
 }
 
 pub fn write_file(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text).with_context(|| format!("{}: cannot write", path.display()))
-}
-
-/// Shards write the same snapshot into a shared folder: rename makes each
-/// write all-or-nothing.
-fn write_atomically(path: &Path, text: &str) -> Result<()> {
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    write_file(&tmp, text)?;
-    std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot replace", path.display()))
+    crate::results::atomic::write(path, text.as_bytes())
 }

@@ -222,3 +222,509 @@ fn fresh_starts_over_and_an_edited_grid_reuses_shared_cells() {
     assert!(stdout.contains("9 tasks, 0 failed;"), "{stdout}");
     assert_eq!(ids(&out).len(), 9);
 }
+
+// ---- issue 11: defects found by an adversarial pass ----
+
+/// A hard limit for runs that used to hang: the test fails, CI never hangs.
+const HANG_LIMIT: Duration = Duration::from_secs(60);
+
+fn write_csv(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+/// 40 rows of features near +-1e300 (issue 11's reproduction).
+fn huge_features(dir: &Path) -> String {
+    let mut text = String::from("a,class\n");
+    for i in 0..40 {
+        let sign = if i % 2 == 0 { 1.0 } else { -1.0 };
+        text.push_str(&format!(
+            "{:e},{}\n",
+            sign * 1e300 * (1.0 + i as f64 / 100.0),
+            i % 2
+        ));
+    }
+    write_csv(dir, "huge.csv", &text)
+}
+
+#[test]
+fn non_finite_scores_are_recorded_as_nan_and_the_folder_stays_usable() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = huge_features(dir.path());
+    let config = dir.path().join("nb.toml");
+    std::fs::write(&config, format!("[dataset]\npath = \"{data}\"\n[model]\nkind = \"gaussian_nb\"\n[cv]\nfolds = 3\n[scoring]\nmetrics = [\"accuracy\", \"neg_log_loss\"]\n[run]\njobs = 2\n")).unwrap();
+    let out = dir.path().join("out");
+    for backend in ["process", "serial"] {
+        gridrun()
+            .arg(&config)
+            .args(["-q", "--fresh", "--backend", backend, "-o"])
+            .arg(&out)
+            .timeout(HANG_LIMIT)
+            .assert()
+            .code(0);
+        let records = journal(&out);
+        assert_eq!(records.len(), 3, "{backend}");
+        for r in &records {
+            assert_eq!(r["status"], "ok");
+            assert_eq!(r["scores"]["neg_log_loss"], "NaN", "{backend}: {r}");
+            assert!(r["scores"]["accuracy"].as_f64().unwrap() > 0.0);
+        }
+        let (header, rows) = cv_results(&out);
+        let mean = header
+            .iter()
+            .position(|h| h == "mean_test_neg_log_loss")
+            .unwrap();
+        assert_eq!(rows[0][mean], "nan");
+    }
+    // resume and merge read the NaN back
+    let assert = gridrun()
+        .arg(&config)
+        .args(["-o"])
+        .arg(&out)
+        .timeout(HANG_LIMIT)
+        .assert()
+        .code(0);
+    assert!(
+        stdout_of(&assert).contains("3 reused"),
+        "{}",
+        stdout_of(&assert)
+    );
+    gridrun()
+        .arg("merge")
+        .arg(&out)
+        .timeout(HANG_LIMIT)
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn a_regression_target_near_the_float_limit_records_nan() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("a,y\n");
+    for i in 0..30 {
+        let sign = if (i / 2) % 2 == 0 { 1.0 } else { -1.0 };
+        text.push_str(&format!("{i},{:e}\n", sign * 1.5e308));
+    }
+    let data = write_csv(dir.path(), "big.csv", &text);
+    let config = dir.path().join("r.toml");
+    std::fs::write(&config, format!("[dataset]\npath = \"{data}\"\ntask = \"regression\"\n[model]\nkind = \"debug\"\n[grid]\nid = [1, 2]\n[cv]\nkind = \"kfold\"\nfolds = 3\n[scoring]\nmetrics = [\"r2\", \"neg_mean_squared_error\"]\n[run]\njobs = 2\n")).unwrap();
+    let out = dir.path().join("out");
+    gridrun()
+        .arg(&config)
+        .args(["-q", "-o"])
+        .arg(&out)
+        .timeout(HANG_LIMIT)
+        .assert()
+        .code(0);
+    let records = journal(&out);
+    assert_eq!(records.len(), 6);
+    assert!(records.iter().all(|r| r["scores"]["r2"] == "NaN"));
+}
+
+fn debug_grid(dir: &Path, grid: &str, extra: &str) -> std::path::PathBuf {
+    write_config(
+        dir,
+        &format!("[dataset]\npath = \"{{data}}\"\n[model]\nkind = \"debug\"\n{extra}\n[grid]\n{grid}\n[cv]\nkind = \"kfold\"\nfolds = 2\n[run]\njobs = 2\n"),
+        "iris.csv",
+    )
+}
+
+#[test]
+fn writing_to_killed_workers_never_aborts_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = debug_grid(dir.path(), "id = { range = [0, 3000] }", "");
+    let out = dir.path().join("out");
+    let mut child = spawn(&config, &out, &["--retries", "1000"]);
+    let deadline = Instant::now() + HANG_LIMIT;
+    let mut kills = 0;
+    while Instant::now() < deadline && child.try_wait().unwrap().is_none() {
+        std::thread::sleep(Duration::from_millis(15));
+        if let Some(&worker) = children(child.id()).get(kills % 2) {
+            signal(worker, "-KILL");
+            kills += 1;
+        }
+    }
+    if child.try_wait().unwrap().is_none() {
+        child.kill().unwrap();
+        panic!("the run hung");
+    }
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "after {kills} kills: {stderr}"
+    );
+    assert!(kills >= 10, "only {kills} kills");
+    let ids = ids(&out);
+    let unique: HashSet<&String> = ids.iter().collect();
+    assert_eq!((ids.len(), unique.len()), (6000, 6000));
+}
+
+#[test]
+fn a_worker_killed_during_the_refit_is_replaced_and_the_refit_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    // Training folds have 100 rows; only the refit on all 150 sleeps.
+    let config = write_config(dir.path(), "[dataset]\npath = \"{data}\"\n[model]\nkind = \"debug\"\nsleep = 2.0\nmisbehave_above_rows = 100\n[cv]\nkind = \"kfold\"\nfolds = 3\n[run]\njobs = 2\nretries = 2\n", "iris.csv");
+    let out = dir.path().join("out");
+    let child = spawn(&config, &out, &[]);
+    let deadline = Instant::now() + HANG_LIMIT;
+    while Instant::now() < deadline
+        && std::fs::read_to_string(out.join("results.jsonl")).map_or(0, |t| t.lines().count()) < 3
+    {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    for worker in children(child.id()) {
+        signal(worker, "-KILL");
+    }
+    let output = wait_with_limit(child);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("trying again on a new worker"), "{stderr}");
+    assert!(out.join("best_model.json").exists());
+}
+
+fn wait_with_limit(mut child: Child) -> std::process::Output {
+    let deadline = Instant::now() + HANG_LIMIT;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("the run hung");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_failed_refit_removes_the_old_best_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "[dataset]\npath = \"{data}\"\n[model]\nkind = \"debug\"\nsleep = 1.5\nmisbehave_above_rows = 100\n[cv]\nkind = \"kfold\"\nfolds = 3\n[run]\njobs = 2\n", "iris.csv");
+    let out = dir.path().join("out");
+    run_ok(&config, &out);
+    assert!(out.join("best_model.json").exists());
+    // Same plan, all reused; the refit (twice the task timeout) times out.
+    let assert = gridrun()
+        .arg(&config)
+        .args(["-q", "--timeout", "0.5s", "-o"])
+        .arg(&out)
+        .timeout(HANG_LIMIT)
+        .assert()
+        .code(1);
+    let stderr = stderr_of(&assert);
+    assert!(
+        stderr.contains("refitting the best setting on all rows failed"),
+        "{stderr}"
+    );
+    assert!(
+        !out.join("best_model.json").exists(),
+        "a stale best_model.json stayed"
+    );
+    let best = json(&out.join("best.json"));
+    assert!(
+        best["refit_error"].as_str().unwrap().contains("timed out"),
+        "{best}"
+    );
+}
+
+#[test]
+fn a_second_coordinator_is_refused_while_shards_share_the_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = debug_grid(dir.path(), "id = [1, 2, 3, 4]", "sleep = 0.4");
+    let out = dir.path().join("out");
+    let first = spawn(&config, &out, &[]);
+    let deadline = Instant::now() + HANG_LIMIT;
+    while Instant::now() < deadline
+        && !std::fs::read_to_string(out.join("gridrun.lock")).is_ok_and(|t| !t.is_empty())
+    {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let assert = gridrun()
+        .arg(&config)
+        .args(["-q", "-o"])
+        .arg(&out)
+        .timeout(HANG_LIMIT)
+        .assert()
+        .code(2);
+    let stderr = stderr_of(&assert);
+    assert!(
+        stderr.contains("is in use by another gridrun")
+            && stderr.contains(&format!("pid {}", first.id())),
+        "{stderr}"
+    );
+    let output = wait_with_limit(first);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(ids(&out).len(), 8, "the first run lost records");
+    // shards of one plan run side by side in one folder
+    let shared = dir.path().join("shared");
+    let shards: Vec<Child> = ["0/2", "1/2"]
+        .iter()
+        .map(|s| spawn(&config, &shared, &["--shard", s]))
+        .collect();
+    for shard in shards {
+        assert_eq!(wait_with_limit(shard).status.code(), Some(0));
+    }
+    gridrun()
+        .arg("merge")
+        .arg(&shared)
+        .timeout(HANG_LIMIT)
+        .assert()
+        .code(0);
+}
+
+/// Runs the binary under a file-size limit (the same write error as a full
+/// disk, without needing a small filesystem): SIGXFSZ ignored, so the write
+/// fails with EFBIG instead of killing the process.
+fn run_with_file_limit(config: &Path, out: &Path, kib: u32) -> std::process::Output {
+    let bin = assert_cmd::cargo::cargo_bin!("gridrun");
+    let script = format!(
+        "ulimit -f {kib}; trap '' XFSZ; exec \"{}\" \"{}\" -q -o \"{}\"",
+        bin.display(),
+        config.display(),
+        out.display()
+    );
+    let child = Command::new("bash")
+        .args(["-c", &script])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_with_limit(child)
+}
+
+#[test]
+fn a_write_failure_stops_dispatching_at_once_and_the_folder_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = debug_grid(dir.path(), "id = { range = [0, 200] }", "");
+    let out = dir.path().join("out");
+    let output = run_with_file_limit(&config, &out, 48);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("results.jsonl: cannot write: File too large")
+            && stderr.contains("stopped at once"),
+        "{stderr}"
+    );
+    let journalled: usize = stderr
+        .split("stopped at once: ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!((1..400).contains(&journalled), "{stderr}");
+    let assert = gridrun()
+        .arg(&config)
+        .args(["-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = stdout_of(&assert);
+    assert!(stdout.contains(&format!("{journalled} reused")), "{stdout}");
+    let ids = ids(&out);
+    assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 400);
+    assert_eq!(ids.len(), 400);
+}
+
+#[test]
+fn outputs_are_written_whole_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "[dataset]\npath = \"{data}\"\n[model]\nkind = \"random_forest\"\nn_estimators = 30\n[cv]\nfolds = 2\n[run]\njobs = 2\n", "breast_cancer.csv");
+    let out = dir.path().join("out");
+    run_ok(&config, &out);
+    let model = std::fs::read(out.join("best_model.json")).unwrap();
+    let limit = 20;
+    assert!(
+        model.len() > limit as usize * 1024,
+        "model of {} bytes",
+        model.len()
+    );
+    // all tasks reused; the refit's best_model.json is over the limit
+    let output = run_with_file_limit(&config, &out, limit);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("best_model.json: cannot write: File too large"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(out.join("best_model.json")).unwrap(), model);
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn jobs_far_beyond_the_cores_are_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = debug_grid(dir.path(), "id = [1, 2]", "");
+    let assert = gridrun()
+        .arg(&config)
+        .args(["-q", "--jobs", "100000", "-o"])
+        .arg(dir.path().join("out"))
+        .timeout(HANG_LIMIT)
+        .assert()
+        .code(0);
+    let stderr = stderr_of(&assert);
+    assert!(stderr.contains("jobs 100000 capped at"), "{stderr}");
+    assert!(!stderr.contains("panicked"));
+}
+
+#[test]
+fn logistic_regression_refuses_features_that_would_spin_its_solver() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = huge_features(dir.path());
+    let config = dir.path().join("lr.toml");
+    std::fs::write(&config, format!("[dataset]\npath = \"{data}\"\n[model]\nkind = \"logistic_regression\"\n[cv]\nfolds = 2\n[run]\njobs = 2\n")).unwrap();
+    let out = dir.path().join("out");
+    gridrun()
+        .arg(&config)
+        .args(["-q", "-o"])
+        .arg(&out)
+        .timeout(HANG_LIMIT)
+        .assert()
+        .code(1);
+    let records = journal(&out);
+    assert_eq!(records.len(), 2);
+    for r in &records {
+        let error = r["error"].as_str().unwrap();
+        assert!(error.contains("overflow the solver"), "{error}");
+    }
+}
+
+#[test]
+fn a_memory_cap_too_small_for_a_worker_is_an_error_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = debug_grid(dir.path(), "id = [1, 2]", "");
+    let out = dir.path().join("out");
+    run_ok(&config, &out);
+    let snapshot = std::fs::read(out.join("config.json")).unwrap();
+    let other = debug_grid(dir.path(), "id = [3]", "");
+    let assert = gridrun()
+        .arg(&other)
+        .args(["-q", "--max-memory", "5M", "-o"])
+        .arg(&out)
+        .timeout(HANG_LIMIT)
+        .assert()
+        .code(2);
+    let stderr = stderr_of(&assert);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("max_memory 5 MiB is too small for a worker process to start"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(out.join("config.json")).unwrap(), snapshot);
+}
+
+#[test]
+fn a_zero_timeout_on_the_command_line_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = debug_grid(dir.path(), "id = [1]", "");
+    let assert = gridrun()
+        .arg(&config)
+        .args(["--timeout", "0s", "-o"])
+        .arg(dir.path().join("out"))
+        .assert()
+        .code(2);
+    assert!(stderr_of(&assert).contains("must be more than 0"));
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn results_of_a_different_plan_are_moved_aside_not_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let first = debug_grid(dir.path(), "id = [1, 2]", "");
+    run_ok(&first, &out);
+    let other = debug_grid(dir.path(), "id = [2, 3]", "");
+    let assert = run_ok(&other, &out);
+    let stderr = stderr_of(&assert);
+    assert!(
+        stderr.contains("2 earlier results are of a different plan")
+            && stderr.contains("moved them to"),
+        "{stderr}"
+    );
+    let aside: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("superseded-")
+        })
+        .collect();
+    assert_eq!(aside.len(), 1);
+    let old = std::fs::read_to_string(aside[0].join("results.jsonl")).unwrap();
+    assert_eq!(old.lines().count(), 4, "the earlier journal is kept whole");
+    assert!(aside[0].join("cv_results.csv").exists());
+    assert_eq!(ids(&out).len(), 4, "2 reused (id 2) + 2 run (id 3)");
+    // --fresh starts over without moving anything
+    gridrun()
+        .arg(&first)
+        .args(["-q", "--fresh", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    let folders = std::fs::read_dir(&out)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("superseded-")
+        })
+        .count();
+    assert_eq!(folders, 1);
+}
+
+// ---- issue 10 item 5: resume that is never stale ----
+
+#[test]
+fn issue10_metric_added_then_resume_reruns_the_tasks_missing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = |metrics: &str| {
+        write_config(dir.path(), &format!("[dataset]\npath = \"{{data}}\"\n[model]\nkind = \"decision_tree\"\n[grid]\nmax_depth = [2, 4]\n[cv]\nfolds = 3\nseed = 4\n[scoring]\nmetrics = [{metrics}]\n[run]\njobs = 2\n"), "wine.csv")
+    };
+    let out = dir.path().join("out");
+    run_ok(&tree("\"accuracy\""), &out);
+    let both = tree("\"accuracy\", \"balanced_accuracy\"");
+    let stdout = stdout_of(&run_ok(&both, &out));
+    assert!(stdout.contains("6 tasks, 0 failed, 6 re-run"), "{stdout}");
+    let (header, rows) = cv_results(&out);
+    let mean = header
+        .iter()
+        .position(|h| h == "mean_test_balanced_accuracy")
+        .unwrap();
+    for row in &rows {
+        assert!(row[mean].parse::<f64>().unwrap() > 0.5, "{row:?}");
+    }
+    assert!(journal(&out)
+        .iter()
+        .all(|r| r["scores"]["balanced_accuracy"].is_number()));
+    // the same config again: everything reused, and the timeline shows it
+    let stdout = stdout_of(&run_ok(&both, &out));
+    assert!(stdout.contains("6 tasks, 0 failed, 6 reused"), "{stdout}");
+    let svg = std::fs::read_to_string(out.join("timeline.svg")).unwrap();
+    assert_eq!(svg.matches("<title>reused task").count(), 6, "{svg}");
+    assert_eq!(score_columns(&out).len(), 2);
+    // a setting added: its tasks run, the others are reused, all are drawn
+    let wider = write_config(dir.path(), "[dataset]\npath = \"{data}\"\n[model]\nkind = \"decision_tree\"\n[grid]\nmax_depth = [2, 4, 8]\n[cv]\nfolds = 3\nseed = 4\n[scoring]\nmetrics = [\"accuracy\", \"balanced_accuracy\"]\n[run]\njobs = 2\n", "wine.csv");
+    let stdout = stdout_of(&run_ok(&wider, &out));
+    assert!(stdout.contains("9 tasks, 0 failed, 6 reused"), "{stdout}");
+    let svg = std::fs::read_to_string(out.join("timeline.svg")).unwrap();
+    assert_eq!(svg.matches("<title>reused task").count(), 6);
+    assert_eq!(svg.matches("<rect").count(), 9);
+    let best = json(&out.join("best.json"));
+    assert!(
+        best["scores"]["balanced_accuracy"]["mean"]
+            .as_f64()
+            .unwrap()
+            > 0.5
+    );
+}

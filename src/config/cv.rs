@@ -122,7 +122,21 @@ impl Resolver<'_> {
         let span = raw.span();
         let groups = match raw.into_inner() {
             RawTarget::Name(n) => GroupsColumn::Name(n),
-            RawTarget::Index(i) => GroupsColumn::Index(i),
+            RawTarget::Index(i) if i >= 0 => GroupsColumn::Index(i as usize),
+            RawTarget::Index(i) => {
+                return Err(self.loc.at(
+                    span,
+                    "dataset.groups",
+                    format!("{i} is not a column: give a column name or a 0-based column index"),
+                ))
+            }
+            RawTarget::Other(v) => {
+                return Err(self.loc.at(
+                    span,
+                    "dataset.groups",
+                    format!("{v} is not a column: give a column name or a 0-based column index"),
+                ))
+            }
         };
         let is_target = match (&groups, target) {
             (GroupsColumn::Name(g), TargetColumn::Name(t)) => g == t,

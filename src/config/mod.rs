@@ -256,11 +256,39 @@ impl Resolver<'_> {
     fn dataset(&self, d: raw::RawDataset) -> Result<DatasetSpec, ConfigError> {
         let target = match d.target {
             None => TargetColumn::Last,
-            Some(t) => match t.into_inner() {
-                raw::RawTarget::Index(i) => TargetColumn::Index(i),
-                raw::RawTarget::Name(n) => TargetColumn::Name(n),
-            },
+            Some(t) => {
+                let span = t.span();
+                match t.into_inner() {
+                    raw::RawTarget::Index(i) if i >= 0 => TargetColumn::Index(i as usize),
+                    raw::RawTarget::Name(n) => TargetColumn::Name(n),
+                    raw::RawTarget::Index(i) => {
+                        return Err(self.loc.at(
+                            span,
+                            "dataset.target",
+                            format!(
+                                "{i} is not a column: give a column name or a 0-based column index"
+                            ),
+                        ))
+                    }
+                    raw::RawTarget::Other(v) => {
+                        return Err(self.loc.at(
+                            span,
+                            "dataset.target",
+                            format!(
+                                "{v} is not a column: give a column name or a 0-based column index"
+                            ),
+                        ))
+                    }
+                }
+            }
         };
+        if d.path.get_ref().as_os_str().is_empty() {
+            return Err(self.loc.at(
+                d.path.span(),
+                "dataset.path",
+                "is empty: give the CSV file's path",
+            ));
+        }
         let task = match d.task {
             None => None,
             Some(t) => Some(match t.get_ref().as_str() {
@@ -277,7 +305,7 @@ impl Resolver<'_> {
         };
         let groups = self.groups(d.groups, &target)?;
         Ok(DatasetSpec {
-            path: tidy(self.base.join(d.path)),
+            path: tidy(self.base.join(d.path.get_ref())),
             target,
             task,
             groups,

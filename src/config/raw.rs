@@ -28,7 +28,7 @@ pub struct RawConfig {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDataset {
-    pub path: PathBuf,
+    pub path: Spanned<PathBuf>,
     pub target: Option<Spanned<RawTarget>>,
     pub task: Option<Spanned<String>>,
     pub groups: Option<Spanned<RawTarget>>,
@@ -37,8 +37,10 @@ pub struct RawDataset {
 #[derive(Deserialize)]
 #[serde(untagged)]
 pub enum RawTarget {
-    Index(usize),
+    Index(i64),
     Name(String),
+    /// Anything else, reported as such (not as serde's untagged-enum text).
+    Other(toml::Value),
 }
 
 #[derive(Deserialize, Default)]

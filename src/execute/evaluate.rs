@@ -7,6 +7,7 @@ use crate::folds::{self, FoldPlan};
 use crate::metrics;
 use crate::models::{self, Model, TargetKind, TrainSet};
 use crate::params::Params;
+use crate::results::float;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -42,15 +43,20 @@ pub struct TaskMsg {
 /// The result of one task, as a worker reports it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Outcome {
+    #[serde(with = "float::map")]
     pub scores: BTreeMap<String, f64>,
     /// Why the task failed (scores are then empty).
     pub error: Option<String>,
+    #[serde(with = "float")]
     pub fit_seconds: f64,
+    #[serde(with = "float")]
     pub score_seconds: f64,
     pub n_train: usize,
     pub n_test: usize,
     pub pid: u32,
+    #[serde(with = "float")]
     pub start: f64,
+    #[serde(with = "float")]
     pub end: f64,
     /// The worker's peak resident memory so far, KiB.
     #[serde(default)]
@@ -95,7 +101,9 @@ pub fn peak_rss_kb() -> u64 {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RefitOutput {
     pub model: Option<serde_json::Value>,
+    #[serde(with = "float::option_vec")]
     pub feature_importances: Option<Vec<f64>>,
+    #[serde(with = "float")]
     pub fit_seconds: f64,
 }
 

@@ -69,7 +69,7 @@ pub fn cores() -> usize {
 /// Creates the executor. For `process`, the workers start here, before any
 /// data is loaded: spawn first, then load.
 pub fn create(backend: Backend, jobs: usize, policy: &Policy) -> Result<Box<dyn Executor>> {
-    let jobs = if jobs == 0 { cores() } else { jobs };
+    let jobs = capped_jobs(jobs);
     if backend != Backend::Process && (policy.timeout.is_some() || policy.max_memory.is_some()) {
         anyhow::bail!(
             "timeout and max_memory need backend = \"process\" (a thread cannot be killed)"
@@ -80,6 +80,27 @@ pub fn create(backend: Backend, jobs: usize, policy: &Policy) -> Result<Box<dyn 
         Backend::Thread => Box::new(thread::ThreadPool::new(jobs)?),
         Backend::Serial => Box::new(serial::Serial::default()),
     })
+}
+
+/// Most workers per core: more only adds processes competing for the same
+/// cores (and 100,000 would exhaust the system's processes and threads).
+pub const MAX_JOBS_PER_CORE: usize = 8;
+
+/// `jobs`, with 0 meaning one per core, capped at [`MAX_JOBS_PER_CORE`] x
+/// cores (saying so).
+pub fn capped_jobs(jobs: usize) -> usize {
+    let cap = MAX_JOBS_PER_CORE * cores();
+    match jobs {
+        0 => cores(),
+        n if n > cap => {
+            eprintln!(
+                "gridrun: jobs {n} capped at {cap} ({MAX_JOBS_PER_CORE} x {} cores)",
+                cores()
+            );
+            cap
+        }
+        n => n,
+    }
 }
 
 /// Threads one task may use so that workers x inner threads never exceed

@@ -29,8 +29,13 @@ enum Message {
         generation: u64,
         line: String,
     },
-    /// The worker's stdout closed: it exited.
-    Gone { slot: usize, generation: u64 },
+    /// The worker's stdout closed (it exited), or it wrote something that
+    /// is not a reply (`garbled`: then it is killed as broken).
+    Gone {
+        slot: usize,
+        generation: u64,
+        garbled: Option<String>,
+    },
 }
 
 struct Worker {
@@ -59,7 +64,23 @@ pub struct ProcessPool {
     rx: Receiver<Message>,
     next_generation: u64,
     jobs: usize,
+    /// Workers in a row that died before taking the task sent to them.
+    undelivered: usize,
 }
+
+/// How many requests in a row may find their worker dead before the run
+/// gives up (workers that cannot even start would otherwise loop forever).
+const MAX_UNDELIVERED: usize = 50;
+
+/// Address space to suggest when a `max_memory` cap is too small for a worker
+/// to start (measured: an idle worker starts under 8 MiB; fits need more).
+const MIN_WORKER_MEMORY: u64 = 16 << 20;
+
+/// Starts of one worker slot that may die before the run gives up.
+const HELLO_TRIES: usize = 3;
+
+/// How long a new worker may take to answer its first hello.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The state of one `run`: queue, attempts, what is outstanding.
 struct RunState<'a> {
@@ -82,12 +103,67 @@ impl ProcessPool {
             rx,
             next_generation: 0,
             jobs,
+            undelivered: 0,
         };
         for slot in 0..jobs {
-            let worker = pool.start_worker(slot)?;
+            let worker = pool.start_worker(slot).map_err(|e| pool.cannot_start(e))?;
             pool.workers.push(worker);
         }
+        pool.hello()?;
         Ok(pool)
+    }
+
+    /// Waits until every worker answered a hello, so that a worker that
+    /// cannot start (a memory cap too small for it) is a config error
+    /// before anything is written, not a broken pipe later.
+    /// A worker killed from outside meanwhile is started again; one that
+    /// dies [`HELLO_TRIES`] times (as with a cap too small) is the error.
+    fn hello(&mut self) -> Result<()> {
+        let mut waiting = vec![true; self.workers.len()];
+        let mut deaths = vec![0; self.workers.len()];
+        for worker in &mut self.workers {
+            let _ = send(worker, &Request::Hello);
+        }
+        let deadline = Instant::now() + HELLO_TIMEOUT;
+        while waiting.iter().any(|&w| w) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                bail!("worker processes did not answer within {HELLO_TIMEOUT:?}");
+            }
+            match self.rx.recv_timeout(left.min(TICK)) {
+                Ok(Message::Reply {
+                    slot,
+                    reply: Reply::Ready,
+                    ..
+                }) => waiting[slot] = false,
+                Ok(Message::Gone {
+                    slot, generation, ..
+                }) if self.workers[slot].generation == generation => {
+                    let (_, death) = self.replace(slot).map_err(|e| self.cannot_start(e))?;
+                    deaths[slot] += 1;
+                    if deaths[slot] >= HELLO_TRIES {
+                        return Err(self.cannot_start(anyhow!(death.describe(None))));
+                    }
+                    let _ = send(&mut self.workers[slot], &Request::Hello);
+                }
+                Ok(_) | Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => bail!("worker reader threads ended"),
+            }
+        }
+        Ok(())
+    }
+
+    /// The error for a worker that could not start, naming the memory cap
+    /// when there is one (the usual cause).
+    fn cannot_start(&self, cause: anyhow::Error) -> anyhow::Error {
+        match self.policy.max_memory {
+            Some(cap) => anyhow!(
+                "max_memory {} is too small for a worker process to start ({cause:#}); allow at least {} plus the dataset",
+                crate::units::format_bytes(cap),
+                crate::units::format_bytes(MIN_WORKER_MEMORY)
+            ),
+            None => anyhow!("cannot start a worker process: {cause:#}"),
+        }
     }
 
     fn start_worker(&mut self, slot: usize) -> Result<Worker> {
@@ -124,11 +200,21 @@ impl ProcessPool {
         self.next_generation += 1;
         let generation = self.next_generation;
         let tx = self.tx.clone();
-        std::thread::spawn(move || read_replies(BufReader::new(stdout), slot, generation, tx));
+        let thread = || std::thread::Builder::new().name(format!("gridrun-worker-{slot}"));
+        let started = thread()
+            .spawn(move || read_replies(BufReader::new(stdout), slot, generation, tx))
+            .context("cannot start a thread to read a worker");
+        if let Err(e) = started {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(e);
+        }
         let tx = self.tx.clone();
-        let stderr_reader = Some(std::thread::spawn(move || {
-            read_stderr(BufReader::new(stderr), slot, generation, tx)
-        }));
+        let stderr_reader = Some(
+            thread()
+                .spawn(move || read_stderr(BufReader::new(stderr), slot, generation, tx))
+                .context("cannot start a thread to read a worker")?,
+        );
         let mut worker = Worker {
             child,
             stdin,
@@ -138,7 +224,8 @@ impl ProcessPool {
             stderr_lines: 0,
         };
         if let Some(setup) = &self.setup {
-            send(&mut worker, &Request::Init(setup.clone()))?;
+            // A worker dead already is reported by its reader (Gone).
+            let _ = send(&mut worker, &Request::Init(setup.clone()));
         }
         Ok(worker)
     }
@@ -158,10 +245,21 @@ impl ProcessPool {
         };
         let task = &state.tasks[position];
         let worker = &mut self.workers[slot];
+        if send(worker, &Request::Run(task.clone())).is_err() {
+            // The worker died before taking the task (a broken pipe): the
+            // task never ran, so it goes back first, without an attempt;
+            // the worker's death is handled when its reader reports it.
+            state.queue.push_front(position);
+            let _ = worker.child.kill();
+            self.undelivered += 1;
+            if self.undelivered > MAX_UNDELIVERED {
+                bail!("worker processes keep dying before they take a task ({MAX_UNDELIVERED} in a row)");
+            }
+            return Ok(());
+        }
         worker.busy = Some((position, Instant::now()));
         state.attempts[position] += 1;
         state.outstanding += 1;
-        send(worker, &Request::Run(task.clone()))?;
         on_event(Event::Started {
             index: task.index,
             worker: slot,
@@ -170,10 +268,10 @@ impl ProcessPool {
     }
 
     /// Kills and reaps a worker, starts its replacement, and says why it ended.
-    fn replace(&mut self, slot: usize, kill: bool) -> Result<(Option<(usize, Instant)>, Death)> {
-        if kill {
-            let _ = self.workers[slot].child.kill();
-        }
+    /// Always killed first: a worker whose stdout closed or turned to garbage
+    /// may still be alive, and reaping a live worker would wait forever.
+    fn replace(&mut self, slot: usize) -> Result<(Option<(usize, Instant)>, Death)> {
+        let _ = self.workers[slot].child.kill();
         let fresh = self.start_worker(slot)?;
         let mut dead = std::mem::replace(&mut self.workers[slot], fresh);
         let mut death = limits::reap(&mut dead.child);
@@ -242,6 +340,7 @@ impl ProcessPool {
                 let Some((position, _)) = self.workers[slot].busy.take() else {
                     return Ok(());
                 };
+                self.undelivered = 0;
                 state.outstanding -= 1;
                 outcome.attempts = state.attempts[position];
                 on_event(Event::Finished {
@@ -264,10 +363,14 @@ impl ProcessPool {
                     eprintln!("gridrun worker {slot}: {line}");
                 }
             }
-            Message::Gone { slot, generation } if self.workers[slot].generation == generation => {
-                let (busy, death) = self.replace(slot, false)?;
+            Message::Gone {
+                slot,
+                generation,
+                garbled,
+            } if self.workers[slot].generation == generation => {
+                let (busy, death) = self.replace(slot)?;
                 if let Some((position, started)) = busy {
-                    let cause = death.describe(self.policy.max_memory);
+                    let cause = garbled.unwrap_or_else(|| death.describe(self.policy.max_memory));
                     self.lost(slot, (position, started), cause, &death, state, on_event);
                 }
                 self.feed(slot, state, on_event)?;
@@ -291,7 +394,7 @@ impl ProcessPool {
                 continue;
             };
             if started.elapsed() > limit {
-                let (busy, death) = self.replace(slot, true)?;
+                let (busy, death) = self.replace(slot)?;
                 if let Some((position, started)) = busy {
                     let cause = format!(
                         "timed out (timeout {})",
@@ -309,7 +412,7 @@ impl ProcessPool {
     /// (a resume runs them).
     fn kill_all(&mut self) -> Result<()> {
         for slot in 0..self.workers.len() {
-            let (_, _) = self.replace(slot, true)?;
+            let (_, _) = self.replace(slot)?;
         }
         Ok(())
     }
@@ -321,6 +424,7 @@ fn read_replies(
     generation: u64,
     tx: Sender<Message>,
 ) {
+    let mut garbled = None;
     for line in stdout.lines() {
         let Ok(line) = line else { break };
         match serde_json::from_str(&line) {
@@ -336,10 +440,18 @@ fn read_replies(
                     return;
                 }
             }
-            Err(_) => break, // garbage on stdout: treat the worker as broken
+            Err(e) => {
+                // garbage on stdout: the worker is broken and will be killed
+                garbled = Some(format!("worker process sent an unreadable reply ({e})"));
+                break;
+            }
         }
     }
-    let _ = tx.send(Message::Gone { slot, generation });
+    let _ = tx.send(Message::Gone {
+        slot,
+        generation,
+        garbled,
+    });
 }
 
 /// Passes stderr lines on; returns whether one reported a failed allocation.
@@ -366,11 +478,11 @@ fn is_noise(line: &str) -> bool {
     line.contains("memory allocation of") || line.starts_with("note: run with `RUST_BACKTRACE")
 }
 
-fn send(worker: &mut Worker, request: &Request) -> Result<()> {
+/// Writes one request; an error means the worker is gone (broken pipe).
+fn send(worker: &mut Worker, request: &Request) -> std::io::Result<()> {
     serde_json::to_writer(&mut worker.stdin, request)?;
     worker.stdin.write_all(b"\n")?;
-    worker.stdin.flush()?;
-    Ok(())
+    worker.stdin.flush()
 }
 
 /// How a worker process ended.
@@ -399,11 +511,69 @@ impl Death {
     }
 }
 
+/// How one refit request went.
+enum RefitTry {
+    Done(Result<RefitOutput>),
+    /// The worker was dead before it got the request.
+    Undelivered,
+    /// The worker died on it (or ran past twice the task timeout).
+    Died(String),
+}
+
+impl ProcessPool {
+    fn refit_once(&mut self, params: &Params, seed: u64) -> Result<RefitTry> {
+        let request = Request::Refit {
+            params: params.clone(),
+            seed,
+        };
+        if send(&mut self.workers[0], &request).is_err() {
+            self.replace(0)?;
+            return Ok(RefitTry::Undelivered);
+        }
+        let generation = self.workers[0].generation;
+        let started = Instant::now();
+        // The refit trains on every row, so it gets twice the task timeout.
+        let limit = self.policy.timeout.map(|t| t * 2);
+        loop {
+            if interrupt::stop_now() {
+                bail!("interrupted");
+            }
+            if limit.is_some_and(|l| started.elapsed() > l) {
+                self.replace(0)?;
+                let limit = limit.map_or(0.0, |l| l.as_secs_f64());
+                return Ok(RefitTry::Died(format!(
+                    "timed out after {} (twice the task timeout)",
+                    crate::units::format_duration(limit)
+                )));
+            }
+            match self.rx.recv_timeout(TICK) {
+                Ok(Message::Reply {
+                    slot: 0,
+                    generation: g,
+                    reply: Reply::Refitted(r),
+                }) if g == generation => return Ok(RefitTry::Done(r.map_err(|e| anyhow!(e)))),
+                Ok(Message::Gone {
+                    slot: 0,
+                    generation: g,
+                    garbled,
+                }) if g == generation => {
+                    let (_, death) = self.replace(0)?;
+                    let cause = garbled.unwrap_or_else(|| death.describe(self.policy.max_memory));
+                    return Ok(RefitTry::Died(cause));
+                }
+                Ok(_) | Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => bail!("worker reader ended"),
+            }
+        }
+    }
+}
+
 impl Executor for ProcessPool {
     fn start(&mut self, setup: &WorkerSetup) -> Result<()> {
         self.setup = Some(setup.clone());
         for worker in &mut self.workers {
-            send(worker, &Request::Init(setup.clone()))?;
+            // A worker dead already is reported by its reader (Gone).
+            let _ = send(worker, &Request::Init(setup.clone()));
         }
         Ok(())
     }
@@ -419,7 +589,9 @@ impl Executor for ProcessPool {
         for slot in 0..self.workers.len() {
             self.feed(slot, &mut state, on_event)?;
         }
-        while state.outstanding > 0 {
+        // Tasks may wait in the queue with none outstanding: a request that
+        // found its worker dead goes back until a replacement takes it.
+        while state.outstanding > 0 || (!state.draining && !state.queue.is_empty()) {
             if interrupt::stop_now() {
                 return self.kill_all();
             }
@@ -439,39 +611,27 @@ impl Executor for ProcessPool {
         Ok(())
     }
 
+    /// Refits on worker 0. A worker that dies meanwhile (or was dead when
+    /// the request was written: a broken pipe) takes the same path as in
+    /// the run: it is replaced, and the refit is tried again up to
+    /// `retries` times (a request that never reached a worker is free).
     fn refit(&mut self, params: &Params, seed: u64) -> Result<RefitOutput> {
-        let generation = self.workers[0].generation;
-        send(
-            &mut self.workers[0],
-            &Request::Refit {
-                params: params.clone(),
-                seed,
-            },
-        )?;
+        let mut deaths = 0;
+        let mut undelivered = 0;
         loop {
-            if interrupt::stop_now() {
-                bail!("interrupted");
-            }
-            match self.rx.recv_timeout(TICK) {
-                Ok(Message::Reply {
-                    slot: 0,
-                    generation: g,
-                    reply: Reply::Refitted(r),
-                }) if g == generation => {
-                    return r.map_err(|e| anyhow!(e));
+            match self.refit_once(params, seed)? {
+                RefitTry::Done(result) => return result,
+                RefitTry::Undelivered if undelivered < MAX_UNDELIVERED => undelivered += 1,
+                RefitTry::Undelivered => {
+                    bail!("the workers keep dying before they take the refit")
                 }
-                Ok(Message::Gone {
-                    slot: 0,
-                    generation: g,
-                }) if g == generation => {
-                    let (_, death) = self.replace(0, false)?;
-                    bail!(
-                        "the worker refitting the best setting died ({})",
-                        death.describe(self.policy.max_memory)
-                    );
+                RefitTry::Died(cause) if deaths < self.policy.retries => {
+                    deaths += 1;
+                    eprintln!("gridrun: the worker refitting the best setting died ({cause}); trying again on a new worker");
                 }
-                Ok(_) | Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => bail!("worker reader ended"),
+                RefitTry::Died(cause) => {
+                    bail!("the worker refitting the best setting died ({cause})")
+                }
             }
         }
     }

@@ -8,9 +8,14 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Request {
+    /// Answered with `Ready`: the worker started and speaks the protocol.
+    Hello,
     Init(WorkerSetup),
     Run(TaskMsg),
-    Refit { params: Params, seed: u64 },
+    Refit {
+        params: Params,
+        seed: u64,
+    },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -18,4 +23,5 @@ pub enum Request {
 pub enum Reply {
     Done { index: usize, outcome: Outcome },
     Refitted(Result<RefitOutput, String>),
+    Ready,
 }

@@ -17,7 +17,8 @@ impl ThreadPool {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(jobs)
             .thread_name(|i| format!("gridrun-task-{i}"))
-            .build()?;
+            .build()
+            .map_err(|e| anyhow!("cannot start {jobs} threads: {e}"))?;
         Ok(ThreadPool {
             pool,
             evaluator: None,
@@ -45,6 +46,9 @@ impl Executor for ThreadPool {
                         .par_iter()
                         .with_max_len(1)
                         .for_each_with(tx, |tx, task| {
+                            if interrupt::draining() {
+                                return; // no new tasks after Ctrl-C or a halt
+                            }
                             let worker = rayon::current_thread_index().unwrap_or(0);
                             let _ = tx.send(Event::Started {
                                 index: task.index,
@@ -72,7 +76,7 @@ impl Executor for ThreadPool {
                         running: self.pool.current_num_threads(),
                     });
                 }
-                if interrupt::stop_now() {
+                if interrupt::stop_now() && !interrupt::halted() {
                     // Threads cannot be killed; every finished task is already
                     // in the journal, written whole, so leaving now loses nothing.
                     eprintln!("gridrun: stopped; finished tasks are in the journal");

@@ -24,6 +24,7 @@ pub fn main() -> i32 {
             }
         };
         let reply = match request {
+            Request::Hello => Reply::Ready,
             Request::Init(s) => {
                 setup = Some(s);
                 evaluator = None;

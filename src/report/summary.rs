@@ -17,8 +17,11 @@ pub fn table(results: &CvResults, top: usize) -> String {
         let mut line = format!("{:>4}", row.rank[&results.refit]);
         for m in &results.metrics {
             let s = row.test[m];
-            let cell = if s.mean.is_nan() {
+            let cell = if s.mean.is_nan() && row.failed > 0 {
                 "failed".to_string()
+            } else if s.mean.is_nan() {
+                // every split ran, but some score is not a number
+                "nan".to_string()
             } else {
                 format!("{:.4} ± {:.4}", s.mean, s.std)
             };

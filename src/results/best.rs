@@ -28,6 +28,9 @@ pub struct Best {
     pub feature_importances: Option<Vec<Importance>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refit_seconds: Option<f64>,
+    /// Why refitting on all rows failed (there is then no best_model.json).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refit_error: Option<String>,
 }
 
 impl Best {
@@ -53,6 +56,7 @@ impl Best {
             classes: header.classes.clone(),
             feature_importances: None,
             refit_seconds: None,
+            refit_error: None,
         }
     }
 }

@@ -5,7 +5,6 @@ use crate::params::{ParamValue, Params};
 use crate::plan::Plan;
 use anyhow::{Context, Result};
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 
 pub const FILE_NAME: &str = "cv_results.csv";
 
@@ -199,16 +198,15 @@ impl CvResults {
         r
     }
 
-    pub fn write_csv(&self, path: &Path) -> Result<()> {
-        let mut w = csv::Writer::from_path(path)
-            .with_context(|| format!("{}: cannot create", path.display()))?;
+    /// The table as CSV text (written atomically by the caller).
+    pub fn to_csv(&self) -> Result<String> {
+        let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(self.header())?;
         for row in &self.rows {
             w.write_record(self.record(row))?;
         }
-        w.flush()
-            .with_context(|| format!("{}: cannot write", path.display()))?;
-        Ok(())
+        let bytes = w.into_inner().context("cannot build cv_results.csv")?;
+        Ok(String::from_utf8(bytes)?)
     }
 }
 

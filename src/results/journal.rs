@@ -3,6 +3,7 @@
 
 use super::TaskRecord;
 use anyhow::{Context, Result};
+use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -25,15 +26,12 @@ impl JournalWriter {
     /// resumed, or none). Written to a temporary file and renamed, so a crash
     /// here leaves the old journal intact.
     pub fn create(path: &Path, kept: &[TaskRecord]) -> Result<JournalWriter> {
-        let tmp = path.with_extension("jsonl.tmp");
         let mut text = Vec::new();
         for r in kept {
             serde_json::to_writer(&mut text, r)?;
             text.push(b'\n');
         }
-        std::fs::write(&tmp, &text).with_context(|| format!("{}: cannot write", tmp.display()))?;
-        std::fs::rename(&tmp, path)
-            .with_context(|| format!("{}: cannot replace", path.display()))?;
+        super::atomic::write(path, &text)?;
         let file = OpenOptions::new()
             .append(true)
             .open(path)
@@ -119,25 +117,48 @@ pub fn journal_files(dir: &Path) -> Result<Vec<PathBuf>> {
 /// What earlier runs into the same folder left that this run can build on.
 #[derive(Default)]
 pub struct Previous {
-    /// Finished records of this run's own journal (kept in it).
+    /// Reusable records of this run's own journal (kept in it).
     pub own: Vec<TaskRecord>,
-    /// Finished records in the other journals (other shards).
+    /// Reusable records in the other journals (other shards).
     pub elsewhere: Vec<TaskRecord>,
+    /// Tasks of this plan with an earlier record that cannot be reused
+    /// (failed, other data, or a metric now asked for is missing): re-run.
+    pub rerun: HashSet<String>,
+    /// Earlier records of tasks not in this plan, or run on other data: this
+    /// run supersedes them. Counted for the own journal and the others.
+    pub superseded_own: usize,
+    pub superseded_elsewhere: usize,
     /// What to tell the user (records reused, a torn line ignored).
     pub note: Option<String>,
 }
 
-/// Reads every journal in `dir`, keeping records that finished successfully
-/// on the same data (fingerprint) for a task of this plan. Failed tasks run
-/// again. Only `own` is rewritten by this run; the rest belongs to others.
-pub fn previous(
-    dir: &Path,
-    own: &Path,
-    fingerprint: &str,
-    plan_ids: &std::collections::HashSet<&str>,
-) -> Result<Previous> {
+/// What makes an earlier record reusable by this run.
+pub struct ReuseKey<'a> {
+    /// The data (and fold file) fingerprint.
+    pub fingerprint: &'a str,
+    /// Task ids of this plan (ids cover model, params, CV plan and fold).
+    pub plan_ids: &'a HashSet<&'a str>,
+    /// Every metric this run scores.
+    pub metrics: &'a [String],
+}
+
+impl ReuseKey<'_> {
+    fn reusable(&self, r: &TaskRecord) -> bool {
+        r.ok() && !self.supersedes(r) && self.metrics.iter().all(|m| r.scores.contains_key(m))
+    }
+
+    /// A record this run's results will not hold: another plan's or data's.
+    fn supersedes(&self, r: &TaskRecord) -> bool {
+        r.data != self.fingerprint || !self.plan_ids.contains(r.id.as_str())
+    }
+}
+
+/// Reads every journal in `dir`, keeping the records this run can reuse
+/// (see [`ReuseKey`]); the rest of this plan's tasks run again. Only `own`
+/// is rewritten by this run; the rest belongs to others.
+pub fn previous(dir: &Path, own: &Path, key: &ReuseKey) -> Result<Previous> {
     let mut prev = Previous::default();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::new();
     let (mut total, mut torn) = (0, Vec::new());
     for file in journal_files(dir)? {
         let journal = read(&file)?;
@@ -148,17 +169,24 @@ pub fn previous(
                     .map_or(String::new(), |n| n.to_string_lossy().into_owned()),
             );
         }
-        let keep = journal
-            .records
-            .into_iter()
-            .filter(|r| r.ok() && r.data == fingerprint && plan_ids.contains(r.id.as_str()));
-        let target = if file == own {
-            &mut prev.own
+        let superseded = journal.records.iter().filter(|r| key.supersedes(r)).count();
+        let (target, count) = if file == own {
+            (&mut prev.own, &mut prev.superseded_own)
         } else {
-            &mut prev.elsewhere
+            (&mut prev.elsewhere, &mut prev.superseded_elsewhere)
         };
-        target.extend(keep.filter(|r| seen.insert(r.id.clone())));
+        *count += superseded;
+        for r in journal.records {
+            if key.reusable(&r) {
+                if seen.insert(r.id.clone()) {
+                    target.push(r);
+                }
+            } else if key.plan_ids.contains(r.id.as_str()) {
+                prev.rerun.insert(r.id);
+            }
+        }
     }
+    prev.rerun.retain(|id| !seen.contains(id));
     if total > 0 || !torn.is_empty() {
         let mut note = format!(
             "resuming: {} of {} earlier records reused from {} (--fresh starts over)",

@@ -1,9 +1,13 @@
 //! What a run leaves behind: the journal of finished tasks, scikit-learn's
 //! cv_results_ table, the best setting, and a timeline chart.
 
+pub mod atomic;
 pub mod best;
 pub mod cv_results;
+pub mod float;
 pub mod journal;
+pub mod lock;
+pub mod supersede;
 pub mod timeline;
 
 use crate::params::Params;
@@ -20,10 +24,13 @@ pub struct TaskRecord {
     pub repeat: u32,
     pub fold: u32,
     pub status: Status,
+    #[serde(with = "float::map")]
     pub scores: BTreeMap<String, f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    #[serde(with = "float")]
     pub fit_seconds: f64,
+    #[serde(with = "float")]
     pub score_seconds: f64,
     pub n_train: usize,
     pub n_test: usize,
@@ -31,7 +38,9 @@ pub struct TaskRecord {
     pub worker: usize,
     pub pid: u32,
     /// Seconds since the Unix epoch.
+    #[serde(with = "float")]
     pub start: f64,
+    #[serde(with = "float")]
     pub end: f64,
     /// Fingerprint of the dataset it ran on.
     pub data: String,
