@@ -15,6 +15,8 @@ Examples:
   gridrun run configs/rf.toml --shard 0/4   one shard of four; then: gridrun merge runs/rf
   gridrun slurm configs/rf.toml --shards 4 --cpus-per-task 2 --submit
   gridrun predict --model runs/tree-wine/best_model.json datasets/wine.csv
+  gridrun report runs/tree-wine             report.html from the journal so far (also mid-run)
+  gridrun completions bash > /etc/bash_completion.d/gridrun
   gridrun make-classification --samples 10000 --features 50 --informative 20 \\
       --classes 10 --seed 0 --output datasets/synthetic.csv
 
@@ -32,27 +34,81 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the search (the default when a config is given directly).
+    #[command(after_help = RUN_EXAMPLES)]
     Run(RunArgs),
     /// Print what would run, without running anything.
-    Plan { config: PathBuf },
-    /// Build cv_results.csv, best.json and the timeline from every shard's journal.
+    #[command(
+        after_help = "Examples:\n  gridrun plan configs/rf.toml      settings x folds = tasks, one line per setting"
+    )]
+    Plan {
+        /// The TOML config to plan.
+        config: PathBuf,
+    },
+    /// Build cv_results.csv, best.json, timeline.svg and report.html from every shard's journal.
+    #[command(
+        after_help = "Examples:\n  gridrun merge runs/rf             after every `gridrun run ... --shard I/N -o runs/rf`"
+    )]
     Merge {
         /// The output folder the shards wrote into.
         output: PathBuf,
     },
+    /// Write report.html from an output folder's journals (also while a run is going).
+    #[command(
+        after_help = "Examples:\n  gridrun report runs/tree-wine                  writes runs/tree-wine/report.html\n  gridrun report runs/rf --to /tmp/rf.html       somewhere else"
+    )]
+    Report(ReportArgs),
     /// Write (and with --submit, submit and follow) a Slurm job array, one shard per task.
+    #[command(
+        after_help = "Examples:\n  gridrun slurm configs/rf.toml --shards 4 --cpus-per-task 2             writes the sbatch script\n  gridrun slurm configs/rf.toml --shards 4 --time 1:00:00 --partition debug --submit"
+    )]
     Slurm(SlurmArgs),
     /// Write an AWS Batch array job or a Kubernetes Indexed Job running the shards.
+    #[command(
+        after_help = "Examples:\n  gridrun export-job configs/rf.toml --format aws-batch --shards 8 --image me/gridrun:1\n  gridrun export-job configs/rf.toml --format k8s --shards 8 --cpus 4 --to job.yaml"
+    )]
     ExportJob(ExportArgs),
     /// How many cores finish before a deadline, and what that costs on AWS.
+    #[command(
+        after_help = "Examples:\n  gridrun estimate configs/rf.toml --deadline 20m\n  gridrun estimate --tasks 125 --task-seconds 70 --deadline 20m --json"
+    )]
     Estimate(EstimateArgs),
     /// Predict with a saved best_model.json.
+    #[command(
+        after_help = "Examples:\n  gridrun predict --model runs/tree-wine/best_model.json datasets/wine.csv | head\n  gridrun predict --model best_model.json new.csv --proba --keep id -o predictions.csv"
+    )]
     Predict(PredictArgs),
     /// Write a synthetic classification CSV (scikit-learn's make_classification).
+    #[command(
+        after_help = "Examples:\n  gridrun make-classification --samples 10000 --features 50 --informative 20 \\\n      --classes 10 --seed 0 --output datasets/synthetic.csv"
+    )]
     MakeClassification(MakeClassificationArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(
+        after_help = "Examples:\n  gridrun completions bash > ~/.local/share/bash-completion/completions/gridrun\n  gridrun completions zsh > ~/.zfunc/_gridrun        (with fpath+=~/.zfunc)\n  gridrun completions fish > ~/.config/fish/completions/gridrun.fish"
+    )]
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
     /// Internal: a worker process, started by the coordinator.
     #[command(name = "__worker", hide = true)]
     Worker,
+}
+
+const RUN_EXAMPLES: &str = "\
+Examples:
+  gridrun run configs/tree.toml                    same as gridrun configs/tree.toml
+  gridrun run configs/rf.toml -j 2 -o runs/rf2     two workers, another output folder
+  gridrun run configs/rf.toml --timeout 10m --retries 1 --max-memory 4G
+  gridrun run configs/rf.toml --shard 0/4 -o /shared/rf   then gridrun merge /shared/rf";
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// The output folder of a run (finished, interrupted or still going).
+    pub output: PathBuf,
+    /// Write the page here instead of OUTPUT/report.html.
+    #[arg(long, value_name = "FILE")]
+    pub to: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Default)]
@@ -97,14 +153,18 @@ pub struct RunArgs {
 
 #[derive(Args, Debug)]
 pub struct SlurmArgs {
+    /// The TOML config every array task runs.
     pub config: PathBuf,
+    /// Array tasks: the plan is split into this many shards.
     #[arg(long)]
     pub shards: usize,
+    /// Cores per array task (its workers).
     #[arg(long, default_value_t = 1)]
     pub cpus_per_task: usize,
     /// Slurm --time, e.g. 2:00:00.
     #[arg(long)]
     pub time: Option<String>,
+    /// Slurm partition to submit to (default: the cluster's default).
     #[arg(long)]
     pub partition: Option<String>,
     /// Slurm --mem per task, e.g. 4G.
@@ -120,10 +180,12 @@ pub struct SlurmArgs {
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {
+    /// The TOML config every container runs.
     pub config: PathBuf,
     /// aws-batch or k8s.
     #[arg(long)]
     pub format: ExportFormat,
+    /// Array size / completions: the plan is split into this many shards.
     #[arg(long)]
     pub shards: usize,
     /// Container image built from the Dockerfile (for AWS: its ECR URI).
@@ -258,28 +320,45 @@ pub struct PredictArgs {
     /// Where to write the predictions (default: stdout).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// Also write one probability column per class (proba_CLASS), as predict_proba.
+    #[arg(long)]
+    pub proba: bool,
+    /// Copy this input column (e.g. an id) into the output, before the
+    /// predictions; repeat for several.
+    #[arg(long, value_name = "COLUMN")]
+    pub keep: Vec<String>,
 }
 
 #[derive(Args, Debug)]
 pub struct MakeClassificationArgs {
+    /// Rows (n_samples).
     #[arg(long, default_value_t = 100)]
     pub samples: usize,
+    /// Feature columns in all (n_features).
     #[arg(long, default_value_t = 20)]
     pub features: usize,
+    /// Features that carry the classes (n_informative).
     #[arg(long, default_value_t = 2)]
     pub informative: usize,
+    /// Random linear combinations of the informative features (n_redundant).
     #[arg(long, default_value_t = 2)]
     pub redundant: usize,
+    /// Copies of informative and redundant features (n_repeated).
     #[arg(long, default_value_t = 0)]
     pub repeated: usize,
+    /// Number of classes (n_classes).
     #[arg(long, default_value_t = 2)]
     pub classes: usize,
+    /// Gaussian clusters per class (n_clusters_per_class).
     #[arg(long, default_value_t = 2)]
     pub clusters_per_class: usize,
+    /// Share of labels assigned at random (flip_y).
     #[arg(long, default_value_t = 0.01)]
     pub flip_y: f64,
+    /// Distance between the class clusters (class_sep).
     #[arg(long, default_value_t = 1.0)]
     pub class_sep: f64,
+    /// Random seed (random_state).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Output CSV (default: stdout).

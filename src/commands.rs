@@ -3,7 +3,7 @@
 
 use crate::batch::{shard, slurm};
 use crate::cli::{
-    EstimateArgs, ExportArgs, MakeClassificationArgs, PredictArgs, RunArgs, SlurmArgs,
+    EstimateArgs, ExportArgs, MakeClassificationArgs, PredictArgs, ReportArgs, RunArgs, SlurmArgs,
 };
 use crate::config::Config;
 use crate::plan::Plan;
@@ -85,19 +85,24 @@ pub fn run(args: RunArgs) -> Result<u8> {
 pub fn plan(path: &Path) -> Result<u8> {
     let config = Config::load(path)?;
     let plan = Plan::build(&config);
-    println!(
+    // writeln, not println: `gridrun plan ... | head` must not panic.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    use std::io::Write;
+    writeln!(
+        out,
         "{} ({}, model {})",
         plan.summary(),
         config.name,
         config.model
-    );
+    )?;
     if let Some(draws) = &config.search.draws {
-        println!("{}", draws.summary());
+        writeln!(out, "{}", draws.summary())?;
     }
     warn_about_draws(&config);
     for line in plan.setting_lines() {
-        println!("{line}");
+        writeln!(out, "{line}")?;
     }
+    out.flush()?;
     Ok(0)
 }
 
@@ -243,16 +248,55 @@ pub fn estimate(args: &EstimateArgs) -> Result<u8> {
 }
 
 pub fn predict(args: &PredictArgs) -> Result<u8> {
-    let n = match &args.output {
-        Some(path) => {
-            let file = std::fs::File::create(path)
-                .map_err(|e| anyhow!("{}: cannot create: {e}", path.display()))?;
-            crate::predict::predict(&args.model, &args.data, &mut std::io::BufWriter::new(file))?
-        }
-        None => crate::predict::predict(&args.model, &args.data, &mut std::io::stdout().lock())?,
+    let options = crate::predict::PredictOptions {
+        proba: args.proba,
+        keep: args.keep.clone(),
     };
+    let mut out: Box<dyn std::io::Write> = match &args.output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .map_err(|e| anyhow!("{}: cannot create: {e}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let n = crate::predict::predict(&args.model, &args.data, &options, &mut out)?;
+    out.flush()?;
     eprintln!("gridrun: {n} predictions");
     Ok(0)
+}
+
+pub fn report(args: &ReportArgs) -> Result<u8> {
+    let to = args
+        .to
+        .clone()
+        .unwrap_or_else(|| args.output.join(crate::report::html::FILE_NAME));
+    let (finished, total) = crate::report::html::load::write_from_output(&args.output, &to)?;
+    println!(
+        "wrote {} ({finished} of {total} tasks finished)",
+        to.display()
+    );
+    Ok(0)
+}
+
+pub fn completions(shell: clap_complete::Shell) -> Result<u8> {
+    use clap::CommandFactory;
+    let mut command = crate::cli::Cli::command();
+    // Into memory first: clap_complete panics on a write error (`| head`).
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "gridrun", &mut script);
+    std::io::Write::write_all(&mut std::io::stdout().lock(), &script)?;
+    Ok(0)
+}
+
+/// Whether an error is stdout closed by its reader (`gridrun ... | head`).
+pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    let broken = |e: &std::io::Error| e.kind() == std::io::ErrorKind::BrokenPipe;
+    error.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(broken)
+            || cause
+                .downcast_ref::<csv::Error>()
+                .is_some_and(|e| matches!(e.kind(), csv::ErrorKind::Io(io) if broken(io)))
+    })
 }
 
 pub fn make_classification(args: &MakeClassificationArgs) -> Result<u8> {

@@ -16,9 +16,13 @@ fn main() -> ExitCode {
         Some(Command::Estimate(args)) => commands::estimate(&args),
         Some(Command::Predict(args)) => commands::predict(&args),
         Some(Command::MakeClassification(args)) => commands::make_classification(&args),
+        Some(Command::Report(args)) => commands::report(&args),
+        Some(Command::Completions { shell }) => commands::completions(shell),
     };
     match result {
         Ok(code) => ExitCode::from(code),
+        // `gridrun predict ... | head`: the reader left; not an error to report.
+        Err(e) if commands::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             let text = gridrun::config::one_line(&format!("{e:#}"));
             eprintln!("gridrun: error: {text}");

@@ -9,11 +9,12 @@ use crate::execute::{self, interrupt, Event, Executor, Policy, TaskMsg, WorkerSe
 use crate::metrics;
 use crate::models;
 use crate::plan::{Plan, Task};
-use crate::report::{self, Progress, Reporter};
+use crate::report::{self, Progress, Reporter, StatusLine};
 use crate::results::best::{self, Best, Importance, SavedModel};
 use crate::results::cv_results::{self, CvResults};
 use crate::results::journal::{self, JournalWriter, Previous, ReuseKey};
-use crate::results::{lock, supersede, timeline, Status, TaskRecord};
+use crate::results::timeline::{self, RefitSpan};
+use crate::results::{lock, supersede, Status, TaskRecord};
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -224,8 +225,17 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
                 session: &session,
                 reused: &reused,
             };
-            let (table, refit_error) =
-                finish(config, &plan, &records, slots, refit, &header, &output)?;
+            let mut status = StatusLine::new(opts.quiet);
+            let (table, refit_error) = finish(
+                config,
+                &plan,
+                &records,
+                slots,
+                refit,
+                &header,
+                &output,
+                &mut status,
+            )?;
             (Some(table), refit_error)
         }
     };
@@ -413,9 +423,11 @@ struct Records<'a> {
     reused: &'a [TaskRecord],
 }
 
-/// Writes cv_results.csv, timeline.svg and best.json (+ best_model.json when
-/// an executor is there to refit the best setting); returns the summary
-/// table and why the refit failed, if it did.
+/// Writes cv_results.csv, best.json (+ best_model.json when an executor is
+/// there to refit the best setting), timeline.svg and report.html, saying
+/// on the status line what it is doing; returns the summary table and why
+/// the refit failed, if it did.
+#[allow(clippy::too_many_arguments)]
 fn finish(
     config: &Config,
     plan: &Plan,
@@ -424,7 +436,9 @@ fn finish(
     refit: Option<&mut Box<dyn Executor>>,
     header: &CacheHeader,
     output: &Path,
+    status: &mut StatusLine,
 ) -> Result<(String, Option<String>)> {
+    status.set("writing cv_results.csv...");
     let mut results = CvResults::build(
         plan,
         &config.grid_keys,
@@ -436,19 +450,39 @@ fn finish(
         results.rank_lower_better(metric);
     }
     write_file(&output.join(cv_results::FILE_NAME), &results.to_csv()?)?;
-    write_file(
-        &output.join(timeline::FILE_NAME),
-        &timeline::render(records.session, records.reused, slots),
-    )?;
-    let refit_error = match results.best() {
-        Some(index) => write_best(config, &results, index, refit, header, output)?,
+    let (refit_span, refit_error) = match results.best() {
+        Some(index) => write_best(config, &results, index, refit, header, output, status)?,
         None => {
             // No setting has a score: nothing earlier may pose as the best.
             remove_stale(&output.join(best::FILE_NAME))?;
             remove_stale(&output.join(best::MODEL_FILE_NAME))?;
-            None
+            (None, None)
         }
     };
+    status.set("writing timeline.svg and report.html...");
+    write_file(
+        &output.join(timeline::FILE_NAME),
+        &timeline::render(records.session, records.reused, slots, refit_span.as_ref()),
+    )?;
+    let plan_ids: HashSet<&str> = plan.tasks.iter().map(|t| t.id.as_str()).collect();
+    let finished: HashSet<&str> = records
+        .all
+        .iter()
+        .map(|r| r.id.as_str())
+        .filter(|id| plan_ids.contains(id))
+        .collect();
+    let input = report::html::Input {
+        name: config.name.clone(),
+        model: config.model.clone(),
+        results: &results,
+        records: records.session,
+        reused: records.reused,
+        slots,
+        refit: refit_span,
+        total_tasks: plan.tasks.len(),
+        finished_tasks: finished.len(),
+    };
+    report::html::write(&input, &output.join(report::html::FILE_NAME))?;
     Ok((report::summary::table(&results, 10), refit_error))
 }
 
@@ -630,9 +664,9 @@ fn make_record(
     }
 }
 
-/// best.json, and best_model.json from the refit; returns why the refit
-/// failed (the old best_model.json is then removed: it would belong to
-/// another setting).
+/// Writes best.json, refitting the best setting on all rows when an
+/// executor is given; returns when the refit ran and why it failed (the old
+/// best_model.json is then removed: it would belong to another setting).
 fn write_best(
     config: &Config,
     results: &CvResults,
@@ -640,13 +674,31 @@ fn write_best(
     executor: Option<&mut Box<dyn Executor>>,
     header: &CacheHeader,
     output: &Path,
-) -> Result<Option<String>> {
+    status: &mut StatusLine,
+) -> Result<(Option<RefitSpan>, Option<String>)> {
     let model_path = output.join(best::MODEL_FILE_NAME);
     let mut refit_error = None;
-    let model_params = config.full_params(&results.rows[index].params);
+    let grid_params = &results.rows[index].params;
+    let model_params = config.full_params(grid_params);
     let executor = executor.filter(|_| config.task.as_ref().is_none_or(|t| t.refit_argv.is_some()));
     let mut best = Best::new(results, index, &config.model, model_params.clone(), header);
-    match executor.map(|e| e.refit(&model_params, config.cv.seed)) {
+    let start = execute::now();
+    if executor.is_some() {
+        status.set(&format!(
+            "refitting the best setting on all {} rows ({})...",
+            header.n_rows,
+            crate::params::describe(grid_params)
+        ));
+    }
+    let refit_result = executor.map(|e| e.refit(&model_params, config.cv.seed));
+    let span = refit_result.as_ref().map(|_| RefitSpan {
+        start,
+        end: execute::now(),
+        params: grid_params.clone(),
+    });
+    best.refit_start = span.as_ref().map(|s| s.start);
+    best.refit_end = span.as_ref().map(|s| s.end);
+    match refit_result {
         Some(Ok(refit)) => {
             best.refit_seconds = Some(refit.fit_seconds);
             best.feature_importances = refit.feature_importances.map(|imp| {
@@ -670,14 +722,15 @@ fn write_best(
                     classes: header.classes.clone(),
                     fitted,
                 };
+                status.set("writing best_model.json...");
                 write_file(&model_path, &serde_json::to_string(&saved)?)?;
             }
         }
         Some(Err(e)) => {
             let why = crate::config::one_line(&format!("{e:#}"));
-            eprintln!(
-                "gridrun: refitting the best setting on all rows failed: {why}; no best_model.json"
-            );
+            status.warn(&format!(
+                "refitting the best setting on all rows failed: {why}; no best_model.json"
+            ));
             remove_stale(&model_path)?;
             best.refit_error = Some(why.clone());
             refit_error = Some(why);
@@ -688,7 +741,7 @@ fn write_best(
         &output.join(best::FILE_NAME),
         &serde_json::to_string_pretty(&best)?,
     )?;
-    Ok(refit_error)
+    Ok((span, refit_error))
 }
 
 /// run.json (or run.shard-I-of-N.json): how this session went, for people
@@ -800,7 +853,9 @@ pub fn merge(output: &Path, quiet: bool) -> Result<MergeSummary> {
         session: &records,
         reused: &[],
     };
-    let (table, refit_error) = finish(&config, &plan, &set, 0, refit, &header, output)?;
+    let mut status = StatusLine::new(quiet);
+    let (table, refit_error) =
+        finish(&config, &plan, &set, 0, refit, &header, output, &mut status)?;
     let finished = plan.tasks.len() - missing.len();
     let ok_ids: HashSet<&str> = records
         .iter()
@@ -822,7 +877,6 @@ pub fn merge(output: &Path, quiet: bool) -> Result<MergeSummary> {
     })
 }
 
-/// Writes a whole output file atomically (temporary file + rename).
 /// The dataset cache and its header (a stand-in for command tasks without
 /// a dataset).
 pub fn prepare_data(config: &Config, output: &Path) -> Result<(PathBuf, CacheHeader)> {
@@ -832,6 +886,7 @@ pub fn prepare_data(config: &Config, output: &Path) -> Result<(PathBuf, CacheHea
     }
 }
 
+/// Writes a whole output file atomically (temporary file + rename).
 pub fn write_file(path: &Path, text: &str) -> Result<()> {
     crate::results::atomic::write(path, text.as_bytes())
 }

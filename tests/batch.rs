@@ -99,9 +99,10 @@ fn merge_lists_exactly_the_missing_tasks_and_only_missing_fills_them() {
         stderr.contains(&format!("{} tasks missing", expected.len())),
         "{stderr}"
     );
+    // the missing tasks are the indented lines (status lines come before)
     let listed: HashSet<String> = stderr
         .lines()
-        .skip(1)
+        .filter(|l| l.starts_with("  "))
         .map(|l| l.split_whitespace().next().unwrap().to_string())
         .collect();
     assert_eq!(listed, expected);

@@ -1,10 +1,14 @@
 //! Reporters consume the executor's events; adding an output never touches
 //! scheduling.
 
+pub mod html;
 mod progress;
+mod status;
 pub mod summary;
+pub mod svg;
 
 pub use progress::Progress;
+pub use status::StatusLine;
 
 use crate::results::journal::JournalWriter;
 use crate::results::TaskRecord;

@@ -4,7 +4,7 @@
 use super::Reporter;
 use crate::results::TaskRecord;
 use anyhow::Result;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
@@ -41,8 +41,9 @@ impl Progress {
             let bar =
                 ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
             let style = ProgressStyle::with_template(
-                "{bar:30.cyan/blue} {pos}/{len} {msg} [{elapsed_precise}, ETA {eta}]",
+                "{bar:30.cyan/blue} {pos}/{len} {msg} [{elapsed_precise}, ETA {eta_or_wait}]",
             )
+            .map(|s| s.with_key("eta_or_wait", eta_or_wait))
             .unwrap_or_else(|_| ProgressStyle::default_bar());
             bar.set_style(style);
             bar.enable_steady_tick(Duration::from_millis(200));
@@ -126,6 +127,28 @@ impl Progress {
     }
 }
 
+/// indicatif's `{eta}` says "0s" before the first task ends: say "?" until
+/// there is a rate to go by.
+fn eta_or_wait(state: &ProgressState, w: &mut dyn std::fmt::Write) {
+    let _ = if state.pos() == 0 {
+        write!(w, "?")
+    } else {
+        write!(w, "{:#}", indicatif::HumanDuration(state.eta()))
+    };
+}
+
+/// One line for a failed task: its setting, fold and the error's last line.
+pub fn failure_line(record: &TaskRecord) -> String {
+    let error = record.error.as_deref().unwrap_or("no error message");
+    format!(
+        "task failed: {} (repeat {}, fold {}): {}",
+        crate::params::describe(&record.params),
+        record.repeat,
+        record.fold,
+        super::summary::last_line(error)
+    )
+}
+
 impl Reporter for Progress {
     fn started(&mut self, _index: usize, _worker: usize) {
         self.running += 1;
@@ -137,6 +160,7 @@ impl Reporter for Progress {
         self.done += 1;
         if !record.ok() {
             self.failed += 1;
+            self.note(&failure_line(record));
         }
         self.refresh();
         Ok(())

@@ -31,6 +31,11 @@ pub struct Best {
     /// Why refitting on all rows failed (there is then no best_model.json).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refit_error: Option<String>,
+    /// When the refit ran (seconds since the Unix epoch), for the timeline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refit_start: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refit_end: Option<f64>,
 }
 
 impl Best {
@@ -57,6 +62,8 @@ impl Best {
             feature_importances: None,
             refit_seconds: None,
             refit_error: None,
+            refit_start: None,
+            refit_end: None,
         }
     }
 }

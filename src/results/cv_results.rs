@@ -51,6 +51,28 @@ pub struct SettingRow {
     pub fit_time: MeanStd,
     pub score_time: MeanStd,
     pub failed: usize,
+    /// Splits with a finished record (ok or failed); fewer than n_splits
+    /// after an interrupt or while a run is going.
+    pub finished: usize,
+    /// The first failed split's error, for the summary table and the report.
+    pub error: Option<String>,
+}
+
+impl SettingRow {
+    /// What to show instead of a score when the setting has none: "failed",
+    /// "not run", or how many splits ran so far.
+    pub fn missing_label(&self, n_splits: usize) -> &'static str {
+        if self.failed > 0 {
+            "failed"
+        } else if self.finished == 0 {
+            "not run"
+        } else if self.finished < n_splits {
+            "partial"
+        } else {
+            // every split ran, but some score is not a number
+            "nan"
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -85,8 +107,12 @@ impl CvResults {
             };
             let row = &mut rows[task.setting];
             let split = task.repeat as usize * plan.folds + task.fold as usize;
+            row.finished += 1;
             if !record.ok() {
                 row.failed += 1;
+                if row.error.is_none() {
+                    row.error = record.error.clone();
+                }
                 continue;
             }
             for m in metrics {
@@ -156,6 +182,12 @@ impl CvResults {
         .to_vec();
         h.extend(self.grid_keys.iter().map(|k| format!("param_{k}")));
         h.push("params".into());
+        if self.metrics.len() == 1 {
+            // scikit-learn's single-metric names, so code written for its
+            // cv_results_ loads this file; the named columns follow.
+            h.extend((0..self.n_splits).map(|k| format!("split{k}_test_score")));
+            h.extend(["mean_test_score", "std_test_score", "rank_test_score"].map(String::from));
+        }
         for m in &self.metrics {
             h.extend((0..self.n_splits).map(|k| format!("split{k}_test_{m}")));
             h.extend([
@@ -183,19 +215,27 @@ impl CvResults {
                 .map_or(String::new(), ParamValue::to_string)
         }));
         r.push(python_dict(&row.params));
+        if self.metrics.len() == 1 {
+            r.extend(self.metric_cells(row, &self.metrics[0]));
+        }
         for m in &self.metrics {
-            r.extend(
-                row.splits[m]
-                    .iter()
-                    .map(|v| v.map_or("nan".to_string(), num)),
-            );
-            r.extend([
-                num(row.test[m].mean),
-                num(row.test[m].std),
-                row.rank[m].to_string(),
-            ]);
+            r.extend(self.metric_cells(row, m));
         }
         r
+    }
+
+    /// split scores, mean, std and rank of one metric.
+    fn metric_cells(&self, row: &SettingRow, metric: &str) -> Vec<String> {
+        let mut cells: Vec<String> = row.splits[metric]
+            .iter()
+            .map(|v| v.map_or("nan".to_string(), num))
+            .collect();
+        cells.extend([
+            num(row.test[metric].mean),
+            num(row.test[metric].std),
+            row.rank[metric].to_string(),
+        ]);
+        cells
     }
 
     /// The table as CSV text (written atomically by the caller).
@@ -228,6 +268,8 @@ fn empty_row(params: &Params, metrics: &[String], n_splits: usize) -> SettingRow
             std: f64::NAN,
         },
         failed: 0,
+        finished: 0,
+        error: None,
     }
 }
 

@@ -1,0 +1,85 @@
+//! `gridrun report OUTPUT`: the report from an output folder's journals
+//! (every shard's), also while a run into it is still going.
+
+use super::Input;
+use crate::config::Config;
+use crate::plan::Plan;
+use crate::results::best;
+use crate::results::cv_results::CvResults;
+use crate::results::journal;
+use crate::results::timeline::RefitSpan;
+use anyhow::{anyhow, Context, Result};
+use std::collections::HashSet;
+use std::path::Path;
+
+/// Builds the report from what the folder holds and writes it to `to`;
+/// returns (finished tasks, tasks in the plan).
+pub fn write_from_output(output: &Path, to: &Path) -> Result<(usize, usize)> {
+    let config = read_snapshot(output)?;
+    let plan = Plan::build(&config);
+    let mut records = Vec::new();
+    for file in journal::journal_files(output)? {
+        // A torn last line is a task being written right now: skip it.
+        records.extend(journal::read(&file)?.records);
+    }
+    let results = CvResults::build(
+        &plan,
+        &config.grid_keys,
+        &config.metrics,
+        &config.refit,
+        &records,
+    );
+    let plan_ids: HashSet<&str> = plan.tasks.iter().map(|t| t.id.as_str()).collect();
+    let finished: HashSet<&str> = records
+        .iter()
+        .map(|r| r.id.as_str())
+        .filter(|id| plan_ids.contains(id))
+        .collect();
+    let input = Input {
+        name: config.name.clone(),
+        model: config.model.clone(),
+        results: &results,
+        records: &records,
+        reused: &[],
+        slots: saved_workers(output),
+        refit: saved_refit(output),
+        total_tasks: plan.tasks.len(),
+        finished_tasks: finished.len(),
+    };
+    super::write(&input, to)?;
+    Ok((finished.len(), plan.tasks.len()))
+}
+
+/// The resolved config a run saved in its output folder.
+pub fn read_snapshot(output: &Path) -> Result<Config> {
+    let snapshot = output.join(crate::search::CONFIG_SNAPSHOT);
+    let text = std::fs::read_to_string(&snapshot).with_context(|| {
+        format!(
+            "{}: cannot read (is this a gridrun output folder?)",
+            snapshot.display()
+        )
+    })?;
+    serde_json::from_str(&text)
+        .map_err(|e| anyhow!("{}: not a gridrun config snapshot: {e}", snapshot.display()))
+}
+
+fn read_json(path: &Path) -> Option<serde_json::Value> {
+    serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
+}
+
+/// Worker slots from run.json (0 when there is none, e.g. only shards).
+fn saved_workers(output: &Path) -> usize {
+    read_json(&output.join("run.json"))
+        .and_then(|v| v["workers"].as_u64())
+        .unwrap_or(0) as usize
+}
+
+/// The refit's time span from best.json, when the best setting was refit.
+fn saved_refit(output: &Path) -> Option<RefitSpan> {
+    let v = read_json(&output.join(best::FILE_NAME))?;
+    Some(RefitSpan {
+        start: v["refit_start"].as_f64()?,
+        end: v["refit_end"].as_f64()?,
+        params: serde_json::from_value(v["best_params"].clone()).ok()?,
+    })
+}
