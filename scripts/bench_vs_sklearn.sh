@@ -6,11 +6,16 @@
 # Usage: scripts/bench_vs_sklearn.sh [SEEDS]   (default 20: fit times are
 # medians, accuracies means over random_state 0..SEEDS-1; a forest's test
 # accuracy varies by about 0.007 from seed to seed, so 5 seeds are too few
-# to judge a 0.01 difference). CASES="1 2" runs only some of the 4 cases.
+# to judge a 0.01 difference). CASES="1 2" runs only some of the cases:
+# 1-4 trees and forests, 5 gradient boosting on 10k x 50 (10 classes), 6 on
+# 100k x 50 (made once by gridrun make-classification into the work dir),
+# each against scikit-learn's HistGradientBoostingClassifier and LightGBM
+# with 1 and 2 threads (boosting is deterministic: BOOST_REPEATS fits, 3 by
+# default, give a median time).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 seeds=${1:-20}
-cases=${CASES:-1 2 3 4}
+cases=${CASES:-1 2 3 4 5 6}
 want() { [[ " $cases " == *" $1 "* ]]; }
 py=$("$repo/scripts/python-env.sh")
 cargo build --release --quiet --manifest-path "$repo/Cargo.toml"
@@ -82,7 +87,7 @@ print(f"   best: gridrun {best['best_params']}, scikit-learn {theirs['best_param
 PY
 
 fi
-want 4 || exit 0
+if want 4; then
 # 4. The classic experiment: a 500-tree forest, 1 core vs 2 cores (3 fits each).
 seeds=3
 o1=$(ours_fit random_forest "n_estimators = 500" 0 | python3 -c "import json,sys; print(json.load(sys.stdin)['median_fit_seconds'])")
@@ -92,3 +97,49 @@ s2=$("$py" "$repo/scripts/bench_sklearn.py" fit "$data" "$work/split.txt" random
 python3 -c "
 import sys; o1,o2,s1,s2 = map(float, sys.argv[1:])
 print(f'4. 500-tree forest: gridrun 1 core {o1:.2f}s, 2 cores {o2:.2f}s ({o1/o2:.2f}x); scikit-learn n_jobs=1 {s1:.2f}s, n_jobs=2 {s2:.2f}s ({s1/s2:.2f}x)')" "$o1" "$o2" "$s1" "$s2"
+fi
+
+# 5, 6. Gradient boosting: same parameters everywhere (100 iterations,
+# learning rate 0.1, 31 leaves, early stopping off), 1 and 2 threads.
+boost_case() { # label data split
+  local label=$1 data=$2 split=$3 reps=${BOOST_REPEATS:-3}
+  for threads in 1 2; do
+    local cpus=0; [[ $threads == 2 ]] && cpus=0,1
+    cat > "$work/boost.toml" <<TOML
+[dataset]
+path = "$data"
+[model]
+kind = "gradient_boosting"
+max_iter = 100
+learning_rate = 0.1
+max_leaf_nodes = 31
+early_stopping = false
+[grid]
+random_state = { range = [0, $reps] }
+[cv]
+kind = "predefined"
+folds_file = "$split"
+TOML
+    taskset -c "$cpus" "$bin" "$work/boost.toml" --jobs 1 --quiet --fresh -o "$work/boost-out" > /dev/null
+    ours=$(python3 - "$work/boost-out/results.jsonl" <<'PY'
+import json, statistics, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+print(json.dumps({"median_fit_seconds": statistics.median(r["fit_seconds"] for r in recs),
+                  "mean_accuracy": statistics.mean(r["scores"]["accuracy"] for r in recs)}))
+PY
+)
+    hgb=$(taskset -c "$cpus" "$py" "$repo/scripts/bench_sklearn.py" boost "$data" "$split" hgb "$reps" "$threads")
+    lgb=$(taskset -c "$cpus" "$py" "$repo/scripts/bench_sklearn.py" boost "$data" "$split" lightgbm "$reps" "$threads")
+    row "$label, $threads thr vs HGB" "$ours" "$hgb" 0.5 0.01
+    row "$label, $threads thr vs LightGBM" "$ours" "$lgb" 1.0 0.01
+  done
+}
+if want 5; then
+  boost_case "5. boosting 10k x 50" "$data" "$work/split.txt"
+fi
+if want 6; then
+  "$bin" make-classification --samples 100000 --features 50 --informative 20 --classes 10 \
+    --seed 0 -o "$work/synthetic_100k.csv" 2> /dev/null
+  python3 -c "import sys; print('\n'.join('0' if i % 5 == 4 else '-1' for i in range(100000)))" > "$work/split100k.txt"
+  boost_case "6. boosting 100k x 50" "$work/synthetic_100k.csv" "$work/split100k.txt"
+fi

@@ -10,12 +10,14 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv="$repo/.venv"
 want_sklearn=1.9.1
 want_numpy=2.4.6
+# LightGBM: the gradient boosting comparison of scripts/bench_vs_sklearn.sh.
+want_lightgbm=4.6.0
 
 has_pins() {
-  "$venv/bin/python" - "$want_sklearn" "$want_numpy" 2>/dev/null <<'EOF'
+  "$venv/bin/python" - "$want_sklearn" "$want_numpy" "$want_lightgbm" 2>/dev/null <<'EOF'
 import sys
-import numpy, sklearn
-sys.exit((sklearn.__version__, numpy.__version__) != tuple(sys.argv[1:3]))
+import lightgbm, numpy, sklearn
+sys.exit((sklearn.__version__, numpy.__version__, lightgbm.__version__) != tuple(sys.argv[1:4]))
 EOF
 }
 
@@ -23,7 +25,7 @@ if ! has_pins; then
   # Progress goes to stderr: stdout is only the python path.
   "${PYTHON:-python3}" -m venv "$venv" >&2
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-    "scikit-learn==$want_sklearn" "numpy==$want_numpy" >&2
-  has_pins || { echo "python-env.sh: $venv lacks scikit-learn $want_sklearn / numpy $want_numpy" >&2; exit 1; }
+    "scikit-learn==$want_sklearn" "numpy==$want_numpy" "lightgbm==$want_lightgbm" >&2
+  has_pins || { echo "python-env.sh: $venv lacks scikit-learn $want_sklearn / numpy $want_numpy / lightgbm $want_lightgbm" >&2; exit 1; }
 fi
 echo "$venv/bin/python"

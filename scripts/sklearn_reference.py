@@ -7,7 +7,8 @@ Writes tests/reference/folds_<dataset>.txt (one test-fold index per CSV row,
 no header: the test_fold of scikit-learn's PredefinedSplit) and
 tests/reference/sklearn_cv.json.
 
-    .venv/bin/python scripts/sklearn_reference.py     # after scripts/python-env.sh
+    .venv/bin/python scripts/sklearn_reference.py          # after scripts/python-env.sh
+    .venv/bin/python scripts/sklearn_reference.py models   # only sklearn_models.json
 """
 import json
 import os
@@ -312,6 +313,101 @@ def write_split_references():
         f.write(text)
 
 
+# ---------------------------------------------------------------------------
+# Gradient boosting grids and the linfa adapters: tests/reference/sklearn_models.json,
+# read by tests/accuracy.rs (models_match_scikit_learn_*). Each entry: the
+# dataset, its folds file, the task, gridrun's [model] table and [grid], the
+# scoring, and scikit-learn's mean CV score (best over the grid for grids).
+
+REGRESSION = ["regression_1k"]
+
+
+def load_regression(name):
+    d = np.loadtxt(os.path.join(ROOT, "datasets", f"{name}.csv"), delimiter=",", skiprows=1)
+    return d[:, :-1], d[:, -1]
+
+
+def write_kfolds(name, n):
+    from sklearn.model_selection import KFold
+    test_fold = np.empty(n, dtype=int)
+    for k, (_, test) in enumerate(KFold(n_splits=5, shuffle=True, random_state=0).split(np.zeros(n))):
+        test_fold[test] = k
+    path = os.path.join(OUT, f"folds_{name}.txt")
+    np.savetxt(path, test_fold, fmt="%d")
+    return PredefinedSplit(test_fold), os.path.relpath(path, ROOT)
+
+
+def grid_best(estimator, grid, x, y, cv, scoring):
+    from sklearn.model_selection import GridSearchCV
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = GridSearchCV(estimator, grid, cv=cv, scoring=scoring, refit=False).fit(x, y)
+    best = int(np.argmin(search.cv_results_["rank_test_score"]))
+    return float(search.cv_results_["mean_test_score"][best]), {k: v for k, v in search.cv_results_["params"][best].items()}
+
+
+def models_reference():
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+    from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge
+    from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+    from sklearn.svm import SVC, SVR
+
+    entries = []
+    gb_grid = {"learning_rate": [0.1, 0.3], "max_leaf_nodes": [7, 31]}
+    gb_fixed = {"max_iter": 50, "early_stopping": False}
+    for name in ["breast_cancer", "synthetic_2k"]:
+        x, y = load(name)
+        cv, folds = write_folds(name, y)
+        score, params = grid_best(HistGradientBoostingClassifier(**gb_fixed, random_state=0), gb_grid, x, y, cv, "accuracy")
+        entries.append({"name": f"gradient_boosting_grid/{name}", "dataset": name, "folds_file": folds, "metric": "accuracy",
+                        "model": {"kind": "gradient_boosting", **gb_fixed}, "grid": gb_grid, "sklearn": score, "sklearn_best_params": params})
+    for name in ["iris", "wine", "breast_cancer"]:
+        x, y = load(name)
+        cv, folds = write_folds(name, y)
+        for model, est, gridrun in [
+            ("svc_linear", SVC(kernel="linear"), {"kind": "svc", "kernel": "linear"}),
+            ("svc_rbf", SVC(), {"kind": "svc"}),
+            ("knn", KNeighborsClassifier(), {"kind": "knn"}),
+            ("knn_distance_manhattan", KNeighborsClassifier(weights="distance", metric="manhattan"), {"kind": "knn", "weights": "distance", "metric": "manhattan"}),
+        ]:
+            score = float(np.mean(cross_val_score(est, x, y, cv=cv, scoring="accuracy")))
+            entries.append({"name": f"{model}/{name}", "dataset": name, "folds_file": folds, "metric": "accuracy",
+                            "model": gridrun, "grid": {}, "sklearn": score})
+    for name in REGRESSION:
+        x, y = load_regression(name)
+        cv, folds = write_kfolds(name, len(y))
+        score, params = grid_best(HistGradientBoostingRegressor(max_iter=100, early_stopping=False, random_state=0),
+                                  {"loss": ["squared_error", "absolute_error"]}, x, y, cv, "r2")
+        entries.append({"name": f"gradient_boosting_grid/{name}", "dataset": name, "folds_file": folds, "metric": "r2",
+                        "model": {"kind": "gradient_boosting", "max_iter": 100, "early_stopping": False},
+                        "grid": {"loss": ["squared_error", "absolute_error"]}, "sklearn": score, "sklearn_best_params": params})
+        for model, est, gridrun in [
+            ("linear_regression", LinearRegression(), {"kind": "linear_regression"}),
+            ("ridge", Ridge(alpha=10.0), {"kind": "ridge", "alpha": 10.0}),
+            ("lasso", Lasso(alpha=1.0), {"kind": "lasso", "alpha": 1.0}),
+            ("elastic_net", ElasticNet(alpha=0.1, l1_ratio=0.5), {"kind": "elastic_net", "alpha": 0.1, "l1_ratio": 0.5}),
+            ("svr_linear", SVR(kernel="linear", C=10.0), {"kind": "svr", "kernel": "linear", "C": 10.0}),
+            ("knn_regression", KNeighborsRegressor(), {"kind": "knn"}),
+        ]:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                score = float(np.mean(cross_val_score(est, x, y, cv=cv, scoring="r2")))
+            entries.append({"name": f"{model}/{name}", "dataset": name, "folds_file": folds, "metric": "r2",
+                            "model": gridrun, "grid": {}, "sklearn": score})
+    for e in entries:
+        print(f"{e['name']:40s} {e['metric']:9s} {e['sklearn']:.4f}", flush=True)
+    with open(os.path.join(OUT, "sklearn_models.json"), "w") as f:
+        json.dump({"sklearn_version": sklearn.__version__, "generated_by": "scripts/sklearn_reference.py",
+                   "folds": "StratifiedKFold(5, shuffle=True, random_state=0) for classes, KFold(5, shuffle=True, random_state=0) for regression",
+                   "entries": entries}, f, indent=2)
+        f.write("\n")
+
+
 if __name__ == "__main__":
-    main()
-    write_split_references()
+    import sys
+    if sys.argv[1:] == ["models"]:
+        models_reference()
+    else:
+        main()
+        write_split_references()
+        models_reference()

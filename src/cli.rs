@@ -90,6 +90,8 @@ pub enum Command {
         /// The shell to complete for.
         shell: clap_complete::Shell,
     },
+    /// Write a synthetic regression CSV (scikit-learn's make_regression).
+    MakeRegression(MakeRegressionArgs),
     /// Internal: a worker process, started by the coordinator.
     #[command(name = "__worker", hide = true)]
     Worker,
@@ -359,6 +361,26 @@ pub struct MakeClassificationArgs {
     #[arg(long, default_value_t = 1.0)]
     pub class_sep: f64,
     /// Random seed (random_state).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Output CSV (default: stdout).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct MakeRegressionArgs {
+    #[arg(long, default_value_t = 100)]
+    pub samples: usize,
+    #[arg(long, default_value_t = 100)]
+    pub features: usize,
+    #[arg(long, default_value_t = 10)]
+    pub informative: usize,
+    #[arg(long, default_value_t = 0.0)]
+    pub bias: f64,
+    /// Standard deviation of the Gaussian noise added to the target.
+    #[arg(long, default_value_t = 0.0)]
+    pub noise: f64,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Output CSV (default: stdout).

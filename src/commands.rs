@@ -3,7 +3,8 @@
 
 use crate::batch::{shard, slurm};
 use crate::cli::{
-    EstimateArgs, ExportArgs, MakeClassificationArgs, PredictArgs, ReportArgs, RunArgs, SlurmArgs,
+    EstimateArgs, ExportArgs, MakeClassificationArgs, MakeRegressionArgs, PredictArgs, ReportArgs,
+    RunArgs, SlurmArgs,
 };
 use crate::config::Config;
 use crate::plan::Plan;
@@ -330,6 +331,37 @@ pub fn make_classification(args: &MakeClassificationArgs) -> Result<u8> {
             );
         }
         None => crate::synth::write_csv(x.view(), &y, std::io::stdout().lock())?,
+    }
+    Ok(0)
+}
+
+pub fn make_regression(args: &MakeRegressionArgs) -> Result<u8> {
+    let spec = crate::synth::RegressionSpec {
+        n_samples: args.samples,
+        n_features: args.features,
+        n_informative: args.informative,
+        bias: args.bias,
+        noise: args.noise,
+        seed: args.seed,
+        ..Default::default()
+    };
+    spec.validate()
+        .map_err(|e| anyhow!("make-regression: {e}"))?;
+    let (x, y, _) = crate::synth::make_regression(&spec);
+    match &args.output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("{}: cannot create", path.display()))?;
+            crate::synth::write_regression_csv(x.view(), &y, file)
+                .with_context(|| format!("{}: cannot write", path.display()))?;
+            eprintln!(
+                "gridrun: wrote {} rows x {} features to {}",
+                x.nrows(),
+                x.ncols(),
+                path.display()
+            );
+        }
+        None => crate::synth::write_regression_csv(x.view(), &y, std::io::stdout().lock())?,
     }
     Ok(0)
 }

@@ -18,6 +18,7 @@ fn main() -> ExitCode {
         Some(Command::MakeClassification(args)) => commands::make_classification(&args),
         Some(Command::Report(args)) => commands::report(&args),
         Some(Command::Completions { shell }) => commands::completions(shell),
+        Some(Command::MakeRegression(args)) => commands::make_regression(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

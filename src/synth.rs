@@ -1,7 +1,7 @@
-//! Synthetic classification data: a port of scikit-learn's
-//! `make_classification` (clusters of points around the vertices of a
-//! hypercube, with redundant, repeated and noise features), so benchmarks
-//! need no download. Same algorithm and distributions; the random stream is
+//! Synthetic data: ports of scikit-learn's `make_classification` (clusters
+//! of points around the vertices of a hypercube, with redundant, repeated
+//! and noise features) and `make_regression` (a random linear model on
+//! Gaussian features, with noise), so benchmarks need no download. Same algorithm and distributions; the random stream is
 //! ChaCha8, not numpy's, so the numbers differ from scikit-learn's for the
 //! same seed.
 
@@ -278,6 +278,112 @@ fn shuffle(x: &mut Array2<f64>, y: &mut [u32], rng: &mut ChaCha8Rng) {
     y.copy_from_slice(&labels);
 }
 
+/// scikit-learn's make_regression parameters (one target; no
+/// effective_rank: the features are independent standard normals).
+#[derive(Debug, Clone)]
+pub struct RegressionSpec {
+    pub n_samples: usize,
+    pub n_features: usize,
+    pub n_informative: usize,
+    pub bias: f64,
+    pub noise: f64,
+    pub shuffle: bool,
+    pub seed: u64,
+}
+
+impl Default for RegressionSpec {
+    fn default() -> Self {
+        RegressionSpec {
+            n_samples: 100,
+            n_features: 100,
+            n_informative: 10,
+            bias: 0.0,
+            noise: 0.0,
+            shuffle: true,
+            seed: 0,
+        }
+    }
+}
+
+impl RegressionSpec {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.n_samples == 0 || self.n_features == 0 {
+            return Err("n_samples and n_features must be at least 1".into());
+        }
+        if self.n_informative > self.n_features {
+            return Err(format!(
+                "n_informative ({}) is more than n_features ({})",
+                self.n_informative, self.n_features
+            ));
+        }
+        if !self.bias.is_finite() {
+            return Err(format!("bias must be finite, got {}", self.bias));
+        }
+        if !(self.noise.is_finite() && self.noise >= 0.0) {
+            return Err(format!("noise must be finite and >= 0, got {}", self.noise));
+        }
+        Ok(())
+    }
+}
+
+/// Generates (x, y, coef) as scikit-learn: standard normal features, the
+/// first `n_informative` with coefficients uniform in [0, 100), the rest 0,
+/// y = x·coef + bias + N(0, noise²); rows and columns shuffled (the
+/// coefficients follow their columns). `spec` must be valid.
+pub fn make_regression(spec: &RegressionSpec) -> (Array2<f64>, Vec<f64>, Vec<f64>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
+    let (n, f) = (spec.n_samples, spec.n_features);
+    let mut x = Array2::from_shape_simple_fn((n, f), || normal(&mut rng));
+    let mut coef = vec![0.0; f];
+    for c in coef.iter_mut().take(spec.n_informative) {
+        *c = 100.0 * rng.random::<f64>();
+    }
+    let mut y: Vec<f64> = x
+        .rows()
+        .into_iter()
+        .map(|row| row.iter().zip(&coef).map(|(v, c)| v * c).sum::<f64>() + spec.bias)
+        .collect();
+    if spec.noise > 0.0 {
+        for v in y.iter_mut() {
+            *v += spec.noise * normal(&mut rng);
+        }
+    }
+    if spec.shuffle {
+        use rand::seq::SliceRandom;
+        let mut rows: Vec<usize> = (0..n).collect();
+        rows.shuffle(&mut rng);
+        let mut cols: Vec<usize> = (0..f).collect();
+        cols.shuffle(&mut rng);
+        x = x
+            .select(ndarray::Axis(0), &rows)
+            .select(ndarray::Axis(1), &cols);
+        y = rows.iter().map(|&r| y[r]).collect();
+        coef = cols.iter().map(|&c| coef[c]).collect();
+    }
+    (x, y, coef)
+}
+
+/// CSV with header f0..f{n-1},target; floats in shortest round-trip form.
+pub fn write_regression_csv<W: Write>(
+    x: ArrayView2<f64>,
+    y: &[f64],
+    out: W,
+) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
+    let header: Vec<String> = (0..x.ncols())
+        .map(|j| format!("f{j}"))
+        .chain(["target".to_string()])
+        .collect();
+    writeln!(out, "{}", header.join(","))?;
+    for (row, target) in x.rows().into_iter().zip(y) {
+        for v in row {
+            write!(out, "{v},")?;
+        }
+        writeln!(out, "{target}")?;
+    }
+    out.flush()
+}
+
 /// CSV with header f0..f{n-1},class; floats in shortest round-trip form.
 pub fn write_csv<W: Write>(x: ArrayView2<f64>, y: &[u32], out: W) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
@@ -319,6 +425,44 @@ mod tests {
             c[l as usize] += 1;
         }
         c
+    }
+
+    #[test]
+    fn regression_is_the_linear_model_it_reports() {
+        let spec = RegressionSpec {
+            n_samples: 200,
+            n_features: 8,
+            n_informative: 3,
+            bias: 2.5,
+            ..Default::default()
+        };
+        assert!(spec.validate().is_ok());
+        let (x, y, coef) = make_regression(&spec);
+        assert_eq!((x.dim(), y.len()), ((200, 8), 200));
+        assert_eq!(coef.iter().filter(|c| **c != 0.0).count(), 3);
+        assert!(coef.iter().all(|c| (0.0..100.0).contains(c)));
+        for (row, t) in x.rows().into_iter().zip(&y) {
+            let fit: f64 = row.iter().zip(&coef).map(|(v, c)| v * c).sum::<f64>() + 2.5;
+            assert!((fit - t).abs() < 1e-9);
+        }
+        let noisy = RegressionSpec {
+            noise: 10.0,
+            ..spec.clone()
+        };
+        let (_, y2, _) = make_regression(&noisy);
+        assert_ne!(y, y2);
+        assert!(RegressionSpec {
+            n_informative: 9,
+            ..spec.clone()
+        }
+        .validate()
+        .is_err());
+        assert!(RegressionSpec {
+            noise: -1.0,
+            ..spec
+        }
+        .validate()
+        .is_err());
     }
 
     #[test]

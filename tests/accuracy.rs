@@ -87,3 +87,66 @@ fn our_models_match_scikit_learn_reference_accuracy() {
 fn dataset_path(name: &str) -> String {
     dataset(&format!("{name}.csv"))
 }
+
+/// Gradient boosting grids and the linfa adapters against
+/// tests/reference/sklearn_models.json (scripts/sklearn_reference.py): for a
+/// grid, our best mean CV score against GridSearchCV's best; otherwise the
+/// mean CV score; same folds, within 0.01.
+#[test]
+fn new_models_match_scikit_learn_on_the_same_folds() {
+    let reference = json(&root().join("tests/reference/sklearn_models.json"));
+    let dir = tempfile::tempdir().unwrap();
+    let mut report = Vec::new();
+    let mut failures = Vec::new();
+    for (i, entry) in reference["entries"].as_array().unwrap().iter().enumerate() {
+        let metric = entry["metric"].as_str().unwrap();
+        let mut config = format!(
+            "[dataset]\npath = \"{}\"\n[model]\n",
+            dataset_path(entry["dataset"].as_str().unwrap())
+        );
+        for (k, v) in entry["model"].as_object().unwrap() {
+            config.push_str(&format!("{k} = {v}\n"));
+        }
+        let grid = entry["grid"].as_object().unwrap();
+        if !grid.is_empty() {
+            config.push_str("[grid]\n");
+            for (k, v) in grid {
+                config.push_str(&format!("{k} = {v}\n"));
+            }
+        }
+        config.push_str(&format!(
+            "[cv]\nkind = \"predefined\"\nfolds_file = \"{}\"\n[scoring]\nmetrics = [\"{metric}\"]\n",
+            root().join(entry["folds_file"].as_str().unwrap()).display()
+        ));
+        let path = dir.path().join(format!("m{i}.toml"));
+        std::fs::write(&path, config).unwrap();
+        let out = dir.path().join(format!("out{i}"));
+        run_ok(&path, &out);
+        let (header, rows) = cv_results(&out);
+        let col = header
+            .iter()
+            .position(|h| *h == format!("mean_test_{metric}"))
+            .unwrap();
+        let ours = rows
+            .iter()
+            .map(|r| r[col].parse::<f64>().unwrap())
+            .fold(f64::NEG_INFINITY, f64::max);
+        let theirs = entry["sklearn"].as_f64().unwrap();
+        let line = format!(
+            "{:40} {metric:9} gridrun {ours:.4}  scikit-learn {theirs:.4}  diff {:+.4}",
+            entry["name"].as_str().unwrap(),
+            ours - theirs
+        );
+        if (ours - theirs).abs() > 0.01 {
+            failures.push(line.clone());
+        }
+        report.push(line);
+    }
+    eprintln!("new models vs scikit-learn:\n{}", report.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "outside ±0.01:\n{}",
+        failures.join("\n")
+    );
+    assert!(report.len() >= 20);
+}

@@ -711,15 +711,16 @@ fn issue10_metric_added_then_resume_reruns_the_tasks_missing_it() {
     let stdout = stdout_of(&run_ok(&both, &out));
     assert!(stdout.contains("6 tasks, 0 failed, 6 reused"), "{stdout}");
     let svg = std::fs::read_to_string(out.join("timeline.svg")).unwrap();
-    assert_eq!(svg.matches("<title>reused task").count(), 6, "{svg}");
+    assert_eq!(svg.matches(r#"class="task reused""#).count(), 6, "{svg}");
     assert_eq!(score_columns(&out).len(), 2);
     // a setting added: its tasks run, the others are reused, all are drawn
     let wider = write_config(dir.path(), "[dataset]\npath = \"{data}\"\n[model]\nkind = \"decision_tree\"\n[grid]\nmax_depth = [2, 4, 8]\n[cv]\nfolds = 3\nseed = 4\n[scoring]\nmetrics = [\"accuracy\", \"balanced_accuracy\"]\n[run]\njobs = 2\n", "wine.csv");
     let stdout = stdout_of(&run_ok(&wider, &out));
     assert!(stdout.contains("9 tasks, 0 failed, 6 reused"), "{stdout}");
     let svg = std::fs::read_to_string(out.join("timeline.svg")).unwrap();
-    assert_eq!(svg.matches("<title>reused task").count(), 6);
-    assert_eq!(svg.matches("<rect").count(), 9);
+    assert_eq!(svg.matches(r#"class="task reused""#).count(), 6);
+    // every task of the plan is drawn: 6 reused, 3 run now
+    assert_eq!(svg.matches(r#"<rect class="task"#).count(), 9);
     let best = json(&out.join("best.json"));
     assert!(
         best["scores"]["balanced_accuracy"]["mean"]

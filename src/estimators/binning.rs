@@ -1,7 +1,9 @@
 //! Features binned once per fit, from the training rows only: each feature
-//! gets at most 255 cut points, and each training row a u8 code per feature.
-//! With few distinct values the cut points are the midpoints between them,
-//! so splits are exactly scikit-learn's; otherwise quantiles.
+//! gets at most MAX_BINS - 1 cut points, and each training row a u16 code per
+//! feature. With few distinct values the cut points are the midpoints
+//! between them, so splits are exactly scikit-learn's; otherwise quantiles.
+//! A missing value (NaN) gets its own code, one past the feature's last real
+//! bin, so a sort by code puts missing rows last.
 
 use ndarray::ArrayView2;
 
@@ -20,6 +22,8 @@ pub struct Binned<'a> {
     /// Cut points per feature: a value v is in bin b when
     /// `edges[b-1] < v <= edges[b]`; a split "bin <= b" means `v <= edges[b]`.
     pub edges: Vec<Vec<f64>>,
+    /// Whether any training row misses feature `f`.
+    pub has_missing: Vec<bool>,
     x: ArrayView2<'a, f64>,
     rows: &'a [usize],
 }
@@ -30,22 +34,29 @@ impl<'a> Binned<'a> {
         let n = rows.len();
         let mut codes = vec![0u16; n * x.ncols()];
         let mut edges = Vec::with_capacity(x.ncols());
-        let mut values = Vec::with_capacity(n.min(SUBSAMPLE));
+        let mut has_missing = Vec::with_capacity(x.ncols());
         for f in 0..x.ncols() {
-            values.clear();
-            let step = n.div_ceil(SUBSAMPLE).max(1);
-            values.extend(rows.iter().step_by(step).map(|&r| x[[r, f]]));
-            let cuts = cut_points(&mut values);
+            let cuts = feature_cut_points(x, rows, f, MAX_BINS);
+            let missing = cuts.len() as u16 + 1;
             let column = &mut codes[f * n..(f + 1) * n];
+            let mut any_missing = false;
             for (code, &r) in column.iter_mut().zip(rows) {
-                *code = bin_of(&cuts, x[[r, f]]);
+                let v = x[[r, f]];
+                any_missing |= v.is_nan();
+                *code = if v.is_nan() {
+                    missing
+                } else {
+                    bin_of(&cuts, v)
+                };
             }
             edges.push(cuts);
+            has_missing.push(any_missing);
         }
         Binned {
             n_samples: n,
             codes,
             edges,
+            has_missing,
             x,
             rows,
         }
@@ -56,9 +67,15 @@ impl<'a> Binned<'a> {
         self.x[[self.rows[s as usize], f]]
     }
 
-    /// Number of bins of feature `f`.
+    /// Number of codes of feature `f`: its real bins, plus one for missing
+    /// values when the training rows have any.
     pub fn n_bins(&self, f: usize) -> usize {
-        self.edges[f].len() + 1
+        self.edges[f].len() + 1 + usize::from(self.has_missing[f])
+    }
+
+    /// The code of a missing value of feature `f`.
+    pub fn missing_code(&self, f: usize) -> u16 {
+        self.edges[f].len() as u16 + 1
     }
 
     pub fn column(&self, f: usize) -> &[u16] {
@@ -71,9 +88,31 @@ pub fn bin_of(cuts: &[f64], v: f64) -> u16 {
     cuts.partition_point(|&c| c < v) as u16
 }
 
+/// Cut points of feature `f` over the training rows (at most `max_bins`
+/// bins), from an evenly strided subsample of at most SUBSAMPLE rows;
+/// missing values take no part.
+pub fn feature_cut_points(
+    x: ArrayView2<f64>,
+    rows: &[usize],
+    f: usize,
+    max_bins: usize,
+) -> Vec<f64> {
+    let step = rows.len().div_ceil(SUBSAMPLE).max(1);
+    let mut values: Vec<f64> = rows
+        .iter()
+        .step_by(step)
+        .map(|&r| x[[r, f]])
+        .filter(|v| !v.is_nan())
+        .collect();
+    if values.is_empty() {
+        return Vec::new();
+    }
+    cut_points(&mut values, max_bins)
+}
+
 /// Midpoints between distinct values, or between quantiles when there are
-/// more than MAX_BINS distinct values.
-fn cut_points(values: &mut [f64]) -> Vec<f64> {
+/// more than `max_bins` distinct values.
+fn cut_points(values: &mut [f64], max_bins: usize) -> Vec<f64> {
     values.sort_unstable_by(f64::total_cmp);
     let mut distinct: Vec<f64> = Vec::new();
     for &v in values.iter() {
@@ -81,13 +120,13 @@ fn cut_points(values: &mut [f64]) -> Vec<f64> {
             distinct.push(v);
         }
     }
-    if distinct.len() <= MAX_BINS {
+    if distinct.len() <= max_bins {
         return distinct.windows(2).map(|w| midpoint(w[0], w[1])).collect();
     }
     let n = values.len();
-    let mut cuts = Vec::with_capacity(MAX_BINS - 1);
-    for q in 1..MAX_BINS {
-        let i = q * n / MAX_BINS;
+    let mut cuts = Vec::with_capacity(max_bins - 1);
+    for q in 1..max_bins {
+        let i = q * n / max_bins;
         let (below, above) = (values[i.saturating_sub(1)], values[i]);
         let cut = if below < above {
             midpoint(below, above)
@@ -140,6 +179,20 @@ mod tests {
             counts[c as usize] += 1;
         }
         assert!(counts.iter().max().unwrap() < &30);
+    }
+
+    #[test]
+    fn missing_values_get_the_code_after_the_last_bin() {
+        let x = array![[1.0], [f64::NAN], [3.0]];
+        let b = Binned::new(x.view(), &[0, 1, 2]);
+        assert_eq!(b.edges[0], vec![2.0]);
+        assert_eq!(b.column(0), &[0, 2, 1]);
+        assert_eq!(b.missing_code(0), 2);
+        assert_eq!(b.n_bins(0), 3);
+        assert!(b.has_missing[0]);
+        let all_missing = array![[f64::NAN], [f64::NAN]];
+        let b = Binned::new(all_missing.view(), &[0, 1]);
+        assert_eq!(b.column(0), &[1, 1]);
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! The estimators as linfa `Fit` / `PredictInplace` implementations, so
 //! they work on linfa `Dataset`s like any linfa model.
 
-use super::{DecisionTree, FitError, ForestParams, RandomForest, Task, TreeParams};
+use super::{
+    DecisionTree, FitError, ForestParams, GbdtParams, GradientBoosting, RandomForest, Task,
+    TreeParams,
+};
 use linfa::dataset::DatasetBase;
 use linfa::traits::{Fit, PredictInplace};
 use ndarray::{Array1, Array2};
@@ -75,6 +78,39 @@ impl Fit<Array2<f64>, Array1<f64>, FitError> for ForestParams {
     }
 }
 
+impl Fit<Array2<f64>, Array1<usize>, FitError> for GbdtParams {
+    type Object = GradientBoosting;
+    fn fit(
+        &self,
+        data: &DatasetBase<Array2<f64>, Array1<usize>>,
+    ) -> Result<GradientBoosting, FitError> {
+        let (task, y) = classes(&data.targets);
+        GradientBoosting::fit_rows(
+            self,
+            task,
+            data.records.view(),
+            y.view(),
+            &all_rows(data.records.nrows()),
+        )
+    }
+}
+
+impl Fit<Array2<f64>, Array1<f64>, FitError> for GbdtParams {
+    type Object = GradientBoosting;
+    fn fit(
+        &self,
+        data: &DatasetBase<Array2<f64>, Array1<f64>>,
+    ) -> Result<GradientBoosting, FitError> {
+        GradientBoosting::fit_rows(
+            self,
+            Task::Regression,
+            data.records.view(),
+            data.targets.view(),
+            &all_rows(data.records.nrows()),
+        )
+    }
+}
+
 macro_rules! predict_impls {
     ($model:ty) => {
         impl PredictInplace<Array2<f64>, Array1<usize>> for $model {
@@ -100,3 +136,4 @@ macro_rules! predict_impls {
 
 predict_impls!(DecisionTree);
 predict_impls!(RandomForest);
+predict_impls!(GradientBoosting);

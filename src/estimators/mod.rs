@@ -1,5 +1,6 @@
-//! gridrun's own decision tree and random forest, with scikit-learn's
-//! parameters and meanings, as linfa estimators.
+//! gridrun's own decision tree, random forest and histogram gradient
+//! boosting, with scikit-learn's parameters and meanings, as linfa
+//! estimators. All three learn from missing values (NaN) themselves.
 //!
 //! Why our own: linfa-ensemble draws one feature subset per tree (not per
 //! split) and linfa-trees scans every row through a mask at every node and
@@ -12,11 +13,13 @@
 
 mod binning;
 mod forest;
+mod gbdt;
 mod linfa_traits;
 mod split;
 mod tree;
 
 pub use forest::{ForestParams, MaxSamples, RandomForest};
+pub use gbdt::{EarlyStopping, GbdtParams, GradientBoosting, LossChoice};
 pub use tree::{DecisionTree, TreeParams};
 
 use ndarray::{ArrayView1, ArrayView2};
@@ -55,6 +58,7 @@ macro_rules! row_predictor {
 
 row_predictor!(DecisionTree);
 row_predictor!(RandomForest);
+row_predictor!(GradientBoosting);
 
 /// What the tree predicts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,7 +114,7 @@ pub enum ClassWeight {
 pub enum FitError {
     #[error("invalid parameter: {0}")]
     Params(String),
-    #[error("row {row}, column {column}: the value {value} is not finite (NaN or infinite values cannot be split on)")]
+    #[error("row {row}, column {column}: the value {value} is not finite (infinite values cannot be split on; a missing value is NaN)")]
     NotFinite {
         row: usize,
         column: usize,
@@ -128,7 +132,8 @@ pub enum FitError {
     Linfa(#[from] linfa::error::Error),
 }
 
-/// Checks the training rows before any work: finite features, valid labels.
+/// Checks the training rows before any work: no infinite features (NaN is
+/// a missing value, which the estimators handle), valid labels.
 fn check_inputs(
     task: Task,
     x: ArrayView2<f64>,
@@ -139,7 +144,7 @@ fn check_inputs(
         return Err(FitError::Empty);
     }
     for &row in rows {
-        if let Some((column, &value)) = x.row(row).iter().enumerate().find(|(_, v)| !v.is_finite())
+        if let Some((column, &value)) = x.row(row).iter().enumerate().find(|(_, v)| v.is_infinite())
         {
             return Err(FitError::NotFinite { row, column, value });
         }

@@ -122,14 +122,14 @@ fn same_seed_same_forest_whatever_the_threads() {
 }
 
 #[test]
-fn not_finite_values_are_refused_before_fitting() {
+fn infinite_values_are_refused_before_fitting() {
     let (mut x, y) = blobs(50, 2, 4);
-    x[[7, 3]] = f64::NAN;
+    x[[7, 3]] = f64::INFINITY;
     let e = DecisionTree::fit_rows(&TreeParams::default(), CLS2, x.view(), y.view(), &rows(50))
         .unwrap_err();
     assert_eq!(
         e.to_string(),
-        "row 7, column 3: the value NaN is not finite (NaN or infinite values cannot be split on)"
+        "row 7, column 3: the value inf is not finite (infinite values cannot be split on; a missing value is NaN)"
     );
     let e = RandomForest::fit_rows(
         &ForestParams::default(),
@@ -268,4 +268,87 @@ fn deep_trees_do_not_overflow_the_stack() {
     };
     let t = DecisionTree::fit_rows(&p, Task::Regression, x.view(), y.view(), &rows(n)).unwrap();
     assert!(t.depth() > 100, "depth {}", t.depth());
+}
+
+/// Class 1 exactly where feature 0 is missing: only a split that sends the
+/// missing rows their own way separates the classes.
+fn missing_means_class_one(n: usize) -> (Array2<f64>, Array1<f64>) {
+    let y: Array1<f64> = (0..n).map(|i| (i % 2) as f64).collect();
+    let x = Array2::from_shape_fn((n, 2), |(i, j)| match (j, i % 2) {
+        (0, 1) => f64::NAN,
+        (0, _) => (i % 7) as f64,
+        _ => ((i * 31) % 11) as f64,
+    });
+    (x, y)
+}
+
+#[test]
+fn missing_values_are_learned_as_a_direction() {
+    let (x, y) = missing_means_class_one(200);
+    let t = DecisionTree::fit_rows(&TreeParams::default(), CLS2, x.view(), y.view(), &rows(200))
+        .unwrap();
+    assert_eq!(t.predict_rows(x.view(), &rows(200)), y);
+    assert_eq!(t.depth(), 1);
+    let f = RandomForest::fit_rows(
+        &ForestParams {
+            n_estimators: 10,
+            ..ForestParams::default()
+        },
+        CLS2,
+        x.view(),
+        y.view(),
+        &rows(200),
+    )
+    .unwrap();
+    assert_eq!(f.predict_rows(x.view(), &rows(200)), y);
+    // The direction survives saving.
+    let back: DecisionTree = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
+    assert_eq!(back.predict_rows(x.view(), &rows(200)), y);
+}
+
+#[test]
+fn missing_rows_go_left_when_that_lowers_impurity_more() {
+    // Values 0..9: class 0 below 5, class 1 from 5; missing rows are class 0,
+    // so they must join the low values (the left child).
+    let mut xs = Vec::new();
+    let mut ys = Vec::new();
+    for i in 0..100 {
+        let v = (i % 10) as f64;
+        xs.push(v);
+        ys.push(if v < 5.0 { 0.0 } else { 1.0 });
+    }
+    for _ in 0..30 {
+        xs.push(f64::NAN);
+        ys.push(0.0);
+    }
+    let n = xs.len();
+    let x = Array2::from_shape_vec((n, 1), xs).unwrap();
+    let y = Array1::from(ys);
+    let t =
+        DecisionTree::fit_rows(&TreeParams::default(), CLS2, x.view(), y.view(), &rows(n)).unwrap();
+    assert_eq!(t.depth(), 1);
+    assert_eq!(t.predict_rows(x.view(), &rows(n)), y);
+}
+
+#[test]
+fn unseen_missing_values_follow_the_larger_child() {
+    // No missing value in training; 70 rows below the split, 30 above.
+    let x = Array2::from_shape_fn((100, 1), |(i, _)| if i < 70 { 0.0 } else { 1.0 });
+    let y: Array1<f64> = (0..100).map(|i| if i < 70 { 0.0 } else { 1.0 }).collect();
+    let t = DecisionTree::fit_rows(&TreeParams::default(), CLS2, x.view(), y.view(), &rows(100))
+        .unwrap();
+    let nan = ndarray::array![[f64::NAN]];
+    assert_eq!(t.predict_rows(nan.view(), &[0]).to_vec(), vec![0.0]);
+    let y2: Array1<f64> = y.mapv(|c| 1.0 - c);
+    let x2 = x.mapv(|v| 1.0 - v);
+    let t2 = DecisionTree::fit_rows(
+        &TreeParams::default(),
+        CLS2,
+        x2.view(),
+        y2.view(),
+        &rows(100),
+    )
+    .unwrap();
+    // Now the 70 rows are on the right.
+    assert_eq!(t2.predict_rows(nan.view(), &[0]).to_vec(), vec![1.0]);
 }

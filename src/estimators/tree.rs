@@ -80,6 +80,35 @@ struct Node {
     threshold: f64,
     left: u32,
     right: u32,
+    /// Where a row missing the feature (NaN) goes.
+    missing_left: bool,
+}
+
+impl Node {
+    fn leaf() -> Node {
+        Node {
+            feature: LEAF,
+            threshold: 0.0,
+            left: 0,
+            right: 0,
+            missing_left: false,
+        }
+    }
+
+    /// The child a value goes to.
+    #[inline]
+    fn child(&self, value: f64) -> usize {
+        let left = if value.is_nan() {
+            self.missing_left
+        } else {
+            value <= self.threshold
+        };
+        if left {
+            self.left as usize
+        } else {
+            self.right as usize
+        }
+    }
 }
 
 /// A fitted tree.
@@ -179,11 +208,7 @@ impl DecisionTree {
                 let start = node.left as usize;
                 return &self.values[start..start + self.width()];
             }
-            i = if row[node.feature as usize] <= node.threshold {
-                node.left
-            } else {
-                node.right
-            } as usize;
+            i = node.child(row[node.feature as usize]);
         }
     }
 
@@ -237,6 +262,10 @@ struct Compact {
     /// Children per split node (for a leaf: its index among the leaves).
     left: Vec<u32>,
     right: Vec<u32>,
+    /// Per node: whether missing values go left (absent in models saved
+    /// before missing values were supported: all right).
+    #[serde(default)]
+    missing_left: Vec<bool>,
     /// Per leaf: (class or 0, value) pairs that are not zero.
     leaves: Vec<Vec<(u32, f64)>>,
     importances: Vec<f64>,
@@ -252,6 +281,7 @@ impl From<DecisionTree> for Compact {
             threshold: vec![],
             left: vec![],
             right: vec![],
+            missing_left: t.nodes.iter().map(|n| n.missing_left).collect(),
             leaves: vec![],
             importances: t.importances.clone(),
         };
@@ -315,10 +345,8 @@ impl TryFrom<Compact> for DecisionTree {
                         .ok_or("leaf value out of range")? = v;
                 }
                 t.nodes.push(Node {
-                    feature: LEAF,
-                    threshold: 0.0,
                     left: start as u32,
-                    right: 0,
+                    ..Node::leaf()
                 });
             } else {
                 let (f, l, r) = (
@@ -334,6 +362,7 @@ impl TryFrom<Compact> for DecisionTree {
                     threshold: c.threshold[i],
                     left: l as u32,
                     right: r as u32,
+                    missing_left: c.missing_left.get(i).copied().unwrap_or(false),
                 });
             }
         }
@@ -367,6 +396,8 @@ struct Best {
     feature: usize,
     /// Highest bin on the left.
     bin: u16,
+    /// Whether the node's missing rows go left.
+    missing_left: bool,
 }
 
 /// Grows one tree. All scratch buffers live here and are reused by every
@@ -431,8 +462,9 @@ impl<'a, 'd> Grower<'a, 'd> {
             order: vec![0; samples.len()],
             samples,
             features: (0..n_features as u32).collect(),
-            counts: vec![0; super::binning::MAX_BINS],
-            offsets: vec![0; super::binning::MAX_BINS],
+            // One more than the bins: the missing-value code.
+            counts: vec![0; super::binning::MAX_BINS + 1],
+            offsets: vec![0; super::binning::MAX_BINS + 1],
             keys: Vec::new(),
             node_side: Side::empty(n_classes),
             left: Side::empty(n_classes),
@@ -450,12 +482,7 @@ impl<'a, 'd> Grower<'a, 'd> {
 
     fn grow(mut self) -> DecisionTree {
         let n = self.samples.len();
-        self.tree.nodes.push(Node {
-            feature: LEAF,
-            threshold: 0.0,
-            left: 0,
-            right: 0,
-        });
+        self.tree.nodes.push(Node::leaf());
         self.measure(0, n);
         self.total_weight = self.node_side.weight;
         let mut stack = vec![Pending {
@@ -471,14 +498,7 @@ impl<'a, 'd> Grower<'a, 'd> {
                     let (left, right) = (self.tree.nodes.len(), self.tree.nodes.len() + 1);
                     self.tree.nodes[p.node].left = left as u32;
                     self.tree.nodes[p.node].right = right as u32;
-                    for _ in 0..2 {
-                        self.tree.nodes.push(Node {
-                            feature: LEAF,
-                            threshold: 0.0,
-                            left: 0,
-                            right: 0,
-                        });
-                    }
+                    self.tree.nodes.extend([Node::leaf(), Node::leaf()]);
                     stack.push(Pending {
                         node: right,
                         start: mid,
@@ -534,7 +554,7 @@ impl<'a, 'd> Grower<'a, 'd> {
             return None;
         }
         let best = self.find_split(p.start, p.end)?;
-        let mid = self.partition(p.start, p.end, best.feature, best.bin);
+        let (mid, missing_left) = self.partition(p.start, p.end, &best);
         let (left_imp, right_imp) = self.child_impurities(p.start, mid, p.end);
         let (w, wl, wr) = (self.node_side.weight, self.left.weight, self.right.weight);
         let decrease = w * impurity - wl * left_imp - wr * right_imp;
@@ -547,6 +567,7 @@ impl<'a, 'd> Grower<'a, 'd> {
         let node = &mut self.tree.nodes[p.node];
         node.feature = best.feature as u32;
         node.threshold = threshold;
+        node.missing_left = missing_left;
         Some(mid)
     }
 
@@ -571,8 +592,11 @@ impl<'a, 'd> Grower<'a, 'd> {
         best
     }
 
-    /// Sweeps the node's samples in bin order once, scoring every boundary
-    /// between bins; returns false when the feature is constant in the node.
+    /// Sweeps the node's samples in bin order, scoring every boundary
+    /// between bins, with the node's missing rows (sorted last) on the right
+    /// and then, if there are any, on the left (scikit-learn's rule: they go
+    /// where the impurity drops most). Returns false when the feature is
+    /// constant in the node.
     fn sweep_feature(
         &mut self,
         f: usize,
@@ -580,39 +604,70 @@ impl<'a, 'd> Grower<'a, 'd> {
         end: usize,
         best: &mut Option<Best>,
     ) -> bool {
-        let binned = self.binned;
-        let column = binned.column(f);
+        let column = self.binned.column(f);
         let n = end - start;
         self.sort_by_bin(f, start, end);
-        let order = &self.order[..n];
-        if column[order[0] as usize] == column[order[n - 1] as usize] {
+        if column[self.order[0] as usize] == column[self.order[n - 1] as usize] {
             return false;
         }
+        let missing = self.binned.missing_code(f);
+        let n_missing = self.order[..n]
+            .iter()
+            .rev()
+            .take_while(|&&s| column[s as usize] == missing)
+            .count();
+        self.sweep_present(f, n - n_missing, n, false, best);
+        if n_missing > 0 {
+            self.sweep_present(f, n - n_missing, n, true, best);
+        }
+        true
+    }
+
+    /// One sweep over the first `n_present` sorted samples (those with a
+    /// value); the missing ones (`n_present..n`) start on the left or stay
+    /// on the right.
+    fn sweep_present(
+        &mut self,
+        f: usize,
+        n_present: usize,
+        n: usize,
+        missing_left: bool,
+        best: &mut Option<Best>,
+    ) {
+        let column = self.binned.column(f);
+        let criterion = self.criterion;
+        let min_leaf = self.params.min_samples_leaf;
         self.left.clear();
         self.right.copy_from(&self.node_side);
-        let min_leaf = self.params.min_samples_leaf;
+        let move_left = |s: u32, left: &mut Side, right: &mut Side| {
+            let (t, w) = (self.targets[s as usize], self.weights[s as usize]);
+            left.update(criterion, t, w, 1.0);
+            right.update(criterion, t, w, -1.0);
+        };
+        if missing_left {
+            for &s in &self.order[n_present..n] {
+                move_left(s, &mut self.left, &mut self.right);
+            }
+        }
         let mut i = 0;
-        while i < n {
-            let bin = column[order[i] as usize];
-            if i > 0 && i >= min_leaf && n - i >= min_leaf {
-                let proxy = self.left.proxy(self.criterion) + self.right.proxy(self.criterion);
+        while i < n_present {
+            let bin = column[self.order[i] as usize];
+            while i < n_present && column[self.order[i] as usize] == bin {
+                move_left(self.order[i], &mut self.left, &mut self.right);
+                i += 1;
+            }
+            if self.left.samples >= min_leaf && self.right.samples >= min_leaf {
+                let proxy = self.left.proxy(criterion) + self.right.proxy(criterion);
                 if best.as_ref().is_none_or(|b| proxy > b.proxy) {
                     *best = Some(Best {
                         proxy,
                         feature: f,
-                        bin: column[order[i - 1] as usize],
+                        bin,
+                        missing_left,
                     });
                 }
             }
-            while i < n && column[order[i] as usize] == bin {
-                let s = order[i] as usize;
-                let (t, w) = (self.targets[s], self.weights[s]);
-                self.left.update(self.criterion, t, w, 1.0);
-                self.right.update(self.criterion, t, w, -1.0);
-                i += 1;
-            }
         }
-        true
     }
 
     /// Puts the node's samples into `order` sorted by bin of feature `f`:
@@ -654,7 +709,8 @@ impl<'a, 'd> Grower<'a, 'd> {
 
     /// Halfway between the largest value on the left and the smallest on
     /// the right among this node's samples (scikit-learn's rule), so unseen
-    /// values between them split evenly.
+    /// values between them split evenly; the largest float when every right-hand row
+    /// misses the feature. (NaN takes no part: max and min skip it.)
     fn threshold(&self, f: usize, start: usize, mid: usize, end: usize) -> f64 {
         let value = |s: &u32| self.binned.value(f, *s);
         let left = self.samples[start..mid]
@@ -665,21 +721,43 @@ impl<'a, 'd> Grower<'a, 'd> {
             .iter()
             .map(value)
             .fold(f64::INFINITY, f64::min);
+        if right == f64::INFINITY {
+            // f64::MAX, not infinity: JSON has no infinity.
+            return f64::MAX;
+        }
         super::binning::midpoint(left, right)
     }
 
-    /// Moves samples with bin <= `bin` of feature `f` to the front of the range.
-    fn partition(&mut self, start: usize, end: usize, f: usize, bin: u16) -> usize {
-        let column = self.binned.column(f);
+    /// Moves the samples that go left (bin <= `best.bin`, or missing when
+    /// the missing rows go left) to the front of the range. Returns where
+    /// the right child starts and where missing values go: when no row of
+    /// the node missed the feature, to the child with more rows (as
+    /// scikit-learn).
+    fn partition(&mut self, start: usize, end: usize, best: &Best) -> (usize, bool) {
+        let column = self.binned.column(best.feature);
+        let missing = self.binned.missing_code(best.feature);
         let range = &mut self.samples[start..end];
         let mut mid = 0;
+        let mut any_missing = false;
         for i in 0..range.len() {
-            if column[range[i] as usize] <= bin {
+            let code = column[range[i] as usize];
+            any_missing |= code == missing;
+            let left = if code == missing {
+                best.missing_left
+            } else {
+                code <= best.bin
+            };
+            if left {
                 range.swap(i, mid);
                 mid += 1;
             }
         }
-        start + mid
+        let missing_left = if any_missing {
+            best.missing_left
+        } else {
+            mid > range.len() - mid
+        };
+        (start + mid, missing_left)
     }
 
     /// Exact totals of both children (the sweep's sums may carry rounding).

@@ -140,6 +140,10 @@ impl Model for DecisionTree {
         true
     }
 
+    fn handles_missing(&self) -> bool {
+        true
+    }
+
     fn fit(&self, params: &Params, train: &TrainSet) -> Result<Box<dyn Fitted>, String> {
         let hyper = tree_params(params, train.target, train.seed, MaxFeatures::All)?;
         let tree = Tree::fit_rows(&hyper, task_of(train.target), train.x, train.y, train.rows)

@@ -6,10 +6,14 @@
 mod debug;
 mod decision_tree;
 mod gaussian_nb;
+mod gradient_boosting;
+mod knn;
+mod linear;
 mod linfa_tree;
 mod logistic;
 mod random_forest;
 mod spec;
+mod svm;
 
 pub use spec::{ParamKind, ParamSpec};
 
@@ -110,6 +114,12 @@ pub trait Model: Send + Sync {
         false
     }
 
+    /// Whether the model learns from missing feature values (NaN) itself;
+    /// others need them imputed first.
+    fn handles_missing(&self) -> bool {
+        false
+    }
+
     /// Whether predictions carry class probabilities (needed by neg_log_loss and roc_auc).
     fn gives_proba(&self) -> bool {
         false
@@ -126,6 +136,14 @@ pub fn registry() -> Vec<&'static dyn Model> {
     vec![
         &decision_tree::DecisionTree,
         &random_forest::RandomForest,
+        &gradient_boosting::GradientBoosting,
+        &linear::LINEAR_REGRESSION,
+        &linear::RIDGE,
+        &linear::LASSO,
+        &linear::ELASTIC_NET,
+        &knn::Knn,
+        &svm::Svc,
+        &svm::Svr,
         &linfa_tree::LinfaDecisionTree,
         &logistic::LogisticRegression,
         &gaussian_nb::GaussianNb,

@@ -63,6 +63,10 @@ impl Model for RandomForest {
         true
     }
 
+    fn handles_missing(&self) -> bool {
+        true
+    }
+
     fn fit(&self, params: &Params, train: &TrainSet) -> Result<Box<dyn Fitted>, String> {
         // scikit-learn's defaults: sqrt features for classes, all for regression.
         let default_features = if train.target == TargetKind::Regression {

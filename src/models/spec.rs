@@ -59,6 +59,10 @@ pub enum ParamKind {
     MaxFeatures,
     /// none, a count >= 1 or a fraction in (0, 1].
     MaxSamples,
+    /// "auto", true or false (e.g. early_stopping).
+    AutoOrBool,
+    /// "scale", "auto" or a number > 0 (an SVM's gamma).
+    GammaOrChoice,
 }
 
 impl ParamKind {
@@ -78,7 +82,12 @@ impl ParamKind {
                 }
             }
             (ParamKind::ChoiceOrNone(_), ParamValue::None) => Ok(()),
-            (ParamKind::Bool, ParamValue::Bool(_)) => Ok(()),
+            (ParamKind::Bool | ParamKind::AutoOrBool, ParamValue::Bool(_)) => Ok(()),
+            (ParamKind::AutoOrBool, ParamValue::Str(s)) if s == "auto" => Ok(()),
+            (ParamKind::GammaOrChoice, ParamValue::Str(s)) if s == "scale" || s == "auto" => Ok(()),
+            (ParamKind::GammaOrChoice, ParamValue::Int(_) | ParamValue::Float(_)) => {
+                in_float_range(v.as_f64().unwrap_or(f64::NAN), 0.0, f64::INFINITY, true)
+            }
             (ParamKind::MaxFeatures, ParamValue::Str(s)) => match s.as_str() {
                 "sqrt" | "log2" | "all" => Ok(()),
                 _ => Err(format!("`{s}` is not one of sqrt, log2, all")),
@@ -116,6 +125,8 @@ impl ParamKind {
                 "\"sqrt\", \"log2\", \"all\", a count >= 1 or a fraction in (0, 1]".into()
             }
             ParamKind::MaxSamples => "\"none\", a count >= 1 or a fraction in (0, 1]".into(),
+            ParamKind::AutoOrBool => "\"auto\", true or false".into(),
+            ParamKind::GammaOrChoice => "\"scale\", \"auto\" or a number > 0".into(),
         }
     }
 }

@@ -1,0 +1,427 @@
+//! Histogram gradient boosting, with scikit-learn's
+//! HistGradientBoostingClassifier / Regressor parameters and meanings:
+//! trees grown leaf-wise on binned features (the forest's cut points, at
+//! most 255 bins and one for missing values), histogram subtraction,
+//! features spread over threads inside each tree, early stopping on a
+//! held-out validation fraction. Every random draw comes from the seed and
+//! every sum is taken in a fixed order, so the model is the same bit for
+//! bit on any number of threads.
+
+mod bins;
+mod grower;
+mod histogram;
+mod loss;
+
+pub use loss::Loss;
+
+use super::{check_inputs, class_weights, mix, ClassWeight, FitError, Task};
+use bins::Bins;
+use grower::{tree_value, Grower, GrowerParams, Node};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+/// The loss to minimise (scikit-learn's `loss`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LossChoice {
+    /// Classification: binary or multinomial (one tree per class and iteration).
+    LogLoss,
+    SquaredError,
+    AbsoluteError,
+}
+
+/// scikit-learn's `early_stopping`: "auto" = on above 10,000 rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EarlyStopping {
+    Auto,
+    On,
+    Off,
+}
+
+/// scikit-learn's HistGradientBoosting parameters (plus the seed and the
+/// threads this fit may use).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GbdtParams {
+    pub loss: LossChoice,
+    pub learning_rate: f64,
+    pub max_iter: usize,
+    pub max_leaf_nodes: Option<usize>,
+    pub max_depth: Option<usize>,
+    pub min_samples_leaf: usize,
+    pub l2_regularization: f64,
+    /// Fraction of the features drawn at each split.
+    pub max_features: f64,
+    pub max_bins: usize,
+    pub early_stopping: EarlyStopping,
+    pub validation_fraction: f64,
+    pub n_iter_no_change: usize,
+    pub tol: f64,
+    pub class_weight: Option<ClassWeight>,
+    pub seed: u64,
+    pub n_threads: usize,
+}
+
+impl Default for GbdtParams {
+    fn default() -> Self {
+        GbdtParams {
+            loss: LossChoice::LogLoss,
+            learning_rate: 0.1,
+            max_iter: 100,
+            max_leaf_nodes: Some(31),
+            max_depth: None,
+            min_samples_leaf: 20,
+            l2_regularization: 0.0,
+            max_features: 1.0,
+            max_bins: 255,
+            early_stopping: EarlyStopping::Auto,
+            validation_fraction: 0.1,
+            n_iter_no_change: 10,
+            tol: 1e-7,
+            class_weight: None,
+            seed: 0,
+            n_threads: 1,
+        }
+    }
+}
+
+impl GbdtParams {
+    pub fn validate(&self, task: Task) -> Result<(), FitError> {
+        let bad = |m: &str| Err(FitError::Params(m.to_string()));
+        match (task, self.loss) {
+            (Task::Classification { .. }, LossChoice::SquaredError | LossChoice::AbsoluteError) => {
+                return bad("squared_error and absolute_error are for regression; use log_loss")
+            }
+            (Task::Regression, LossChoice::LogLoss) => {
+                return bad("log_loss is for classification; use squared_error or absolute_error")
+            }
+            _ => {}
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
+            return bad("learning_rate must be > 0");
+        }
+        if self.max_iter < 1 {
+            return bad("max_iter must be >= 1");
+        }
+        if self.max_leaf_nodes.is_some_and(|m| m < 2) {
+            return bad("max_leaf_nodes must be >= 2 or none");
+        }
+        if self.max_depth == Some(0) {
+            return bad("max_depth must be >= 1 or none");
+        }
+        if self.min_samples_leaf < 1 {
+            return bad("min_samples_leaf must be >= 1");
+        }
+        if !(self.l2_regularization >= 0.0 && self.l2_regularization.is_finite()) {
+            return bad("l2_regularization must be >= 0");
+        }
+        if !(self.max_features > 0.0 && self.max_features <= 1.0) {
+            return bad("max_features must be in (0, 1]");
+        }
+        if !(2..=255).contains(&self.max_bins) {
+            return bad("max_bins must be from 2 to 255");
+        }
+        if !(self.validation_fraction > 0.0 && self.validation_fraction < 1.0) {
+            return bad("validation_fraction must be in (0, 1)");
+        }
+        if self.n_iter_no_change < 1 {
+            return bad("n_iter_no_change must be >= 1");
+        }
+        if self.tol.is_nan() || self.tol < 0.0 {
+            return bad("tol must be >= 0");
+        }
+        Ok(())
+    }
+}
+
+/// A fitted boosting model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GradientBoosting {
+    task: Task,
+    loss: Loss,
+    n_features: usize,
+    baseline: Vec<f64>,
+    /// Iteration-major: `loss.n_scores()` trees per iteration.
+    trees: Vec<Vec<Node>>,
+    n_iter: usize,
+    /// Total split gain per feature.
+    importances: Vec<f64>,
+}
+
+/// Rows of one side (training or validation) with their targets and weights.
+struct Part {
+    rows: Vec<usize>,
+    y: Vec<f64>,
+    w: Vec<f64>,
+}
+
+impl GradientBoosting {
+    /// Fits on `rows` of the full data `x`, `y` (no copy of the matrix).
+    pub fn fit_rows(
+        params: &GbdtParams,
+        task: Task,
+        x: ArrayView2<f64>,
+        y: ArrayView1<f64>,
+        rows: &[usize],
+    ) -> Result<Self, FitError> {
+        params.validate(task)?;
+        check_inputs(task, x, y, rows)?;
+        let loss = match (task, params.loss) {
+            (Task::Classification { n_classes }, _) if n_classes > 2 => {
+                Loss::MultiLogLoss { n_classes }
+            }
+            (Task::Classification { .. }, _) => Loss::BinaryLogLoss,
+            (Task::Regression, LossChoice::AbsoluteError) => Loss::AbsoluteError,
+            (Task::Regression, _) => Loss::SquaredError,
+        };
+        let class_w = class_weights(task, y, rows, params.class_weight);
+        let weight_of = |r: usize| class_w.as_ref().map_or(1.0, |cw| cw[y[r] as usize]);
+        let early = match params.early_stopping {
+            EarlyStopping::Auto => rows.len() > 10_000,
+            EarlyStopping::On => true,
+            EarlyStopping::Off => false,
+        };
+        let (train_rows, val_rows) = if early {
+            validation_split(
+                task,
+                y,
+                rows,
+                params.validation_fraction,
+                mix(params.seed, 3),
+            )?
+        } else {
+            (rows.to_vec(), Vec::new())
+        };
+        let part = |rows: Vec<usize>| Part {
+            y: rows.iter().map(|&r| y[r]).collect(),
+            w: rows.iter().map(|&r| weight_of(r)).collect(),
+            rows,
+        };
+        let (train, val) = (part(train_rows), part(val_rows));
+        let mut model = GradientBoosting {
+            task,
+            loss,
+            n_features: x.ncols(),
+            baseline: loss.baseline(&train.y, &train.w),
+            trees: Vec::new(),
+            n_iter: 0,
+            importances: vec![0.0; x.ncols()],
+        };
+        model.boost(params, x, &train, early.then_some(&val))?;
+        Ok(model)
+    }
+
+    /// The boosting iterations.
+    fn boost(
+        &mut self,
+        params: &GbdtParams,
+        x: ArrayView2<f64>,
+        train: &Part,
+        val: Option<&Part>,
+    ) -> Result<(), FitError> {
+        let bins = Bins::new(x, &train.rows, params.max_bins);
+        let pool = thread_pool(params.n_threads)?;
+        let grower_params = GrowerParams {
+            max_leaf_nodes: params.max_leaf_nodes,
+            max_depth: params.max_depth,
+            min_samples_leaf: params.min_samples_leaf,
+            l2_regularization: params.l2_regularization,
+            features_per_split: ((params.max_features * x.ncols() as f64) as usize).max(1),
+            learning_rate: params.learning_rate,
+        };
+        let mut grower = Grower::new(&bins, &grower_params, pool.as_ref());
+        let mut rng = ChaCha8Rng::seed_from_u64(mix(params.seed, 2));
+        let (n, k) = (train.rows.len(), self.loss.n_scores());
+        let mut raw = self.repeat_baseline(n);
+        let mut g = vec![0f32; n * k];
+        let mut h = vec![0f32; n * k];
+        let unit_hessian = self.loss.unit_hessian() && train.w.iter().all(|&w| w == 1.0);
+        let mut val_raw = val.map(|v| self.repeat_baseline(v.rows.len()));
+        let mut scores = Vec::new();
+        if let (Some(v), Some(vr)) = (val, &val_raw) {
+            scores.push(-self.loss.mean_loss(&v.y, &v.w, vr));
+        }
+        for _ in 0..params.max_iter {
+            self.loss
+                .gradients(&train.y, &train.w, &raw, &mut g, &mut h);
+            for c in 0..k {
+                let (gc, hc) = (&g[c * n..(c + 1) * n], &h[c * n..(c + 1) * n]);
+                let (mut nodes, leaves) = grower.grow(gc, (!unit_hessian).then_some(hc), &mut rng);
+                let raw_c = &mut raw[c * n..(c + 1) * n];
+                if self.loss == Loss::AbsoluteError {
+                    // Leaves take the median residual (scikit-learn).
+                    for leaf in &leaves {
+                        let mut pairs: Vec<(f64, f64)> = grower.samples[leaf.start..leaf.end]
+                            .iter()
+                            .map(|&s| {
+                                (train.y[s as usize] - raw_c[s as usize], train.w[s as usize])
+                            })
+                            .collect();
+                        nodes[leaf.node].value =
+                            params.learning_rate * loss::weighted_median(&mut pairs);
+                    }
+                }
+                for leaf in &leaves {
+                    let value = nodes[leaf.node].value;
+                    for &s in &grower.samples[leaf.start..leaf.end] {
+                        raw_c[s as usize] += value;
+                    }
+                }
+                if let (Some(v), Some(vr)) = (val, val_raw.as_mut()) {
+                    let m = v.rows.len();
+                    for (i, &r) in v.rows.iter().enumerate() {
+                        vr[c * m + i] += tree_value(&nodes, x.row(r));
+                    }
+                }
+                self.trees.push(nodes);
+            }
+            self.importances
+                .iter_mut()
+                .zip(grower.take_importances())
+                .for_each(|(a, b)| *a += b);
+            self.n_iter += 1;
+            if let (Some(v), Some(vr)) = (val, &val_raw) {
+                scores.push(-self.loss.mean_loss(&v.y, &v.w, vr));
+                if should_stop(&scores, params.n_iter_no_change, params.tol) {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn repeat_baseline(&self, n: usize) -> Vec<f64> {
+        self.baseline
+            .iter()
+            .flat_map(|&b| std::iter::repeat_n(b, n))
+            .collect()
+    }
+
+    /// Number of boosting iterations run (scikit-learn's n_iter_).
+    pub fn n_iter(&self) -> usize {
+        self.n_iter
+    }
+
+    pub fn n_features(&self) -> usize {
+        self.n_features
+    }
+
+    pub fn task(&self) -> Task {
+        self.task
+    }
+
+    /// The raw scores of one row.
+    fn raw_scores(&self, row: ArrayView1<f64>, out: &mut [f64]) {
+        out.copy_from_slice(&self.baseline);
+        let k = out.len();
+        for (t, tree) in self.trees.iter().enumerate() {
+            out[t % k] += tree_value(tree, row);
+        }
+    }
+
+    /// Class index (as f64) or value for each row.
+    pub fn predict_rows(&self, x: ArrayView2<f64>, rows: &[usize]) -> Array1<f64> {
+        match self.predict_proba_rows(x, rows) {
+            Some(p) => p
+                .rows()
+                .into_iter()
+                .map(|r| super::tree::argmax(&r.to_vec()) as f64)
+                .collect(),
+            None => {
+                let mut raw = vec![0.0; 1];
+                rows.iter()
+                    .map(|&r| {
+                        self.raw_scores(x.row(r), &mut raw);
+                        raw[0]
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// Class probabilities per row (None for regression).
+    pub fn predict_proba_rows(&self, x: ArrayView2<f64>, rows: &[usize]) -> Option<Array2<f64>> {
+        let Task::Classification { n_classes } = self.task else {
+            return None;
+        };
+        let mut raw = vec![0.0; self.loss.n_scores()];
+        let mut p = vec![0.0; n_classes.max(2)];
+        let mut out = Array2::zeros((rows.len(), n_classes));
+        for (i, &r) in rows.iter().enumerate() {
+            self.raw_scores(x.row(r), &mut raw);
+            self.loss.proba(&raw, &mut p);
+            for (o, v) in out.row_mut(i).iter_mut().zip(&p) {
+                *o = *v;
+            }
+        }
+        Some(out)
+    }
+
+    /// Total split gain per feature, normalised to sum to 1.
+    pub fn feature_importances(&self) -> Vec<f64> {
+        super::tree::normalised(&self.importances)
+    }
+}
+
+fn thread_pool(n_threads: usize) -> Result<Option<rayon::ThreadPool>, FitError> {
+    if n_threads <= 1 {
+        return Ok(None);
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n_threads)
+        .build()
+        .map(Some)
+        .map_err(|e| FitError::Params(e.to_string()))
+}
+
+/// scikit-learn's rule: stop when none of the last `n` scores beats the
+/// score `n` iterations before them by more than `tol`.
+fn should_stop(scores: &[f64], n: usize, tol: f64) -> bool {
+    if scores.len() <= n {
+        return false;
+    }
+    let reference = scores[scores.len() - n - 1] + tol;
+    !scores[scores.len() - n..].iter().any(|&s| s > reference)
+}
+
+/// Training and validation rows, shuffled from the seed; stratified by
+/// class for classification (as scikit-learn's train_test_split).
+fn validation_split(
+    task: Task,
+    y: ArrayView1<f64>,
+    rows: &[usize],
+    fraction: f64,
+    seed: u64,
+) -> Result<(Vec<usize>, Vec<usize>), FitError> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let groups: Vec<Vec<usize>> = match task {
+        Task::Classification { n_classes } => {
+            let mut g = vec![Vec::new(); n_classes];
+            for &r in rows {
+                g[y[r] as usize].push(r);
+            }
+            g
+        }
+        Task::Regression => vec![rows.to_vec()],
+    };
+    let (mut train, mut val) = (Vec::new(), Vec::new());
+    for mut group in groups {
+        group.shuffle(&mut rng);
+        let n_val = (fraction * group.len() as f64).round() as usize;
+        val.extend_from_slice(&group[..n_val]);
+        train.extend_from_slice(&group[n_val..]);
+    }
+    if val.is_empty() || train.is_empty() {
+        return Err(FitError::Params(format!(
+            "early stopping needs a validation set: {} rows are too few for validation_fraction {fraction}",
+            rows.len()
+        )));
+    }
+    train.sort_unstable();
+    val.sort_unstable();
+    Ok((train, val))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,278 @@
+use super::*;
+use linfa::prelude::*;
+use rand::Rng;
+
+fn all(n: usize) -> Vec<usize> {
+    (0..n).collect()
+}
+
+/// Classes from a noisy linear score over 6 features; 2 are noise.
+fn data(n: usize, k: usize, seed: u64) -> (Array2<f64>, Array1<f64>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let x = Array2::from_shape_fn((n, 6), |_| rng.random::<f64>() * 2.0 - 1.0);
+    let y = x
+        .rows()
+        .into_iter()
+        .map(|r| {
+            let s = r[0] + 0.5 * r[1] - r[2] * r[3] + 0.3 * rng.random::<f64>();
+            ((s + 1.5) / 3.0 * k as f64)
+                .clamp(0.0, k as f64 - 1.0)
+                .floor()
+        })
+        .collect();
+    (x, y)
+}
+
+fn accuracy(m: &GradientBoosting, x: &Array2<f64>, y: &Array1<f64>, rows: &[usize]) -> f64 {
+    let p = m.predict_rows(x.view(), rows);
+    rows.iter().zip(p).filter(|(&r, p)| y[r] == *p).count() as f64 / rows.len() as f64
+}
+
+fn leaves(tree: &[Node]) -> usize {
+    tree.iter().filter(|n| n.feature == grower::LEAF).count()
+}
+
+#[test]
+fn multiclass_learns_and_generalises() {
+    let (x, y) = data(3000, 4, 1);
+    let train: Vec<usize> = (0..2400).collect();
+    let test: Vec<usize> = (2400..3000).collect();
+    let task = Task::Classification { n_classes: 4 };
+    let m = GradientBoosting::fit_rows(&GbdtParams::default(), task, x.view(), y.view(), &train)
+        .unwrap();
+    assert_eq!(m.trees.len(), 4 * 100);
+    assert!(m.trees.iter().all(|t| leaves(t) <= 31));
+    let acc = accuracy(&m, &x, &y, &test);
+    assert!(acc > 0.8, "{acc}");
+    let proba = m.predict_proba_rows(x.view(), &test).unwrap();
+    assert!(proba
+        .rows()
+        .into_iter()
+        .all(|r| (r.sum() - 1.0).abs() < 1e-9));
+}
+
+#[test]
+fn binary_and_class_weight() {
+    let (x, y) = data(1000, 2, 2);
+    let task = Task::Classification { n_classes: 2 };
+    let p = GbdtParams {
+        class_weight: Some(ClassWeight::Balanced),
+        ..GbdtParams::default()
+    };
+    let m = GradientBoosting::fit_rows(&p, task, x.view(), y.view(), &all(1000)).unwrap();
+    assert_eq!(m.trees.len(), 100);
+    assert!(accuracy(&m, &x, &y, &all(1000)) > 0.9);
+}
+
+#[test]
+fn regression_losses() {
+    let (x, _) = data(2000, 2, 3);
+    let y: Array1<f64> = x
+        .rows()
+        .into_iter()
+        .map(|r| 3.0 * r[0] + r[1] * r[1])
+        .collect();
+    for loss in [LossChoice::SquaredError, LossChoice::AbsoluteError] {
+        let p = GbdtParams {
+            loss,
+            ..GbdtParams::default()
+        };
+        let m = GradientBoosting::fit_rows(&p, Task::Regression, x.view(), y.view(), &all(1600))
+            .unwrap();
+        let pred = m.predict_rows(x.view(), &(1600..2000).collect::<Vec<_>>());
+        let truth = y.slice(ndarray::s![1600..]);
+        let mse = (&pred - &truth).mapv(|d| d * d).mean().unwrap();
+        let var = truth.var(0.0);
+        assert!(1.0 - mse / var > 0.95, "{loss:?}: r2 {}", 1.0 - mse / var);
+    }
+}
+
+#[test]
+fn same_model_on_any_number_of_threads() {
+    let (x, y) = data(4000, 3, 4);
+    let task = Task::Classification { n_classes: 3 };
+    let fit = |threads| {
+        let p = GbdtParams {
+            max_iter: 20,
+            max_features: 0.5,
+            n_threads: threads,
+            seed: 7,
+            ..GbdtParams::default()
+        };
+        serde_json::to_string(
+            &GradientBoosting::fit_rows(&p, task, x.view(), y.view(), &all(4000)).unwrap(),
+        )
+        .unwrap()
+    };
+    let one = fit(1);
+    assert_eq!(one, fit(2));
+    assert_eq!(one, fit(3));
+}
+
+#[test]
+fn max_depth_and_min_samples_leaf_hold() {
+    let (x, y) = data(1000, 2, 5);
+    let p = GbdtParams {
+        max_depth: Some(2),
+        max_leaf_nodes: None,
+        max_iter: 5,
+        ..GbdtParams::default()
+    };
+    let m = GradientBoosting::fit_rows(
+        &p,
+        Task::Classification { n_classes: 2 },
+        x.view(),
+        y.view(),
+        &all(1000),
+    )
+    .unwrap();
+    assert!(m.trees.iter().all(|t| leaves(t) <= 4));
+    assert!(m.trees.iter().any(|t| leaves(t) == 4));
+    let p = GbdtParams {
+        min_samples_leaf: 300,
+        max_iter: 3,
+        ..GbdtParams::default()
+    };
+    let m = GradientBoosting::fit_rows(
+        &p,
+        Task::Classification { n_classes: 2 },
+        x.view(),
+        y.view(),
+        &all(1000),
+    )
+    .unwrap();
+    assert!(m.trees.iter().all(|t| leaves(t) <= 3));
+}
+
+#[test]
+fn missing_values_take_the_learned_side() {
+    // Class 1 exactly where feature 0 is missing.
+    let n = 600;
+    let y: Array1<f64> = (0..n).map(|i| (i % 2) as f64).collect();
+    let x = Array2::from_shape_fn((n, 2), |(i, j)| match (j, i % 2) {
+        (0, 1) => f64::NAN,
+        (0, _) => (i % 13) as f64,
+        _ => (i % 5) as f64,
+    });
+    let p = GbdtParams {
+        max_iter: 10,
+        ..GbdtParams::default()
+    };
+    let m = GradientBoosting::fit_rows(
+        &p,
+        Task::Classification { n_classes: 2 },
+        x.view(),
+        y.view(),
+        &all(n),
+    )
+    .unwrap();
+    assert_eq!(m.predict_rows(x.view(), &all(n)), y);
+    // Unseen missing values of feature 1 follow the larger child: no panic,
+    // a valid class.
+    let probe = ndarray::array![[f64::NAN, f64::NAN], [3.0, f64::NAN]];
+    assert_eq!(
+        m.predict_rows(probe.view(), &[0, 1]).to_vec(),
+        vec![1.0, 0.0]
+    );
+}
+
+#[test]
+fn early_stopping_stops_on_noise() {
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let x = Array2::from_shape_fn((2000, 4), |_| rng.random::<f64>());
+    let y: Array1<f64> = (0..2000).map(|_| f64::from(rng.random::<bool>())).collect();
+    let task = Task::Classification { n_classes: 2 };
+    let on = GbdtParams {
+        early_stopping: EarlyStopping::On,
+        max_iter: 200,
+        ..GbdtParams::default()
+    };
+    let m = GradientBoosting::fit_rows(&on, task, x.view(), y.view(), &all(2000)).unwrap();
+    assert!(m.n_iter() < 50, "{}", m.n_iter());
+    // "auto" is off at 2,000 rows.
+    let auto = GbdtParams {
+        max_iter: 30,
+        ..GbdtParams::default()
+    };
+    let m = GradientBoosting::fit_rows(&auto, task, x.view(), y.view(), &all(2000)).unwrap();
+    assert_eq!(m.n_iter(), 30);
+}
+
+#[test]
+fn should_stop_follows_scikit_learn() {
+    assert!(!should_stop(&[1.0, 2.0], 2, 0.0));
+    assert!(should_stop(&[1.0, 1.0, 1.0], 2, 0.0));
+    assert!(!should_stop(&[1.0, 1.0, 1.5], 2, 0.0));
+    assert!(should_stop(&[1.0, 1.0, 1.5], 2, 0.6));
+}
+
+#[test]
+fn bad_params_and_targets_are_refused() {
+    let (x, y) = data(100, 2, 6);
+    let cls = Task::Classification { n_classes: 2 };
+    for p in [
+        GbdtParams {
+            loss: LossChoice::SquaredError,
+            ..GbdtParams::default()
+        },
+        GbdtParams {
+            max_bins: 256,
+            ..GbdtParams::default()
+        },
+        GbdtParams {
+            max_leaf_nodes: Some(1),
+            ..GbdtParams::default()
+        },
+        GbdtParams {
+            learning_rate: 0.0,
+            ..GbdtParams::default()
+        },
+    ] {
+        assert!(matches!(
+            GradientBoosting::fit_rows(&p, cls, x.view(), y.view(), &all(100)),
+            Err(FitError::Params(_))
+        ));
+    }
+    let mut inf = x.clone();
+    inf[[3, 1]] = f64::NEG_INFINITY;
+    assert!(GradientBoosting::fit_rows(
+        &GbdtParams::default(),
+        cls,
+        inf.view(),
+        y.view(),
+        &all(100)
+    )
+    .is_err());
+}
+
+#[test]
+fn linfa_fit_predict_and_serde() {
+    let (x, y) = data(500, 3, 8);
+    let ds = Dataset::new(x.clone(), y.mapv(|c| c as usize));
+    let m = GbdtParams {
+        max_iter: 20,
+        ..GbdtParams::default()
+    }
+    .fit(&ds)
+    .unwrap();
+    let pred: Array1<usize> = m.predict(&x);
+    assert!(
+        pred.iter()
+            .zip(&y)
+            .filter(|(p, t)| **p as f64 == **t)
+            .count()
+            > 400
+    );
+    let back: GradientBoosting = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+    assert_eq!(back, m);
+    let reg = Dataset::new(x.clone(), x.column(0).to_owned());
+    let r = GbdtParams {
+        loss: LossChoice::SquaredError,
+        max_iter: 20,
+        ..GbdtParams::default()
+    }
+    .fit(&reg)
+    .unwrap();
+    let pred: Array1<f64> = r.predict(&x);
+    assert!((&pred - &x.column(0)).mapv(f64::abs).mean().unwrap() < 0.1);
+}
