@@ -91,6 +91,9 @@ pub enum Command {
         shell: clap_complete::Shell,
     },
     /// Write a synthetic regression CSV (scikit-learn's make_regression).
+    #[command(
+        after_help = "Examples:\n  gridrun make-regression --samples 1000 --features 20 --informative 10 --noise 10 \\\n      --seed 0 --output datasets/regression.csv"
+    )]
     MakeRegression(MakeRegressionArgs),
     /// Internal: a worker process, started by the coordinator.
     #[command(name = "__worker", hide = true)]
@@ -370,17 +373,22 @@ pub struct MakeClassificationArgs {
 
 #[derive(Args, Debug)]
 pub struct MakeRegressionArgs {
+    /// Number of rows.
     #[arg(long, default_value_t = 100)]
     pub samples: usize,
+    /// Number of feature columns.
     #[arg(long, default_value_t = 100)]
     pub features: usize,
+    /// Features the target actually depends on (the others are noise).
     #[arg(long, default_value_t = 10)]
     pub informative: usize,
+    /// Constant added to the target.
     #[arg(long, default_value_t = 0.0)]
     pub bias: f64,
     /// Standard deviation of the Gaussian noise added to the target.
     #[arg(long, default_value_t = 0.0)]
     pub noise: f64,
+    /// Seed of the generator (same seed, same file).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Output CSV (default: stdout).
