@@ -592,7 +592,8 @@ fn logistic_regression_refuses_features_that_would_spin_its_solver() {
     assert_eq!(records.len(), 2);
     for r in &records {
         let error = r["error"].as_str().unwrap();
-        assert!(error.contains("overflow the solver"), "{error}");
+        // refused by the scaler in front of the solver (or the solver's own guard)
+        assert!(error.contains("overflow"), "{error}");
     }
 }
 

@@ -72,7 +72,7 @@ impl FittedPipeline {
             .map(|(j, kind)| {
                 let values: Vec<f64> = rows.iter().map(|&r| x[[r, j]]).collect();
                 match kind {
-                    FeatureKind::Numeric => Ok(fit_numeric(&settings, values)),
+                    FeatureKind::Numeric => finite(j, fit_numeric(&settings, values)),
                     FeatureKind::Categorical { .. } => fit_categorical(&settings, &values),
                 }
             })
@@ -156,6 +156,24 @@ fn write_cell(step: &ColumnStep, v: f64, row: &mut [f64], k: usize) -> usize {
 
 fn position(sorted: &[f64], v: f64) -> Option<usize> {
     sorted.binary_search_by(|c| c.total_cmp(&v)).ok()
+}
+
+/// A mean or spread that overflowed (values near ±1e308) would turn every
+/// value into NaN: an error, not a model quietly trained on NaN.
+fn finite(column: usize, step: ColumnStep) -> Result<ColumnStep, String> {
+    if let ColumnStep::Numeric {
+        fill,
+        center,
+        scale,
+    } = &step
+    {
+        if !(center.is_finite() && scale.is_finite() && fill.is_none_or(f64::is_finite)) {
+            return Err(format!(
+                "preprocess: feature column {column}: its values are too large to impute or scale (the mean or spread overflows): scale them down first"
+            ));
+        }
+    }
+    Ok(step)
 }
 
 fn fit_numeric(settings: &Settings, mut values: Vec<f64>) -> ColumnStep {
