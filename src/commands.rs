@@ -323,21 +323,9 @@ pub fn make_classification(args: &MakeClassificationArgs) -> Result<u8> {
     spec.validate()
         .map_err(|e| anyhow!("make-classification: {e}"))?;
     let (x, y) = crate::synth::make_classification(&spec);
-    match &args.output {
-        Some(path) => {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("{}: cannot create", path.display()))?;
-            crate::synth::write_csv(x.view(), &y, file)
-                .with_context(|| format!("{}: cannot write", path.display()))?;
-            eprintln!(
-                "gridrun: wrote {} rows x {} features to {}",
-                x.nrows(),
-                x.ncols(),
-                path.display()
-            );
-        }
-        None => crate::synth::write_csv(x.view(), &y, std::io::stdout().lock())?,
-    }
+    write_synthetic(args.output.as_deref(), x.dim(), |w| {
+        crate::synth::write_csv(x.view(), &y, w)
+    })?;
     Ok(0)
 }
 
@@ -354,21 +342,9 @@ pub fn make_regression(args: &MakeRegressionArgs) -> Result<u8> {
     spec.validate()
         .map_err(|e| anyhow!("make-regression: {e}"))?;
     let (x, y, _) = crate::synth::make_regression(&spec);
-    match &args.output {
-        Some(path) => {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("{}: cannot create", path.display()))?;
-            crate::synth::write_regression_csv(x.view(), &y, file)
-                .with_context(|| format!("{}: cannot write", path.display()))?;
-            eprintln!(
-                "gridrun: wrote {} rows x {} features to {}",
-                x.nrows(),
-                x.ncols(),
-                path.display()
-            );
-        }
-        None => crate::synth::write_regression_csv(x.view(), &y, std::io::stdout().lock())?,
-    }
+    write_synthetic(args.output.as_deref(), x.dim(), |w| {
+        crate::synth::write_regression_csv(x.view(), &y, w)
+    })?;
     Ok(0)
 }
 
@@ -394,4 +370,23 @@ fn describe_balance(b: &shard::Balance) -> String {
 
 fn absolute(path: &Path) -> Result<PathBuf> {
     std::path::absolute(path).with_context(|| format!("{}: cannot resolve", path.display()))
+}
+
+/// A generated data set to `output` (saying where it went) or to stdout.
+fn write_synthetic(
+    output: Option<&Path>,
+    (rows, features): (usize, usize),
+    write: impl Fn(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<()> {
+    let Some(path) = output else {
+        return Ok(write(&mut std::io::stdout().lock())?);
+    };
+    let mut file = std::fs::File::create(path)
+        .with_context(|| format!("{}: cannot create", path.display()))?;
+    write(&mut file).with_context(|| format!("{}: cannot write", path.display()))?;
+    eprintln!(
+        "gridrun: wrote {rows} rows x {features} features to {}",
+        path.display()
+    );
+    Ok(())
 }
