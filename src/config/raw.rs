@@ -17,7 +17,7 @@ pub struct RawConfig {
     pub dataset: Option<RawDataset>,
     pub model: Option<Spanned<ParamTable>>,
     /// Your own command as the task (instead of `[model]`).
-    pub task: Option<crate::command::spec::RawTask>,
+    pub task: Option<super::task::RawTask>,
     pub grid: Option<Grid>,
     pub search: Option<super::search::RawSearch>,
     pub cv: Option<RawCv>,
