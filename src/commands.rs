@@ -253,7 +253,13 @@ pub fn estimate(args: &EstimateArgs) -> Result<u8> {
         (None, Some(tasks), Some(seconds)) => {
             estimate::from_counts(tasks, seconds, &opts, &prices)?
         }
-        (Some(path), _, _) => estimate::from_config(&Config::load(path)?, &opts, &prices)?,
+        (Some(path), _, _) => {
+            let config = Config::load(path)?;
+            if config.search.method == crate::config::Method::Halving {
+                eprintln!("gridrun: note: {}: successive halving: this estimates every candidate on all rows (the full grid), an upper bound; `gridrun plan` shows the rounds it runs", path.display());
+            }
+            estimate::from_config(&config, &opts, &prices)?
+        }
         _ => bail!("give a config, or --tasks N --task-seconds S (see gridrun estimate --help)"),
     };
     if args.json {
