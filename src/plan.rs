@@ -39,17 +39,21 @@ impl Plan {
     pub fn build(config: &Config) -> Plan {
         let cv = &config.cv;
         let cv_key = cv.identity(config.dataset.as_ref().and_then(|d| d.groups.as_ref()));
-        // A command task's identity covers its template, inputs and data.
-        let model_key = config
-            .task
-            .as_ref()
-            .map_or(config.model.as_str(), |t| t.identity.as_str());
         let mut tasks = Vec::with_capacity(config.settings.len() * cv.folds * cv.repeats);
         for (s, setting) in config.settings.iter().enumerate() {
-            let params = canonical_json(&config.full_params(setting));
+            // A command task's identity covers its template, inputs and data.
+            // A setting of one of several models hashes as the same setting of
+            // a one-model config: same ids, same seeds, same scores.
+            let full = config.full_params(setting);
+            let (kind, params) = crate::models::split_kind(&full);
+            let model_key = config.task.as_ref().map_or_else(
+                || kind.unwrap_or(&config.model).to_string(),
+                |t| t.identity.clone(),
+            );
+            let params = canonical_json(&params);
             for repeat in 0..cv.repeats as u32 {
                 for fold in 0..cv.folds as u32 {
-                    let id = task_id(model_key, &params, &cv_key, repeat, fold);
+                    let id = task_id(&model_key, &params, &cv_key, repeat, fold);
                     tasks.push(Task {
                         id,
                         setting: s,
@@ -98,10 +102,12 @@ impl Plan {
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let text = if s.is_empty() {
-                    "(model defaults)".to_string()
-                } else {
-                    describe(s)
+                let (kind, rest) = crate::models::split_kind(s);
+                let text = match (kind, rest.is_empty()) {
+                    (None, true) => "(model defaults)".to_string(),
+                    (None, false) => describe(s),
+                    (Some(kind), true) => format!("{kind}: (model defaults)"),
+                    (Some(kind), false) => format!("{kind}: {}", describe(&rest)),
                 };
                 format!("{:>width$}  {text}", i + 1)
             })
