@@ -95,6 +95,27 @@ impl Plan {
         )
     }
 
+    /// "models: random_forest (4 settings), knn (7 settings)" for a config
+    /// of several models (None for one).
+    pub fn models_line(&self, config: &Config) -> Option<String> {
+        if config.models.is_empty() {
+            return None;
+        }
+        let counts: Vec<String> = config
+            .kinds()
+            .into_iter()
+            .map(|kind| {
+                let n = self
+                    .settings
+                    .iter()
+                    .filter(|s| crate::models::kind_of(s) == Some(kind))
+                    .count();
+                format!("{kind} ({n} setting{})", if n == 1 { "" } else { "s" })
+            })
+            .collect();
+        Some(format!("models: {}", counts.join(", ")))
+    }
+
     /// One line per setting, for `gridrun plan`.
     pub fn setting_lines(&self) -> Vec<String> {
         let width = self.settings.len().to_string().len();

@@ -196,7 +196,8 @@ impl Config {
 
     pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
         let loc = Locator::new(path, source);
-        let raw: RawConfig = toml::from_str(source).map_err(|e| loc.from_toml(&e))?;
+        let raw: RawConfig =
+            toml::from_str(source).map_err(|e| several::toml_error(&loc, source, &e))?;
         let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
         Resolver {
             loc: &loc,
@@ -363,6 +364,13 @@ impl Resolver<'_> {
         for (key, value) in table {
             if key.get_ref() == "kind" {
                 continue;
+            }
+            if key.get_ref() == "grid" {
+                return Err(self.loc.at(
+                    key.span(),
+                    "model.grid",
+                    "a grid inside the model table is for [[model]] tables (several models); with one [model], write [grid]",
+                ));
             }
             let dotted = format!("model.{}", key.get_ref());
             let v =

@@ -215,5 +215,33 @@ fn with_kind_axis(kind: &str, axes: Vec<Dimension>) -> Vec<Dimension> {
         domain: Domain::List(vec![ParamValue::Str(kind.to_string())]),
     }];
     out.extend(axes);
+    // The sampler draws the keys of a sub-grid in name order.
+    out.sort_by(|a, b| a.name.cmp(&b.name));
     out
+}
+
+/// TOML itself refuses `[model]` beside `[[model]]` ("duplicate key"): say
+/// what is wrong, at the second of the two headers.
+pub(super) fn toml_error(loc: &super::Locator, source: &str, err: &toml::de::Error) -> ConfigError {
+    let header_at = |header: &str| {
+        let mut offset = 0;
+        for line in source.split_inclusive('\n') {
+            if line.split('#').next().unwrap_or("").trim() == header {
+                return Some(offset);
+            }
+            offset += line.len();
+        }
+        None
+    };
+    match (header_at("[model]"), header_at("[[model]]")) {
+        (Some(one), Some(several)) if err.message().contains("duplicate key") => {
+            let at = one.max(several);
+            loc.at(
+                at..at + 1,
+                "model",
+                "a config has one [model] table or [[model]] tables (several models), not both",
+            )
+        }
+        _ => loc.from_toml(err),
+    }
 }
