@@ -181,6 +181,29 @@ mod tests {
     }
 
     #[test]
+    fn a_setting_of_several_models_has_its_one_model_id_and_kind() {
+        let several = "[dataset]\npath = \"d.csv\"\n[[model]]\nkind = \"decision_tree\"\ngrid = { max_depth = [3] }\n[[model]]\nkind = \"random_forest\"\ngrid = { max_depth = [3] }\n";
+        let plan = Plan::build(&Config::parse(Path::new("c.toml"), several).unwrap());
+        assert_eq!(plan.tasks.len(), 2 * 5);
+        // The same max_depth of two kinds: different tasks.
+        assert_ne!(plan.tasks[0].id, plan.tasks[5].id);
+        for (i, kind) in ["decision_tree", "random_forest"].iter().enumerate() {
+            let one = format!("[dataset]\npath = \"d.csv\"\n[model]\nkind = \"{kind}\"\n[grid]\nmax_depth = [3]\n");
+            let alone = Plan::build(&Config::parse(Path::new("c.toml"), &one).unwrap());
+            assert_eq!(
+                alone.tasks[..],
+                plan.tasks[i * 5..(i + 1) * 5]
+                    .iter()
+                    .map(|t| Task {
+                        setting: 0,
+                        ..t.clone()
+                    })
+                    .collect::<Vec<_>>()[..]
+            );
+        }
+    }
+
+    #[test]
     fn ids_depend_on_content_not_position() {
         // The same cell in a reordered grid keeps its id.
         let a = Plan::build(&config(""));
