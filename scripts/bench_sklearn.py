@@ -75,6 +75,7 @@ LINFA_MODELS = {
     "svc_linear": ('kind = "svc"\nkernel = "linear"', "make_pipeline(StandardScaler(), SVC(kernel='linear'))"),
     "knn": ('kind = "knn"', "make_pipeline(StandardScaler(), KNeighborsClassifier())"),
     "svr_rbf": ('kind = "svr"', "make_pipeline(StandardScaler(), SVR())"),
+    "svr_linear": ('kind = "svr"\nkernel = "linear"', "make_pipeline(StandardScaler(), SVR(kernel='linear'))"),
     "knn_regression": ('kind = "knn"', "make_pipeline(StandardScaler(), KNeighborsRegressor())"),
     "linear_regression": ('kind = "linear_regression"', "LinearRegression()"),
     "ridge": ('kind = "ridge"', "make_pipeline(StandardScaler(), Ridge())"),

@@ -150,7 +150,7 @@ fi
 # defaults), one core each: fit and predict time ratios.
 if want 7; then
   printf '%-34s %9s %9s %7s  %9s %9s %7s  %6s %6s\n' "7. linfa model (1 core)" "fit" "sk fit" ratio "predict" "sk pred" ratio score "sk"
-  for model in svc_rbf svc_linear knn svr_rbf knn_regression linear_regression ridge lasso elastic_net; do
+  for model in svc_rbf svc_linear knn svr_rbf svr_linear knn_regression linear_regression ridge lasso elastic_net; do
     case $model in
       svc*|knn) name=breast_cancer; metric=accuracy ;;
       *) name=regression_1k; metric=r2 ;;
