@@ -204,6 +204,12 @@ impl<'a> Grower<'a> {
         let n = self.bins.n_samples;
         self.samples.clear();
         self.samples.extend(0..n as u32);
+        // Feature draws start from the same order in every tree, so a tree
+        // depends on its own random stream only (not on the trees this
+        // grower grew before: with threads, growers take turns).
+        for (i, f) in self.features.iter_mut().enumerate() {
+            *f = i;
+        }
         self.gather(0, n, g, h);
         // Sums in sample order: the same on any number of threads.
         let sums = self.ordered.iter().fold(BinStats::default(), |mut a, gh| {
