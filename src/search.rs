@@ -100,7 +100,7 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
     check_dataset_path(config)?;
     interrupt::install().context("cannot install the Ctrl-C handler")?;
     for warning in crate::command::warnings(config) {
-        eprintln!("gridrun: warning: {warning}");
+        crate::errln!("gridrun: warning: {warning}");
     }
     let clock = Instant::now();
     // Workers first, data second: they start empty and map the cache
@@ -142,7 +142,7 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
     };
     let previous = supersede_earlier(previous, &output, &journal_path, shard)?;
     if let (Some(note), false) = (&previous.note, opts.quiet) {
-        eprintln!("gridrun: {note}");
+        crate::errln!("gridrun: {note}");
     }
     write_file(
         &output.join(CONFIG_SNAPSHOT),
@@ -382,7 +382,7 @@ fn supersede_earlier(
         let moved = std::mem::take(&mut prev.elsewhere);
         prev.own.extend(moved);
     }
-    eprintln!(
+    crate::errln!(
         "gridrun: {}: {superseded} earlier results are of a different plan (other settings, folds or data) and are superseded by this run; moved them to {} ({} results reused)",
         output.display(),
         aside.display(),
@@ -839,7 +839,7 @@ pub fn merge(output: &Path, quiet: bool) -> Result<MergeSummary> {
     for file in journal::journal_files(output)? {
         let j = journal::read(&file)?;
         if j.torn_tail && !quiet {
-            eprintln!(
+            crate::errln!(
                 "gridrun: {}: the last line was cut short by a crash and is ignored",
                 file.display()
             );

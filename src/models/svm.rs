@@ -200,7 +200,7 @@ impl Model for Svc {
     }
 
     fn load(&self, json: &serde_json::Value) -> Result<Box<dyn Fitted>, String> {
-        let model: FittedSvc = serde_json::from_value(json.clone()).map_err(|e| e.to_string())?;
+        let model: FittedSvc = crate::results::float_tree::from_json(json)?;
         Ok(Box::new(model))
     }
 }
@@ -226,7 +226,7 @@ impl Fitted for FittedSvc {
     }
 
     fn to_json(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
+        crate::results::float_tree::to_json(self).ok()
     }
 }
 
@@ -269,7 +269,7 @@ impl Model for Svr {
     }
 
     fn load(&self, json: &serde_json::Value) -> Result<Box<dyn Fitted>, String> {
-        let model: FittedSvr = serde_json::from_value(json.clone()).map_err(|e| e.to_string())?;
+        let model: FittedSvr = crate::results::float_tree::from_json(json)?;
         Ok(Box::new(model))
     }
 }
@@ -285,6 +285,6 @@ impl Fitted for FittedSvr {
     }
 
     fn to_json(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
+        crate::results::float_tree::to_json(self).ok()
     }
 }
