@@ -169,11 +169,14 @@ pub fn slurm(args: &SlurmArgs) -> Result<u8> {
         config: absolute(&args.config)?,
         extra_args: vec!["--quiet".into()],
     };
-    let (_, balance) =
-        search::shard_assignment(&crate::plan::Plan::build(&config), args.shards, &output);
+    let (_, balance) = search::shard_assignment(
+        &crate::plan::Plan::build(&config),
+        args.shards,
+        &crate::output_dir::OutputDir::new(&output),
+    );
     crate::outln!("{}", describe_balance(&balance));
-    let script = output.join("gridrun.sbatch");
-    search::write_file(&script, &slurm::sbatch_script(&options))?;
+    let script = crate::output_dir::OutputDir::new(&output).sbatch_script();
+    crate::results::atomic::write_text(&script, &slurm::sbatch_script(&options))?;
     crate::outln!("wrote {}", script.display());
     if !args.submit {
         crate::outln!(
@@ -281,7 +284,7 @@ pub fn report(args: &ReportArgs) -> Result<u8> {
     let to = args
         .to
         .clone()
-        .unwrap_or_else(|| args.output.join(crate::report::html::FILE_NAME));
+        .unwrap_or_else(|| crate::output_dir::OutputDir::new(&args.output).report());
     let (finished, total) = crate::report::html::load::write_from_output(&args.output, &to)?;
     crate::outln!(
         "wrote {} ({finished} of {total} tasks finished)",

@@ -5,9 +5,6 @@ use crate::data::CacheHeader;
 use crate::params::Params;
 use serde::Serialize;
 
-pub const FILE_NAME: &str = "best.json";
-pub const MODEL_FILE_NAME: &str = "best_model.json";
-
 #[derive(Debug, Serialize)]
 pub struct Best {
     pub metric: String,

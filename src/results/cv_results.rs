@@ -6,8 +6,6 @@ use crate::plan::Plan;
 use anyhow::{Context, Result};
 use std::collections::{BTreeMap, HashMap};
 
-pub const FILE_NAME: &str = "cv_results.csv";
-
 /// Mean and population standard deviation (numpy's default, as scikit-learn).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct MeanStd {
