@@ -49,7 +49,7 @@ impl StatusLine {
     pub fn line(&mut self, text: &str) {
         self.clear();
         if self.terminal || self.plain {
-            eprintln!("gridrun: {text}");
+            crate::errln!("gridrun: {text}");
         }
     }
 
@@ -60,7 +60,7 @@ impl StatusLine {
             spinner.reset_elapsed();
             spinner.set_message(text.to_string());
         } else if plain {
-            eprintln!("gridrun: {text}");
+            crate::errln!("gridrun: {text}");
         }
     }
 
@@ -68,7 +68,7 @@ impl StatusLine {
     pub fn warn(&mut self, text: &str) {
         match &self.spinner {
             Some(spinner) => spinner.println(format!("gridrun: warning: {text}")),
-            None => eprintln!("gridrun: warning: {text}"),
+            None => crate::errln!("gridrun: warning: {text}"),
         }
     }
 }

@@ -111,7 +111,31 @@ fn check_folds(config: &Config, cache: &Path, header: &CacheHeader) -> Result<()
 
 /// Rejects a model or metric that cannot handle this target, before any task runs.
 fn check_compatible(config: &Config, header: &CacheHeader) -> Result<()> {
-    let model = models::find(&config.model).context("unknown model")?;
+    let file = config.path.display();
+    for kind in config.kinds() {
+        check_model_fits(config, kind, header)?;
+    }
+    for setting in &config.settings {
+        let model = models::find(config.model_of(setting)).context("unknown model")?;
+        let (_, params) = models::split_kind(&config.full_params(setting));
+        if let Err((key, why)) = model.check(&params, header.target) {
+            let table = if config.grid_keys.contains(&key) {
+                "grid"
+            } else {
+                "model"
+            };
+            bail!("{file}: {table}.{key}: {why}");
+        }
+    }
+    if let Some(folds_file) = &config.cv.folds_file {
+        crate::folds::check_predefined(folds_file, header.n_rows)?;
+    }
+    crate::preprocess::check_before_run(config, header)
+}
+
+/// A model kind that cannot handle the target or give what a metric needs.
+fn check_model_fits(config: &Config, kind: &str, header: &CacheHeader) -> Result<()> {
+    let model = models::find(kind).context("unknown model")?;
     let file = config.path.display();
     if let Err(why) = model.supports(header.target) {
         bail!(
@@ -131,18 +155,5 @@ fn check_compatible(config: &Config, header: &CacheHeader) -> Result<()> {
             );
         }
     }
-    for setting in &config.settings {
-        if let Err((key, why)) = model.check(&config.full_params(setting), header.target) {
-            let table = if config.fixed.contains_key(&key) {
-                "model"
-            } else {
-                "grid"
-            };
-            bail!("{file}: {table}.{key}: {why}");
-        }
-    }
-    if let Some(folds_file) = &config.cv.folds_file {
-        crate::folds::check_predefined(folds_file, header.n_rows)?;
-    }
-    crate::preprocess::check_before_run(config, header)
+    Ok(())
 }

@@ -35,7 +35,7 @@ pub fn merge(output: &Path, quiet: bool) -> Result<MergeSummary> {
     for file in out.journals() {
         let j = journal::read(&file)?;
         if j.torn_tail && !quiet {
-            eprintln!(
+            crate::errln!(
                 "gridrun: {}: the last line was cut short by a crash and is ignored",
                 file.display()
             );

@@ -154,7 +154,7 @@ impl<'c> Session<'c> {
         checks::check_dataset_path(config)?;
         interrupt::install().context("cannot install the Ctrl-C handler")?;
         for warning in crate::command::warnings(config) {
-            eprintln!("gridrun: warning: {warning}");
+            crate::errln!("gridrun: warning: {warning}");
         }
         let clock = Instant::now();
         // Workers first, data second: they start empty and map the cache

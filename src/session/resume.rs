@@ -24,7 +24,7 @@ pub(super) fn previous(
     let previous = journal::previous(out.path(), &own, key)?;
     let previous = supersede_earlier(previous, out, shard)?;
     if let (Some(note), false) = (&previous.note, quiet) {
-        eprintln!("gridrun: {note}");
+        crate::errln!("gridrun: {note}");
     }
     Ok(previous)
 }
@@ -58,7 +58,7 @@ fn supersede_earlier(
         let moved = std::mem::take(&mut prev.elsewhere);
         prev.own.extend(moved);
     }
-    eprintln!(
+    crate::errln!(
         "gridrun: {}: {superseded} earlier results are of a different plan (other settings, folds or data) and are superseded by this run; moved them to {} ({} results reused)",
         out.path().display(),
         aside.display(),

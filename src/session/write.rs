@@ -6,6 +6,7 @@ use crate::batch::shard::ShardSpec;
 use crate::config::{Backend, Config};
 use crate::data::CacheHeader;
 use crate::execute::{self, Executor, RunEvent};
+use crate::models;
 use crate::output_dir::OutputDir;
 use crate::plan::Plan;
 use crate::report::{self, RunReporter};
@@ -125,10 +126,14 @@ impl Writer<'_> {
         let model_path = self.out.best_model();
         let mut refit_error = None;
         let grid_params = &results.rows[index].params;
-        let model_params = config.full_params(grid_params);
+        // The refit's worker reads the model kind from the params; the saved
+        // params are what the model was given.
+        let refit_params = config.full_params(grid_params);
+        let kind = config.model_of(grid_params).to_string();
+        let (_, model_params) = models::split_kind(&refit_params);
         let executor =
             executor.filter(|_| config.task.as_ref().is_none_or(|t| t.refit_argv.is_some()));
-        let mut best = Best::new(results, index, &config.model, model_params.clone(), header);
+        let mut best = Best::new(results, index, &kind, model_params.clone(), header);
         let start = execute::now();
         if executor.is_some() {
             self.event(RunEvent::RefitStarted {
@@ -136,7 +141,7 @@ impl Writer<'_> {
                 setting: crate::params::describe(grid_params),
             });
         }
-        let refit_result = executor.map(|e| e.refit(&model_params, config.cv.seed));
+        let refit_result = executor.map(|e| e.refit(&refit_params, config.cv.seed));
         let span = refit_result.as_ref().map(|_| RefitSpan {
             start,
             end: execute::now(),
@@ -164,7 +169,7 @@ impl Writer<'_> {
                 });
                 if let Some(fitted) = refit.model {
                     let saved = SavedModel {
-                        model: config.model.clone(),
+                        model: kind,
                         params: model_params,
                         feature_names: header.feature_names.clone(),
                         target_name: header.target_name.clone(),
