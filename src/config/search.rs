@@ -627,7 +627,9 @@ mod tests {
             "{halving}n_candidates = 20\n[grid]\nmax_depth = {{ int = [2, 9] }}\n"
         ))
         .unwrap();
-        assert_eq!(c.settings.len(), 20);
+        // 20 draws with replacement from 8 depths: the 7 distinct ones run.
+        assert_eq!(c.settings.len(), 7);
+        assert!(c.search.draws.is_some());
         let e = parse(&format!("{halving}n_candidates = \"exhaust\"\n")).unwrap_err();
         assert!(
             e.starts_with("c.toml:6:10: search.n_candidates: n_candidates = \"exhaust\" with resource = \"n_samples\" needs min_resources and max_resources as numbers"),
