@@ -11,15 +11,19 @@ use crate::session::Session;
 pub use crate::session::{merge, shard_assignment, MergeSummary, RunOptions, RunSummary};
 
 pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
-    let mut strategy = Strategy::new(config);
-    let mut session = Session::open(config, opts, &strategy.task_ids())?;
+    let mut session = Session::open(config, opts)?;
+    let mut strategy = Strategy::new(config, session.header())?;
+    session.resume(&strategy.task_ids())?;
     let mut last = Vec::new();
-    while let Some(batch) = strategy.next_batch(&last) {
+    while let Some(batch) = strategy.next_batch(config, &last) {
+        if let Some(event) = batch.event {
+            session.announce(event);
+        }
         last = session.run(batch.plan)?;
         if session.interrupted() {
             break;
         }
     }
     let outcome = strategy.outcome(config, &session.all_records());
-    session.finish(Some(outcome))
+    session.finish(outcome)
 }

@@ -16,6 +16,7 @@ const HEADROOM_MIB: u64 = 1024;
 
 pub fn export_job(args: &ExportArgs) -> Result<u8> {
     let config = Config::load(&args.config)?;
+    crate::strategy::halving_run::refuse_split(&config, "gridrun export-job")?;
     let opts = options(args, &config)?;
     let dir = args.dir.display().to_string();
     let (files, steps) = match args.format {

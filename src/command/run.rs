@@ -512,6 +512,7 @@ mod tests {
             repeat: 0,
             fold: 0,
             seed: task.seed(),
+            subsample: None,
         };
         assert_eq!(task_id_of(&msg), task.id);
     }

@@ -134,6 +134,7 @@ fn dispatch_overhead(executor: &mut dyn Executor) -> Result<f64> {
             repeat: 0,
             fold: 0,
             seed: 0,
+            subsample: None,
         })
         .collect();
     let clock = Instant::now();
@@ -157,6 +158,7 @@ fn first_fold_task(config: &Config, plan: &Plan, s: usize) -> TaskMsg {
         repeat: 0,
         fold: 0,
         seed: t.seed(),
+        subsample: None,
     }
 }
 

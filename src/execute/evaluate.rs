@@ -131,7 +131,11 @@ impl ModelEvaluator {
     }
 
     fn try_evaluate(&self, task: &TaskMsg, start: f64) -> Result<Outcome, String> {
-        let split = self.fold_plan(task.repeat)?.split(task.fold);
+        let mut split = self.fold_plan(task.repeat)?.split(task.fold);
+        if let Some(sub) = &task.subsample {
+            split.train = sub.rows(&split.train, task.repeat, task.fold, 0);
+            split.test = sub.rows(&split.test, task.repeat, task.fold, 1);
+        }
         if split.test.is_empty() || split.train.is_empty() {
             return Err(format!(
                 "fold {} has no test or no training rows",

@@ -36,6 +36,9 @@ pub struct Best {
     pub refit_start: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refit_end: Option<f64>,
+    /// Successive halving: candidates and resources per round.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rounds: Vec<super::cv_results::RoundCount>,
 }
 
 impl Best {
@@ -64,6 +67,7 @@ impl Best {
             refit_error: None,
             refit_start: None,
             refit_end: None,
+            rounds: results.rounds.clone(),
         }
     }
 }

@@ -28,6 +28,7 @@ pub struct MergeSummary {
 pub fn merge(output: &Path, quiet: bool) -> Result<MergeSummary> {
     let out = OutputDir::new(output);
     let config = crate::report::html::load::read_snapshot(output)?;
+    crate::strategy::halving_run::refuse_split(&config, "gridrun merge")?;
     let plan = Plan::build(&config);
     let _lock = lock::acquire(output, None)?;
     let mut records = Vec::new();

@@ -107,12 +107,16 @@ pub struct Session<'c> {
     out: OutputDir,
     shard: Option<ShardSpec>,
     quiet: bool,
+    fresh: bool,
     backend: Backend,
+    policy: Policy,
     executor: Box<dyn Executor>,
+    cache: PathBuf,
     header: CacheHeader,
     fingerprint: String,
     previous: Previous,
-    journal: JournalWriter,
+    /// Made by [`Session::resume`].
+    journal: Option<JournalWriter>,
     /// Records run by this session, over all batches.
     ran: Vec<TaskRecord>,
     /// Earlier records reused for this session's tasks.
@@ -130,15 +134,9 @@ pub fn prepare_data(config: &Config, out: &OutputDir) -> Result<(PathBuf, CacheH
 }
 
 impl<'c> Session<'c> {
-    /// Starts the workers, locks and prepares the folder, checks the data
-    /// and reads what earlier runs left. `task_ids`: every task any batch
-    /// of this search may run (earlier records of other ids belong to
-    /// another plan and are moved aside).
-    pub fn open(
-        config: &'c Config,
-        opts: &RunOptions,
-        task_ids: &HashSet<&str>,
-    ) -> Result<Session<'c>> {
+    /// Starts the workers, locks and prepares the folder and checks the
+    /// data; [`Session::resume`] then reads what earlier runs left.
+    pub fn open(config: &'c Config, opts: &RunOptions) -> Result<Session<'c>> {
         let out = OutputDir::new(
             opts.output
                 .clone()
@@ -166,7 +164,7 @@ impl<'c> Session<'c> {
             Some(_) => crate::command::pool_policy(&policy, backend),
             None => policy.clone(),
         };
-        let mut executor =
+        let executor =
             execute::create(backend, opts.jobs.unwrap_or(config.run.jobs), &pool_policy)?;
         std::fs::create_dir_all(out.path()).with_context(|| {
             format!("{}: cannot create the output folder", out.path().display())
@@ -176,48 +174,65 @@ impl<'c> Session<'c> {
         let (cache, header) = prepare_data(config, &out)?;
         checks::check_data(config, &cache, &header, opts.quiet)?;
         let fingerprint = checks::run_fingerprint(config, &header)?;
-        let key = ReuseKey {
-            fingerprint: &fingerprint,
-            plan_ids: task_ids,
-            metrics: &config.metrics,
-        };
-        let previous = resume::previous(&out, shard, &key, opts.fresh, opts.quiet)?;
-        write_config_snapshot(config, &out)?;
-        // Groups of commands a killed coordinator left behind end now.
-        crate::command::procs::end_all_leftovers(out.path());
-        let threads = execute::threads_per_task(executor.slots());
-        executor.start(&WorkerSetup {
-            command: crate::command::setup(config, &cache, out.path(), threads, &policy)?,
-            cache,
-            model: config.model.clone(),
-            cv: config.cv.clone(),
-            metrics: config.metrics.clone(),
-            threads,
-        })?;
-        let journal = JournalWriter::create(&out.journal(shard), &previous.own)?;
-        let mut status = StatusLine::new(opts.quiet);
-        status.run_event(&RunEvent::RunStarted {
-            tasks: task_ids.len(),
-            workers: executor.slots(),
-        });
         Ok(Session {
             config,
             out,
             shard,
             quiet: opts.quiet,
+            fresh: opts.fresh,
             backend,
+            policy,
             executor,
+            cache,
             header,
             fingerprint,
-            previous,
-            journal,
+            previous: Previous::default(),
+            journal: None,
             ran: Vec::new(),
             reused: Vec::new(),
             assigned: HashSet::new(),
-            status,
+            status: StatusLine::new(opts.quiet),
             clock,
             _lock: lock,
         })
+    }
+
+    /// The dataset's header (what the strategy plans rounds from).
+    pub fn header(&self) -> &CacheHeader {
+        &self.header
+    }
+
+    /// Reads what earlier runs left (moving aside another plan's results),
+    /// saves the config and hands the workers their setup. `task_ids`: every
+    /// task any batch of this search may run.
+    pub fn resume(&mut self, task_ids: &HashSet<&str>) -> Result<()> {
+        let config = self.config;
+        let key = ReuseKey {
+            fingerprint: &self.fingerprint,
+            plan_ids: task_ids,
+            metrics: &config.metrics,
+        };
+        self.previous = resume::previous(&self.out, self.shard, &key, self.fresh, self.quiet)?;
+        write_config_snapshot(config, &self.out)?;
+        // Groups of commands a killed coordinator left behind end now.
+        crate::command::procs::end_all_leftovers(self.out.path());
+        let threads = execute::threads_per_task(self.executor.slots());
+        let output = self.out.path();
+        self.executor.start(&WorkerSetup {
+            command: crate::command::setup(config, &self.cache, output, threads, &self.policy)?,
+            cache: self.cache.clone(),
+            model: config.model.clone(),
+            cv: config.cv.clone(),
+            metrics: config.metrics.clone(),
+            threads,
+        })?;
+        let journal = JournalWriter::create(&self.out.journal(self.shard), &self.previous.own)?;
+        self.journal = Some(journal);
+        self.status.run_event(&RunEvent::RunStarted {
+            tasks: task_ids.len(),
+            workers: self.executor.slots(),
+        });
+        Ok(())
     }
 
     /// Tells the reporters what the run does now.
@@ -244,13 +259,11 @@ impl<'c> Session<'c> {
             quiet: self.quiet,
             out: &self.out,
         };
-        let new = tasks::run_batch(
-            &cx,
-            plan,
-            &pending,
-            self.executor.as_mut(),
-            &mut self.journal,
-        )?;
+        let journal = self
+            .journal
+            .as_mut()
+            .context("the session was not resumed")?;
+        let new = tasks::run_batch(&cx, plan, &pending, self.executor.as_mut(), journal)?;
         let mine_ids: HashSet<&str> = mine.iter().map(|&i| plan.tasks[i].id.as_str()).collect();
         let reused: Vec<TaskRecord> = self
             .earlier()

@@ -103,10 +103,11 @@ fn message(config: &Config, plan: &Plan, index: usize) -> TaskMsg {
     let t = &plan.tasks[index];
     TaskMsg {
         index,
-        params: config.full_params(&plan.settings[t.setting]),
+        params: plan.task_params(config, t.setting),
         repeat: t.repeat,
         fold: t.fold,
         seed: t.seed(),
+        subsample: plan.subsample(config),
     }
 }
 

@@ -11,4 +11,5 @@
 
 pub mod batches;
 pub mod halving;
+pub mod halving_run;
 pub mod random;
