@@ -60,7 +60,7 @@ impl StatusLine {
             spinner.reset_elapsed();
             spinner.set_message(text.to_string());
         } else if plain {
-            ecrate::outln!("gridrun: {text}");
+            crate::errln!("gridrun: {text}");
         }
     }
 
