@@ -39,13 +39,16 @@ pub fn export_job(args: &ExportArgs) -> Result<u8> {
     for file in &files {
         let path = args.dir.join(&file.name);
         crate::search::write_file(&path, &file.text)?;
-        println!("wrote {}", path.display());
+        crate::outln!("wrote {}", path.display());
     }
-    println!(
+    crate::outln!(
         "{} shards of {} CPUs and {} MiB each, image {}; next:",
-        opts.shards, opts.cpus, opts.memory_mib, opts.image
+        opts.shards,
+        opts.cpus,
+        opts.memory_mib,
+        opts.image
     );
-    print!("{steps}");
+    crate::outln!("{}", steps.trim_end_matches('\n'));
     Ok(0)
 }
 
@@ -175,7 +178,7 @@ fn resources(args: &ExportArgs, config: &Config) -> Result<(u32, u64)> {
         .or(rss_mib.map(|r| cpus as u64 * r + HEADROOM_MIB))
         .unwrap_or(DEFAULT_MEMORY_MIB);
     if saved.is_some() && (args.cpus.is_none() || args.memory_mib.is_none()) {
-        eprintln!(
+        crate::errln!(
             "gridrun: containers sized from {}: {cpus} CPUs, {memory} MiB",
             path.display()
         );

@@ -93,7 +93,7 @@ pub fn capped_jobs(jobs: usize) -> usize {
     match jobs {
         0 => cores(),
         n if n > cap => {
-            eprintln!(
+            crate::errln!(
                 "gridrun: jobs {n} capped at {cap} ({MAX_JOBS_PER_CORE} x {} cores)",
                 cores()
             );

@@ -164,7 +164,7 @@ impl<M: RowPredictor + serde::Serialize + serde::de::DeserializeOwned + Send + '
 {
     /// Rebuilds a saved model (best_model.json).
     pub fn load(json: &serde_json::Value) -> Result<Box<dyn Fitted>, String> {
-        let model: M = serde_json::from_value(json.clone()).map_err(|e| e.to_string())?;
+        let model: M = crate::results::float_tree::from_json(json)?;
         Ok(Box::new(FittedEstimator(model)))
     }
 }
@@ -179,7 +179,7 @@ impl<M: RowPredictor + serde::Serialize + Send> Fitted for FittedEstimator<M> {
     }
 
     fn to_json(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(&self.0).ok()
+        crate::results::float_tree::to_json(&self.0).ok()
     }
 
     fn feature_importances(&self) -> Option<Vec<f64>> {

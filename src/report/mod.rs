@@ -7,6 +7,7 @@ mod progress;
 mod status;
 pub mod summary;
 pub mod svg;
+pub mod terminal;
 
 pub use header::data_header;
 pub use progress::Progress;

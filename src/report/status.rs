@@ -42,7 +42,7 @@ impl StatusLine {
             spinner.reset_elapsed();
             spinner.set_message(text.to_string());
         } else if self.plain {
-            eprintln!("gridrun: {text}");
+            crate::errln!("gridrun: {text}");
         }
     }
 
@@ -50,7 +50,7 @@ impl StatusLine {
     pub fn warn(&mut self, text: &str) {
         match &self.spinner {
             Some(spinner) => spinner.println(format!("gridrun: warning: {text}")),
-            None => eprintln!("gridrun: warning: {text}"),
+            None => crate::errln!("gridrun: warning: {text}"),
         }
     }
 }

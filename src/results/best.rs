@@ -17,7 +17,10 @@ pub struct Best {
     pub best_params: Params,
     /// Grid plus fixed hyperparameters: what the model was given.
     pub model_params: Params,
+    /// NaN as "NaN", as in the journal (a setting whose every score is NaN can be the best).
+    #[serde(serialize_with = "super::float::serialize")]
     pub mean: f64,
+    #[serde(serialize_with = "super::float::serialize")]
     pub std: f64,
     pub n_splits: usize,
     pub scores: std::collections::BTreeMap<String, super::cv_results::MeanStd>,
@@ -72,6 +75,7 @@ impl Best {
 #[derive(Debug, Serialize)]
 pub struct Importance {
     pub feature: String,
+    #[serde(serialize_with = "super::float::serialize")]
     pub importance: f64,
 }
 
