@@ -184,9 +184,12 @@ fn box_chart(key: &str, by_value: &[(ParamValue, Vec<f64>)]) -> String {
     svg
 }
 
+/// Per (shard, worker) lane: each task's (start, end, succeeded).
+type Lanes = BTreeMap<(Option<String>, usize), Vec<(f64, f64, bool)>>;
+
 /// One bar per task on its worker's lane (bins beyond BIN_ABOVE tasks).
 fn plotters_timeline(records: &[TaskRecord]) -> String {
-    let mut lanes: BTreeMap<(Option<String>, usize), Vec<(f64, f64, bool)>> = BTreeMap::new();
+    let mut lanes: Lanes = BTreeMap::new();
     let t0 = records
         .iter()
         .map(|r| r.start)
