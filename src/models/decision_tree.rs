@@ -171,9 +171,10 @@ impl<M: RowPredictor + serde::Serialize + serde::de::DeserializeOwned + Send + '
 
 impl<M: RowPredictor + serde::Serialize + Send> Fitted for FittedEstimator<M> {
     fn predict(&self, x: ArrayView2<f64>, rows: &[usize]) -> Result<Prediction, String> {
+        let (values, proba) = self.0.predict_all(x, rows);
         Ok(Prediction {
-            values: self.0.predict_rows(x, rows).to_vec(),
-            proba: self.0.predict_proba_rows(x, rows),
+            values: values.to_vec(),
+            proba,
         })
     }
 
