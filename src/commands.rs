@@ -97,11 +97,15 @@ pub fn plan(path: &Path) -> Result<u8> {
     use std::io::Write;
     writeln!(
         out,
-        "{} ({}, model {})",
+        "{} ({}, model{} {})",
         plan.summary(),
         config.name,
+        if config.models.is_empty() { "" } else { "s" },
         config.model
     )?;
+    if let Some(models) = plan.models_line(&config) {
+        writeln!(out, "{models}")?;
+    }
     if let Some(draws) = &config.search.draws {
         writeln!(out, "{}", draws.summary())?;
     }

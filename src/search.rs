@@ -504,7 +504,31 @@ fn remove_stale(path: &Path) -> Result<()> {
 
 /// Rejects a model or metric that cannot handle this target, before any task runs.
 fn check_compatible(config: &Config, header: &CacheHeader) -> Result<()> {
-    let model = models::find(&config.model).context("unknown model")?;
+    let file = config.path.display();
+    for kind in config.kinds() {
+        check_model_fits(config, kind, header)?;
+    }
+    for setting in &config.settings {
+        let model = models::find(config.model_of(setting)).context("unknown model")?;
+        let (_, params) = models::split_kind(&config.full_params(setting));
+        if let Err((key, why)) = model.check(&params, header.target) {
+            let table = if config.grid_keys.contains(&key) {
+                "grid"
+            } else {
+                "model"
+            };
+            bail!("{file}: {table}.{key}: {why}");
+        }
+    }
+    if let Some(folds_file) = &config.cv.folds_file {
+        crate::folds::check_predefined(folds_file, header.n_rows)?;
+    }
+    crate::preprocess::check_before_run(config, header)
+}
+
+/// A model kind that cannot handle the target or give what a metric needs.
+fn check_model_fits(config: &Config, kind: &str, header: &CacheHeader) -> Result<()> {
+    let model = models::find(kind).context("unknown model")?;
     let file = config.path.display();
     if let Err(why) = model.supports(header.target) {
         bail!(
@@ -524,20 +548,7 @@ fn check_compatible(config: &Config, header: &CacheHeader) -> Result<()> {
             );
         }
     }
-    for setting in &config.settings {
-        if let Err((key, why)) = model.check(&config.full_params(setting), header.target) {
-            let table = if config.fixed.contains_key(&key) {
-                "model"
-            } else {
-                "grid"
-            };
-            bail!("{file}: {table}.{key}: {why}");
-        }
-    }
-    if let Some(folds_file) = &config.cv.folds_file {
-        crate::folds::check_predefined(folds_file, header.n_rows)?;
-    }
-    crate::preprocess::check_before_run(config, header)
+    Ok(())
 }
 
 /// Runs the given tasks, feeding events to the journal and the progress
@@ -687,9 +698,13 @@ fn write_best(
     let model_path = output.join(best::MODEL_FILE_NAME);
     let mut refit_error = None;
     let grid_params = &results.rows[index].params;
-    let model_params = config.full_params(grid_params);
+    // The refit's worker reads the model kind from the params; the saved
+    // params are what the model was given.
+    let refit_params = config.full_params(grid_params);
+    let kind = config.model_of(grid_params).to_string();
+    let (_, model_params) = models::split_kind(&refit_params);
     let executor = executor.filter(|_| config.task.as_ref().is_none_or(|t| t.refit_argv.is_some()));
-    let mut best = Best::new(results, index, &config.model, model_params.clone(), header);
+    let mut best = Best::new(results, index, &kind, model_params.clone(), header);
     let start = execute::now();
     if executor.is_some() {
         status.set(&format!(
@@ -698,7 +713,7 @@ fn write_best(
             crate::params::describe(grid_params)
         ));
     }
-    let refit_result = executor.map(|e| e.refit(&model_params, config.cv.seed));
+    let refit_result = executor.map(|e| e.refit(&refit_params, config.cv.seed));
     let span = refit_result.as_ref().map(|_| RefitSpan {
         start,
         end: execute::now(),
@@ -725,7 +740,7 @@ fn write_best(
             });
             if let Some(fitted) = refit.model {
                 let saved = SavedModel {
-                    model: config.model.clone(),
+                    model: kind,
                     params: model_params,
                     feature_names: header.feature_names.clone(),
                     target_name: header.target_name.clone(),

@@ -154,15 +154,16 @@ impl Evaluator {
 /// Holds a mapped dataset and the fold assignments computed so far.
 pub struct ModelEvaluator {
     setup: WorkerSetup,
-    model: &'static dyn Model,
+    /// The model of tasks that name none (None: a config of several
+    /// models, whose every task names its kind).
+    model: Option<&'static dyn Model>,
     data: Dataset,
     folds: Mutex<HashMap<u32, Arc<FoldPlan>>>,
 }
 
 impl ModelEvaluator {
     pub fn open(setup: &WorkerSetup) -> Result<ModelEvaluator, String> {
-        let model =
-            models::find(&setup.model).ok_or_else(|| format!("unknown model {}", setup.model))?;
+        let model = models::find(&setup.model);
         let data = Dataset::open(&setup.cache).map_err(|e| format!("{e:#}"))?;
         Ok(ModelEvaluator {
             setup: setup.clone(),
@@ -170,6 +171,19 @@ impl ModelEvaluator {
             data,
             folds: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The task's model (its `model` parameter, else the setup's) and the
+    /// hyperparameters it is given.
+    fn model_for(&self, params: &Params) -> Result<(&'static dyn Model, Params), String> {
+        let (kind, rest) = models::split_kind(params);
+        let model = match kind {
+            Some(kind) => models::find(kind).ok_or_else(|| format!("unknown model {kind}"))?,
+            None => self
+                .model
+                .ok_or_else(|| format!("unknown model {}", self.setup.model))?,
+        };
+        Ok((model, preprocess::model_params(&rest)))
     }
 
     pub fn target(&self) -> TargetKind {
@@ -215,6 +229,7 @@ impl ModelEvaluator {
             ));
         }
         let clock = Instant::now();
+        let (model, model_params) = self.model_for(&task.params)?;
         let settings = Settings::from_params(&task.params)?;
         let fold = self.fold_data(settings, &split.train, &split.test)?;
         let train = TrainSet {
@@ -225,9 +240,7 @@ impl ModelEvaluator {
             seed: task.seed,
             threads: self.setup.threads,
         };
-        let fitted = self
-            .model
-            .fit(&preprocess::model_params(&task.params), &train)?;
+        let fitted = model.fit(&model_params, &train)?;
         let fit_seconds = clock.elapsed().as_secs_f64();
         let clock = Instant::now();
         let prediction = fitted.predict(fold.test_x.view(), &fold.test_rows)?;
@@ -293,6 +306,7 @@ impl ModelEvaluator {
     pub fn refit(&self, params: &Params, seed: u64) -> Result<RefitOutput, String> {
         let rows: Vec<usize> = (0..self.data.header.n_rows).collect();
         let clock = Instant::now();
+        let (model, model_params) = self.model_for(params)?;
         let settings = Settings::from_params(params)?;
         let fold = self.fold_data(settings, &rows, &[])?;
         let train = TrainSet {
@@ -303,8 +317,7 @@ impl ModelEvaluator {
             seed,
             threads: self.setup.threads,
         };
-        let model_params = preprocess::model_params(params);
-        let fitted = catch_unwind(AssertUnwindSafe(|| self.model.fit(&model_params, &train)))
+        let fitted = catch_unwind(AssertUnwindSafe(|| model.fit(&model_params, &train)))
             .map_err(|p| format!("panic: {}", panic_message(&p)))??;
         let h = &self.data.header;
         Ok(RefitOutput {

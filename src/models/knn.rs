@@ -67,6 +67,11 @@ impl Model for Knn {
         true
     }
 
+    /// Distances depend on the features' scale.
+    fn wants_scaling(&self) -> bool {
+        true
+    }
+
     fn fit(&self, params: &Params, train: &TrainSet) -> Result<Box<dyn Fitted>, String> {
         let p = ParamReader(params);
         Ok(Box::new(FittedKnn {

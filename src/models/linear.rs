@@ -106,6 +106,12 @@ impl Model for Linear {
         }
     }
 
+    /// The penalty depends on the features' scale; least squares does not
+    /// (scikit-learn users scale ridge / lasso / elastic net, not OLS).
+    fn wants_scaling(&self) -> bool {
+        self.0 != Kind::LinearRegression
+    }
+
     fn supports(&self, target: TargetKind) -> Result<(), String> {
         match target {
             TargetKind::Regression => Ok(()),

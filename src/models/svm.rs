@@ -155,6 +155,11 @@ impl Model for Svc {
         SVC_PARAMS
     }
 
+    /// RBF and polynomial kernels depend on the features' scale.
+    fn wants_scaling(&self) -> bool {
+        true
+    }
+
     fn supports(&self, target: TargetKind) -> Result<(), String> {
         match target {
             TargetKind::Classification { .. } => Ok(()),
@@ -236,6 +241,10 @@ impl Model for Svr {
 
     fn params(&self) -> &'static [ParamSpec] {
         SVR_PARAMS.as_slice()
+    }
+
+    fn wants_scaling(&self) -> bool {
+        true
     }
 
     fn supports(&self, target: TargetKind) -> Result<(), String> {

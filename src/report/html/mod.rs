@@ -20,6 +20,7 @@
 mod axes;
 mod heatmap;
 pub mod load;
+mod models;
 mod page;
 mod parallel;
 mod per_param;
@@ -93,6 +94,7 @@ fn sections(input: &Input) -> Vec<Section> {
     let scored = input.scored();
     [
         Some(table::section(input)),
+        models::section(input, &scored),
         per_param::section(input, &varied, &scored),
         heatmap::section(input, &varied, &scored),
         parallel::section(input, &varied, &scored),
