@@ -6,14 +6,16 @@ use crate::batch::shard::{self, ShardSpec};
 use crate::config::{Backend, Config};
 use crate::data::{self, CacheHeader};
 use crate::execute::{self, interrupt, Event, Executor, Policy, TaskMsg, WorkerSetup};
+
+mod refit;
 use crate::metrics;
 use crate::models;
 use crate::plan::{Plan, Task};
 use crate::report::{self, Progress, Reporter, StatusLine};
-use crate::results::best::{self, Best, Importance, SavedModel};
+use crate::results::best;
 use crate::results::cv_results::{self, CvResults};
 use crate::results::journal::{self, JournalWriter, Previous, ReuseKey};
-use crate::results::timeline::{self, RefitSpan};
+use crate::results::timeline;
 use crate::results::{lock, supersede, Status, TaskRecord};
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::HashSet;
@@ -458,11 +460,11 @@ fn finish(
     }
     write_file(&output.join(cv_results::FILE_NAME), &results.to_csv()?)?;
     let (refit_span, refit_error) = match results.best() {
-        Some(index) => write_best(config, &results, index, refit, header, output, status)?,
+        Some(index) => refit::write_best(config, &results, index, refit, header, output, status)?,
         None => {
             // No setting has a score: nothing earlier may pose as the best.
             remove_stale(&output.join(best::FILE_NAME))?;
-            remove_stale(&output.join(best::MODEL_FILE_NAME))?;
+            refit::remove_model_files(output)?;
             (None, None)
         }
     };
@@ -670,92 +672,6 @@ fn make_record(
         shard: shard.map(|s| s.to_string()),
         warnings: outcome.warnings,
     }
-}
-
-/// Writes best.json, refitting the best setting on all rows when an
-/// executor is given; returns when the refit ran and why it failed (the old
-/// best_model.json is then removed: it would belong to another setting).
-fn write_best(
-    config: &Config,
-    results: &CvResults,
-    index: usize,
-    executor: Option<&mut Box<dyn Executor>>,
-    header: &CacheHeader,
-    output: &Path,
-    status: &mut StatusLine,
-) -> Result<(Option<RefitSpan>, Option<String>)> {
-    let model_path = output.join(best::MODEL_FILE_NAME);
-    let mut refit_error = None;
-    let grid_params = &results.rows[index].params;
-    let model_params = config.full_params(grid_params);
-    let executor = executor.filter(|_| config.task.as_ref().is_none_or(|t| t.refit_argv.is_some()));
-    let mut best = Best::new(results, index, &config.model, model_params.clone(), header);
-    let start = execute::now();
-    if executor.is_some() {
-        status.set(&format!(
-            "refitting the best setting on all {} rows ({})...",
-            header.n_rows,
-            crate::params::describe(grid_params)
-        ));
-    }
-    let refit_result = executor.map(|e| e.refit(&model_params, config.cv.seed));
-    let span = refit_result.as_ref().map(|_| RefitSpan {
-        start,
-        end: execute::now(),
-        params: grid_params.clone(),
-    });
-    best.refit_start = span.as_ref().map(|s| s.start);
-    best.refit_end = span.as_ref().map(|s| s.end);
-    match refit_result {
-        Some(Ok(refit)) => {
-            best.refit_seconds = Some(refit.fit_seconds);
-            let names = refit
-                .feature_names
-                .clone()
-                .unwrap_or_else(|| header.feature_names.clone());
-            best.feature_importances = refit.feature_importances.map(|imp| {
-                names
-                    .iter()
-                    .zip(imp)
-                    .map(|(f, importance)| Importance {
-                        feature: f.clone(),
-                        importance,
-                    })
-                    .collect()
-            });
-            if let Some(fitted) = refit.model {
-                let saved = SavedModel {
-                    model: config.model.clone(),
-                    params: model_params,
-                    feature_names: header.feature_names.clone(),
-                    target_name: header.target_name.clone(),
-                    target: header.target,
-                    classes: header.classes.clone(),
-                    fitted,
-                    feature_kinds: header.kinds(),
-                    na_values: header.na_values.clone(),
-                    preprocess: refit.preprocess,
-                };
-                status.set("writing best_model.json...");
-                write_file(&model_path, &serde_json::to_string(&saved)?)?;
-            }
-        }
-        Some(Err(e)) => {
-            let why = crate::config::one_line(&format!("{e:#}"));
-            status.warn(&format!(
-                "refitting the best setting on all rows failed: {why}; no best_model.json"
-            ));
-            remove_stale(&model_path)?;
-            best.refit_error = Some(why.clone());
-            refit_error = Some(why);
-        }
-        None => remove_stale(&model_path)?,
-    }
-    write_file(
-        &output.join(best::FILE_NAME),
-        &serde_json::to_string_pretty(&best)?,
-    )?;
-    Ok((span, refit_error))
 }
 
 /// run.json (or run.shard-I-of-N.json): how this session went, for people

@@ -132,7 +132,8 @@ impl Runner {
             return Err(with_stderr(cause, &stderr));
         }
         Ok(RefitOutput {
-            model: None,
+            saved: None,
+            peak_rss_kb: 0,
             feature_importances: None,
             fit_seconds: clock.elapsed().as_secs_f64(),
             preprocess: None,

@@ -15,9 +15,11 @@ mod binning;
 mod forest;
 mod gbdt;
 mod linfa_traits;
+mod packable;
 mod split;
 mod tree;
 
+pub use packable::Packable;
 pub use forest::{ForestParams, MaxSamples, RandomForest};
 pub use gbdt::{EarlyStopping, GbdtParams, GradientBoosting, LossChoice};
 pub use tree::{DecisionTree, TreeParams};

@@ -102,10 +102,28 @@ pub fn peak_rss_kb() -> u64 {
     0
 }
 
+/// The refit of the best setting on all rows, as asked of a worker.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefitRequest {
+    /// Full hyperparameters (fixed + grid).
+    pub params: Params,
+    pub seed: u64,
+    /// Threads the fit may use: it runs alone, so every core of the run.
+    pub threads: usize,
+    /// The output folder: the worker writes best_model.bin and its
+    /// best_model.json there itself (the coordinator never holds the model).
+    pub save_to: Option<PathBuf>,
+}
+
 /// A model fitted on all rows.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RefitOutput {
-    pub model: Option<serde_json::Value>,
+    /// best_model.bin as written (None: not asked to save it).
+    #[serde(default)]
+    pub saved: Option<crate::results::model_file::Written>,
+    /// The refitting worker's peak resident memory, KiB (model write included).
+    #[serde(default)]
+    pub peak_rss_kb: u64,
     #[serde(with = "float::option_vec")]
     pub feature_importances: Option<Vec<f64>>,
     #[serde(with = "float")]
@@ -143,10 +161,10 @@ impl Evaluator {
         }
     }
 
-    pub fn refit(&self, params: &Params, seed: u64) -> Result<RefitOutput, String> {
+    pub fn refit(&self, request: &RefitRequest) -> Result<RefitOutput, String> {
         match self {
-            Evaluator::Model(m) => m.refit(params, seed),
-            Evaluator::Command(c) => c.refit(params, seed),
+            Evaluator::Model(m) => m.refit(request),
+            Evaluator::Command(c) => c.refit(&request.params, request.seed),
         }
     }
 }
@@ -289,28 +307,34 @@ impl ModelEvaluator {
         })
     }
 
-    /// Fits on every row (preprocessing too).
-    pub fn refit(&self, params: &Params, seed: u64) -> Result<RefitOutput, String> {
+    /// Fits on every row (preprocessing too) and saves the model when asked.
+    pub fn refit(&self, request: &RefitRequest) -> Result<RefitOutput, String> {
         let rows: Vec<usize> = (0..self.data.header.n_rows).collect();
         let clock = Instant::now();
-        let settings = Settings::from_params(params)?;
+        let settings = Settings::from_params(&request.params)?;
         let fold = self.fold_data(settings, &rows, &[])?;
         let train = TrainSet {
             x: fold.train_x.view(),
             y: fold.train_y.as_ref().map_or(self.data.y(), |y| y.view()),
             rows: &fold.train_rows,
             target: self.target(),
-            seed,
-            threads: self.setup.threads,
+            seed: request.seed,
+            threads: request.threads.max(1),
         };
-        let model_params = preprocess::model_params(params);
+        let model_params = preprocess::model_params(&request.params);
         let fitted = catch_unwind(AssertUnwindSafe(|| self.model.fit(&model_params, &train)))
             .map_err(|p| format!("panic: {}", panic_message(&p)))??;
+        let fit_seconds = clock.elapsed().as_secs_f64();
+        let saved = match &request.save_to {
+            Some(dir) => Some(self.save(fitted.as_ref(), request, fold.pipeline.clone(), dir)?),
+            None => None,
+        };
         let h = &self.data.header;
         Ok(RefitOutput {
-            model: fitted.to_json(),
+            saved,
+            peak_rss_kb: peak_rss_kb(),
             feature_importances: fitted.feature_importances(),
-            fit_seconds: clock.elapsed().as_secs_f64(),
+            fit_seconds,
             feature_names: fold
                 .pipeline
                 .as_ref()
@@ -318,6 +342,32 @@ impl ModelEvaluator {
             preprocess: fold.pipeline,
             warnings: fitted.warnings(),
         })
+    }
+
+    /// Writes best_model.bin and its manifest into `dir`.
+    fn save(
+        &self,
+        fitted: &dyn models::Fitted,
+        request: &RefitRequest,
+        preprocess: Option<FittedPipeline>,
+        dir: &std::path::Path,
+    ) -> Result<crate::results::model_file::Written, String> {
+        let h = &self.data.header;
+        let meta = crate::results::model_file::ModelMeta {
+            model: self.setup.model.clone(),
+            params: request.params.clone(),
+            feature_names: h.feature_names.clone(),
+            target_name: h.target_name.clone(),
+            target: h.target,
+            classes: h.classes.clone(),
+            feature_kinds: h.kinds(),
+            na_values: h.na_values.clone(),
+            preprocess,
+        };
+        let bytes = fitted
+            .to_bytes()
+            .map_err(|e| format!("cannot save the model: {e}"))?;
+        crate::results::model_file::write(dir, &meta, &bytes).map_err(|e| format!("{e:#}"))
     }
 }
 

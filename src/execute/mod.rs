@@ -10,10 +10,9 @@ mod serial;
 mod thread;
 pub mod worker;
 
-pub use evaluate::{Outcome, RefitOutput, TaskMsg, WorkerSetup};
+pub use evaluate::{Outcome, RefitOutput, RefitRequest, TaskMsg, WorkerSetup};
 
 use crate::config::Backend;
-use crate::params::Params;
 use anyhow::Result;
 use std::time::Duration;
 
@@ -55,8 +54,8 @@ pub trait Executor {
     fn start(&mut self, setup: &WorkerSetup) -> Result<()>;
     /// Runs the tasks until all are done or an interrupt stops dispatching.
     fn run(&mut self, tasks: &[TaskMsg], on_event: &mut dyn FnMut(Event)) -> Result<()>;
-    /// Fits one setting on all rows (for best_model.json).
-    fn refit(&mut self, params: &Params, seed: u64) -> Result<RefitOutput>;
+    /// Fits one setting on all rows (and writes best_model.bin when asked).
+    fn refit(&mut self, request: &RefitRequest) -> Result<RefitOutput>;
     /// How many tasks run at once.
     fn slots(&self) -> usize;
 }

@@ -2,10 +2,9 @@
 //! that dies or runs past the timeout costs only its task: the task is
 //! recorded (or retried) with the cause and the worker is replaced.
 
-use super::evaluate::{Outcome, RefitOutput, TaskMsg, WorkerSetup};
+use super::evaluate::{Outcome, RefitOutput, RefitRequest, TaskMsg, WorkerSetup};
 use super::protocol::{Reply, Request};
 use super::{interrupt, Event, Executor, Policy};
-use crate::params::Params;
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -521,11 +520,8 @@ enum RefitTry {
 }
 
 impl ProcessPool {
-    fn refit_once(&mut self, params: &Params, seed: u64) -> Result<RefitTry> {
-        let request = Request::Refit {
-            params: params.clone(),
-            seed,
-        };
+    fn refit_once(&mut self, request: &RefitRequest) -> Result<RefitTry> {
+        let request = Request::Refit(request.clone());
         if send(&mut self.workers[0], &request).is_err() {
             self.replace(0)?;
             return Ok(RefitTry::Undelivered);
@@ -615,11 +611,11 @@ impl Executor for ProcessPool {
     /// the request was written: a broken pipe) takes the same path as in
     /// the run: it is replaced, and the refit is tried again up to
     /// `retries` times (a request that never reached a worker is free).
-    fn refit(&mut self, params: &Params, seed: u64) -> Result<RefitOutput> {
+    fn refit(&mut self, request: &RefitRequest) -> Result<RefitOutput> {
         let mut deaths = 0;
         let mut undelivered = 0;
         loop {
-            match self.refit_once(params, seed)? {
+            match self.refit_once(request)? {
                 RefitTry::Done(result) => return result,
                 RefitTry::Undelivered if undelivered < MAX_UNDELIVERED => undelivered += 1,
                 RefitTry::Undelivered => {

@@ -1,8 +1,9 @@
 //! A rayon thread pool in this process (one shared memory map).
 
-use super::evaluate::{silence_panics, Evaluator, RefitOutput, TaskMsg, WorkerSetup};
+use super::evaluate::{
+    silence_panics, Evaluator, RefitOutput, RefitRequest, TaskMsg, WorkerSetup,
+};
 use super::{interrupt, Event, Executor};
-use crate::params::Params;
 use anyhow::{anyhow, Result};
 use rayon::prelude::*;
 use std::sync::mpsc::channel;
@@ -87,12 +88,12 @@ impl Executor for ThreadPool {
         Ok(())
     }
 
-    fn refit(&mut self, params: &Params, seed: u64) -> Result<RefitOutput> {
+    fn refit(&mut self, request: &RefitRequest) -> Result<RefitOutput> {
         let evaluator = self
             .evaluator
             .as_ref()
             .ok_or_else(|| anyhow!("executor not started"))?;
-        evaluator.refit(params, seed).map_err(|e| anyhow!(e))
+        evaluator.refit(request).map_err(|e| anyhow!(e))
     }
 
     fn slots(&self) -> usize {

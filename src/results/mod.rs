@@ -7,6 +7,7 @@ pub mod cv_results;
 pub mod float;
 pub mod journal;
 pub mod lock;
+pub mod model_file;
 pub mod supersede;
 pub mod timeline;
 

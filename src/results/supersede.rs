@@ -10,6 +10,7 @@ const OUTPUTS: &[&str] = &[
     "cv_results.csv",
     "best.json",
     "best_model.json",
+    "best_model.bin",
     "timeline.svg",
     "run.json",
     "config.json",
