@@ -8,6 +8,7 @@ use crate::data::{self, CacheHeader};
 use crate::execute::{self, interrupt, Event, Executor, Policy, TaskMsg, WorkerSetup};
 
 mod refit;
+mod tasks;
 use crate::metrics;
 use crate::models;
 use crate::plan::{Plan, Task};
@@ -15,7 +16,9 @@ use crate::report::{self, Progress, Reporter, StatusLine};
 use crate::results::best;
 use crate::results::cv_results::{self, CvResults};
 use crate::results::journal::{self, JournalWriter, Previous, ReuseKey};
+use crate::results::tally::Tally;
 use crate::results::timeline;
+use crate::results::timeline_log::TimelineLog;
 use crate::results::{lock, supersede, Status, TaskRecord};
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::HashSet;
@@ -131,10 +134,12 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
     let fingerprint = run_fingerprint(config, &header)?;
     let journal_path =
         output.join(shard.map_or(journal::FILE_NAME.to_string(), |s| s.journal_file_name()));
-    let plan_ids: HashSet<&str> = plan.tasks.iter().map(|t| t.id.as_str()).collect();
-    let previous = if opts.fresh {
+    // Matching earlier records needs every task id in a set: only build it
+    // when there are journals to read.
+    let previous = if opts.fresh || journal::journal_files(&output)?.is_empty() {
         Previous::default()
     } else {
+        let plan_ids: HashSet<&str> = plan.tasks.iter().map(|t| t.id.as_str()).collect();
         let key = ReuseKey {
             fingerprint: &fingerprint,
             plan_ids: &plan_ids,
@@ -162,19 +167,27 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
         threads,
     })?;
     let mine = tasks_of(&plan, shard, &output);
-    let done: HashSet<&str> = previous
-        .own
-        .iter()
-        .chain(&previous.elsewhere)
-        .map(|r| r.id.as_str())
-        .collect();
-    let pending: Vec<usize> = mine
-        .iter()
-        .copied()
-        .filter(|&i| !done.contains(plan.tasks[i].id.as_str()))
-        .collect();
+    let assigned = mine.len();
+    let mine_ids: Option<HashSet<&str>> =
+        shard.map(|_| mine.iter().map(|&i| plan.tasks[i].id.as_str()).collect());
+    let earlier = || previous.own.iter().chain(&previous.elsewhere);
+    let done: HashSet<&str> = earlier().map(|r| r.id.as_str()).collect();
+    let pending: Vec<usize> = if done.is_empty() {
+        mine
+    } else {
+        mine.into_iter()
+            .filter(|&i| !done.contains(plan.tasks[i].id.as_str()))
+            .collect()
+    };
+    drop(done);
+    // What the results need of every finished task, tallied as they finish
+    // (the records themselves go to the journal only).
+    let mut tally = Tally::new(&plan, &config.metrics, execute::now());
+    tally.add_records(&plan, earlier());
+    let is_mine = |id: &str| mine_ids.as_ref().is_none_or(|m| m.contains(id));
+    let reused: Vec<TaskRecord> = earlier().filter(|r| is_mine(&r.id)).cloned().collect();
     let journal = JournalWriter::create(&journal_path, &previous.own)?;
-    let session = execute_tasks(
+    let rerun = execute_tasks(
         config,
         &plan,
         &pending,
@@ -184,35 +197,17 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
         shard,
         opts.quiet,
         &output,
+        (&mut tally, &previous.rerun),
     )?;
     let wall = clock.elapsed().as_secs_f64();
     let interrupted = interrupt::draining();
-    let mine_ids: HashSet<&str> = mine.iter().map(|&i| plan.tasks[i].id.as_str()).collect();
-    let reused: Vec<TaskRecord> = previous
-        .own
-        .iter()
-        .chain(&previous.elsewhere)
-        .filter(|r| shard.is_none() || mine_ids.contains(r.id.as_str()))
-        .cloned()
-        .collect();
-    let all: Vec<TaskRecord> = previous
-        .own
-        .iter()
-        .chain(&previous.elsewhere)
-        .chain(&session)
-        .cloned()
-        .collect();
-    let finished_mine = all
-        .iter()
-        .filter(|r| mine_ids.contains(r.id.as_str()))
-        .count();
     write_run_info(
         config,
         &plan,
         backend,
         executor.slots(),
         wall,
-        &session,
+        &tally,
         shard,
         &output,
     )?;
@@ -225,16 +220,11 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
             } else {
                 Some(&mut executor)
             };
-            let records = Records {
-                all: &all,
-                session: &session,
-                reused: &reused,
-            };
             let mut status = StatusLine::new(opts.quiet);
             let (table, refit_error) = finish(
                 config,
                 &plan,
-                &records,
+                (&tally, &reused),
                 slots,
                 refit,
                 &header,
@@ -244,26 +234,19 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
             (Some(table), refit_error)
         }
     };
+    let count_mine = |state: &dyn Fn(usize) -> bool| {
+        (0..plan.tasks.len())
+            .filter(|&i| is_mine(plan.tasks[i].id.as_str()) && state(i))
+            .count()
+    };
     Ok(RunSummary {
         total: plan.tasks.len(),
-        assigned: mine.len(),
-        failed: all
-            .iter()
-            .filter(|r| !r.ok() && mine_ids.contains(r.id.as_str()))
-            .count(),
-        reused: reused
-            .iter()
-            .filter(|r| mine_ids.contains(r.id.as_str()))
-            .count(),
-        rerun: session
-            .iter()
-            .filter(|r| previous.rerun.contains(&r.id))
-            .count(),
-        not_run: mine.len() - finished_mine,
-        warned: all
-            .iter()
-            .filter(|r| !r.warnings.is_empty() && mine_ids.contains(r.id.as_str()))
-            .count(),
+        assigned,
+        failed: count_mine(&|i| tally.task_failed(&plan, i)),
+        reused: reused.len(),
+        rerun,
+        not_run: assigned - count_mine(&|i| tally.task_finished(&plan, i)),
+        warned: reused.iter().filter(|r| !r.warnings.is_empty()).count() + tally.session.warned,
         interrupted,
         refit_error,
         shard,
@@ -416,20 +399,11 @@ pub fn shard_assignment(plan: &Plan, count: usize, output: &Path) -> (Vec<usize>
         .tasks
         .iter()
         .zip(&predicted)
-        .map(|(t, p)| (t.id.clone(), *p))
+        .map(|(t, p)| (t.id.to_string(), *p))
         .collect();
     let assignment = shard::assign(&ids, count);
     let balance = shard::balance(&assignment, &predicted, count);
     (assignment, balance)
-}
-
-/// The records the results are built from.
-struct Records<'a> {
-    /// Every record of the plan: reused and this session's.
-    all: &'a [TaskRecord],
-    session: &'a [TaskRecord],
-    /// Reused from earlier runs (drawn as such in the timeline).
-    reused: &'a [TaskRecord],
 }
 
 /// Writes cv_results.csv, best.json (+ best_model.json when an executor is
@@ -440,7 +414,7 @@ struct Records<'a> {
 fn finish(
     config: &Config,
     plan: &Plan,
-    records: &Records,
+    (tally, reused): (&Tally, &[TaskRecord]),
     slots: usize,
     refit: Option<&mut Box<dyn Executor>>,
     header: &CacheHeader,
@@ -448,17 +422,13 @@ fn finish(
     status: &mut StatusLine,
 ) -> Result<(String, Option<String>)> {
     status.set("writing cv_results.csv...");
-    let mut results = CvResults::build(
-        plan,
-        &config.grid_keys,
-        &config.metrics,
-        &config.refit,
-        records.all,
-    );
+    let mut results = CvResults::from_tally(plan, &config.grid_keys, &config.refit, tally);
     for (metric, _) in config.greater_is_better.iter().filter(|(_, &up)| !up) {
         results.rank_lower_better(metric);
     }
-    write_file(&output.join(cv_results::FILE_NAME), &results.to_csv()?)?;
+    crate::results::atomic::write_streamed(&output.join(cv_results::FILE_NAME), |out| {
+        results.write_csv(out)
+    })?;
     let (refit_span, refit_error) = match results.best() {
         Some(index) => refit::write_best(config, &results, index, refit, header, output, status)?,
         None => {
@@ -471,25 +441,18 @@ fn finish(
     status.set("writing timeline.svg and report.html...");
     write_file(
         &output.join(timeline::FILE_NAME),
-        &timeline::render(records.session, records.reused, slots, refit_span.as_ref()),
+        &timeline::render(&tally.timeline, reused, slots, refit_span.as_ref()),
     )?;
-    let plan_ids: HashSet<&str> = plan.tasks.iter().map(|t| t.id.as_str()).collect();
-    let finished: HashSet<&str> = records
-        .all
-        .iter()
-        .map(|r| r.id.as_str())
-        .filter(|id| plan_ids.contains(id))
-        .collect();
     let input = report::html::Input {
         name: config.name.clone(),
         model: config.model.clone(),
         results: &results,
-        records: records.session,
-        reused: records.reused,
+        timeline: &tally.timeline,
+        reused,
         slots,
         refit: refit_span,
         total_tasks: plan.tasks.len(),
-        finished_tasks: finished.len(),
+        finished_tasks: tally.finished(),
     };
     report::html::write(&input, &output.join(report::html::FILE_NAME))?;
     Ok((report::summary::table(&results, 10), refit_error))
@@ -555,16 +518,18 @@ fn execute_tasks(
     shard: Option<ShardSpec>,
     quiet: bool,
     output: &Path,
-) -> Result<Vec<TaskRecord>> {
-    let messages: Vec<TaskMsg> = pending
-        .iter()
-        .map(|&index| message(config, plan, index))
-        .collect();
-    let mut progress = Progress::new(messages.len(), quiet);
-    let mut records = Vec::with_capacity(messages.len());
+    (tally, rerun): (&mut Tally, &HashSet<String>),
+) -> Result<usize> {
+    let tasks = tasks::PendingTasks {
+        config,
+        plan,
+        pending,
+    };
+    let mut progress = Progress::new(pending.len(), quiet);
+    let mut reran = 0;
     let mut failure: Option<anyhow::Error> = None;
     let mut journalled = 0;
-    executor.run(&messages, &mut |event| match event {
+    executor.run(&tasks, &mut |event| match event {
         Event::Started { index, worker } => progress.started(index, worker),
         Event::Retrying { index, reason, .. } => {
             crate::command::procs::end_leftovers(output, &plan.tasks[index].id);
@@ -611,7 +576,8 @@ fn execute_tasks(
                 }
             }
             let _ = progress.finished(&record);
-            records.push(record);
+            reran += usize::from(rerun.contains(&record.id));
+            tally.add_session(plan, index, &record);
         }
     })?;
     progress.done()?;
@@ -619,11 +585,11 @@ fn execute_tasks(
     if let Some(e) = failure {
         bail!(
             "{e:#}; stopped at once: {journalled} of {} tasks journalled this run, the rest not run (the folder resumes: run the same command again once the cause is fixed)",
-            messages.len()
+            pending.len()
         );
     }
     journal.done()?;
-    Ok(records)
+    Ok(reran)
 }
 
 fn message(config: &Config, plan: &Plan, index: usize) -> TaskMsg {
@@ -646,7 +612,7 @@ fn make_record(
     shard: Option<ShardSpec>,
 ) -> TaskRecord {
     TaskRecord {
-        id: task.id.clone(),
+        id: task.id.to_string(),
         setting: task.setting,
         params: plan.settings[task.setting].clone(),
         repeat: task.repeat,
@@ -683,11 +649,11 @@ fn write_run_info(
     backend: Backend,
     workers: usize,
     wall: f64,
-    session: &[TaskRecord],
+    tally: &Tally,
     shard: Option<ShardSpec>,
     output: &Path,
 ) -> Result<()> {
-    let busy: f64 = session.iter().map(|r| r.end - r.start).sum();
+    let session = &tally.session;
     let info = serde_json::json!({
         "name": config.name,
         "config": config.path,
@@ -696,12 +662,12 @@ fn write_run_info(
         "workers": workers,
         "shard": shard.map(|s| s.to_string()),
         "tasks": plan.tasks.len(),
-        "ran": session.len(),
-        "failed": session.iter().filter(|r| !r.ok()).count(),
+        "ran": session.ran,
+        "failed": session.failed,
         "wall_seconds": wall,
-        "busy_seconds": busy,
-        "utilisation": timeline::utilisation(session, workers),
-        "peak_worker_rss_kb": session.iter().map(|r| r.peak_rss_kb).max().unwrap_or(0),
+        "busy_seconds": session.busy_seconds,
+        "utilisation": tally.timeline.utilisation(workers),
+        "peak_worker_rss_kb": session.peak_worker_rss_kb,
         "coordinator_pid": std::process::id(),
         "gridrun_version": env!("CARGO_PKG_VERSION"),
     });
@@ -778,14 +744,20 @@ pub fn merge(output: &Path, quiet: bool) -> Result<MergeSummary> {
     } else {
         None
     };
-    let set = Records {
-        all: &records,
-        session: &records,
-        reused: &[],
-    };
+    let mut tally = Tally::new(&plan, &config.metrics, 0.0);
+    tally.add_records(&plan, &records);
+    tally.timeline = TimelineLog::from_records(&records);
     let mut status = StatusLine::new(quiet);
-    let (table, refit_error) =
-        finish(&config, &plan, &set, 0, refit, &header, output, &mut status)?;
+    let (table, refit_error) = finish(
+        &config,
+        &plan,
+        (&tally, &[]),
+        0,
+        refit,
+        &header,
+        output,
+        &mut status,
+    )?;
     let finished = plan.tasks.len() - missing.len();
     let ok_ids: HashSet<&str> = records
         .iter()

@@ -64,7 +64,10 @@ fn the_saved_tree_predicts_its_training_rows_through_the_manifest_and_the_bin() 
         .map(|l| l.split(',').next().unwrap().to_string())
         .collect();
     assert_eq!(predicted, labels(&wine, "class"));
-    assert!(through_bin.lines().skip(1).all(|l| l.contains(",1,") || l.ends_with(",1")));
+    assert!(through_bin
+        .lines()
+        .skip(1)
+        .all(|l| l.contains(",1,") || l.ends_with(",1")));
 }
 
 #[test]
@@ -81,7 +84,10 @@ fn a_damaged_or_foreign_model_file_is_a_one_line_error() {
     let good = std::fs::read(&bin).unwrap();
     let iris = dataset("iris.csv");
     let cases: Vec<(Vec<u8>, &str)> = vec![
-        (good[..good.len() - 10].to_vec(), "truncated or damaged model file"),
+        (
+            good[..good.len() - 10].to_vec(),
+            "truncated or damaged model file",
+        ),
         (
             {
                 let mut b = good.clone();

@@ -501,7 +501,7 @@ mod tests {
     fn task_ids_come_back_from_seeds() {
         // Workers know a task by its seed, which is its id read as hex.
         let task = crate::plan::Task {
-            id: "0a1b2c3d4e5f6789".into(),
+            id: "0a1b2c3d4e5f6789".parse().unwrap(),
             setting: 0,
             repeat: 0,
             fold: 0,

@@ -19,9 +19,9 @@ mod packable;
 mod split;
 mod tree;
 
-pub use packable::Packable;
 pub use forest::{ForestParams, MaxSamples, RandomForest};
 pub use gbdt::{EarlyStopping, GbdtParams, GradientBoosting, LossChoice};
+pub use packable::Packable;
 pub use tree::{DecisionTree, TreeParams};
 
 use ndarray::{ArrayView1, ArrayView2};

@@ -2,9 +2,9 @@
 //! that dies or runs past the timeout costs only its task: the task is
 //! recorded (or retried) with the cause and the worker is replaced.
 
-use super::evaluate::{Outcome, RefitOutput, RefitRequest, TaskMsg, WorkerSetup};
+use super::evaluate::{Outcome, RefitOutput, RefitRequest, WorkerSetup};
 use super::protocol::{Reply, Request};
-use super::{interrupt, Event, Executor, Policy};
+use super::{interrupt, Event, Executor, Policy, TaskList};
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -83,7 +83,7 @@ const HELLO_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The state of one `run`: queue, attempts, what is outstanding.
 struct RunState<'a> {
-    tasks: &'a [TaskMsg],
+    tasks: &'a dyn TaskList,
     queue: VecDeque<usize>,
     attempts: Vec<u32>,
     outstanding: usize,
@@ -242,9 +242,10 @@ impl ProcessPool {
         let Some(position) = state.queue.pop_front() else {
             return Ok(());
         };
-        let task = &state.tasks[position];
+        let task = state.tasks.get(position);
+        let index = task.index;
         let worker = &mut self.workers[slot];
-        if send(worker, &Request::Run(task.clone())).is_err() {
+        if send(worker, &Request::Run(task)).is_err() {
             // The worker died before taking the task (a broken pipe): the
             // task never ran, so it goes back first, without an attempt;
             // the worker's death is handled when its reader reports it.
@@ -260,7 +261,7 @@ impl ProcessPool {
         state.attempts[position] += 1;
         state.outstanding += 1;
         on_event(Event::Started {
-            index: task.index,
+            index,
             worker: slot,
         });
         Ok(())
@@ -292,7 +293,7 @@ impl ProcessPool {
         on_event: &mut dyn FnMut(Event),
     ) {
         state.outstanding -= 1;
-        let index = state.tasks[position].index;
+        let index = state.tasks.index(position);
         if state.attempts[position] as usize <= self.policy.retries && !state.draining {
             state.queue.push_front(position);
             on_event(Event::Retrying {
@@ -343,7 +344,7 @@ impl ProcessPool {
                 state.outstanding -= 1;
                 outcome.attempts = state.attempts[position];
                 on_event(Event::Finished {
-                    index: state.tasks[position].index,
+                    index: state.tasks.index(position),
                     worker: slot,
                     outcome,
                 });
@@ -574,7 +575,7 @@ impl Executor for ProcessPool {
         Ok(())
     }
 
-    fn run(&mut self, tasks: &[TaskMsg], on_event: &mut dyn FnMut(Event)) -> Result<()> {
+    fn run(&mut self, tasks: &dyn TaskList, on_event: &mut dyn FnMut(Event)) -> Result<()> {
         let mut state = RunState {
             tasks,
             queue: (0..tasks.len()).collect(),

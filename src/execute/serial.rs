@@ -1,9 +1,7 @@
 //! One task after another in this thread: for debugging.
 
-use super::evaluate::{
-    silence_panics, Evaluator, RefitOutput, RefitRequest, TaskMsg, WorkerSetup,
-};
-use super::{interrupt, Event, Executor};
+use super::evaluate::{silence_panics, Evaluator, RefitOutput, RefitRequest, WorkerSetup};
+use super::{interrupt, Event, Executor, TaskList};
 use anyhow::{anyhow, Result};
 
 #[derive(Default)]
@@ -18,15 +16,16 @@ impl Executor for Serial {
         Ok(())
     }
 
-    fn run(&mut self, tasks: &[TaskMsg], on_event: &mut dyn FnMut(Event)) -> Result<()> {
+    fn run(&mut self, tasks: &dyn TaskList, on_event: &mut dyn FnMut(Event)) -> Result<()> {
         let evaluator = self
             .evaluator
             .as_ref()
             .ok_or_else(|| anyhow!("executor not started"))?;
-        for task in tasks {
+        for position in 0..tasks.len() {
             if interrupt::draining() {
                 break;
             }
+            let task = &tasks.get(position);
             on_event(Event::Started {
                 index: task.index,
                 worker: 0,

@@ -82,7 +82,11 @@ fn round_trip(model: &dyn Model, target: TargetKind, y: &Array1<f64>, x: &Array2
     assert_same(model.name(), &before, &after);
     // A damaged model section is an error, never a panic or a silent model.
     let cut = &bytes[..bytes.len() / 2];
-    assert!(model.load_bytes(cut).is_err(), "{}: half a model loaded", model.name());
+    assert!(
+        model.load_bytes(cut).is_err(),
+        "{}: half a model loaded",
+        model.name()
+    );
     true
 }
 
@@ -129,6 +133,8 @@ fn a_packed_forest_is_a_third_of_its_json_or_less() {
     };
     let fitted = model.fit(&params_for(model), &train).unwrap();
     let packed = fitted.to_bytes().unwrap().len();
-    let json = serde_json::to_vec(&fitted.to_json().unwrap()).unwrap().len();
+    let json = serde_json::to_vec(&fitted.to_json().unwrap())
+        .unwrap()
+        .len();
     assert!(packed * 3 <= json, "packed {packed} bytes, JSON {json}");
 }

@@ -159,10 +159,17 @@ fn load_json(path: &Path, bytes: &[u8]) -> Result<Loaded> {
         );
     }
     let bin = bin_beside(path, &manifest.model_file);
-    let bin_bytes =
-        std::fs::read(&bin).with_context(|| format!("{}: cannot read the model file named by {}", bin.display(), path.display()))?;
+    let bin_bytes = std::fs::read(&bin).with_context(|| {
+        format!(
+            "{}: cannot read the model file named by {}",
+            bin.display(),
+            path.display()
+        )
+    })?;
     let hash_ok = bin_bytes.len() >= HEADER_LEN
-        && blake3::Hash::from_bytes(header_hash(&bin_bytes)).to_hex().as_str()
+        && blake3::Hash::from_bytes(header_hash(&bin_bytes))
+            .to_hex()
+            .as_str()
             == manifest.model_file_blake3;
     if bin_bytes.len() as u64 != manifest.model_file_bytes || !hash_ok {
         bail!(

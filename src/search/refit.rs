@@ -89,7 +89,9 @@ pub(super) fn write_best(
 /// (workers x threads per worker, at most the cores).
 fn refit_threads(slots: usize) -> usize {
     let per_task = execute::threads_per_task(slots);
-    (slots.max(1) * per_task).min(execute::cores()).max(per_task)
+    (slots.max(1) * per_task)
+        .min(execute::cores())
+        .max(per_task)
 }
 
 fn record_refit(best: &mut Best, refit: RefitOutput, header: &CacheHeader) {
@@ -121,9 +123,8 @@ pub(super) fn remove_model_files(output: &Path) -> Result<()> {
         let path = output.join(name);
         match std::fs::remove_file(&path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(e).with_context(|| {
-                    format!("{}: cannot remove the stale file", path.display())
-                })
+                return Err(e)
+                    .with_context(|| format!("{}: cannot remove the stale file", path.display()))
             }
             _ => {}
         }
