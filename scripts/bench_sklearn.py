@@ -5,6 +5,8 @@ grid and folds as gridrun; prints one JSON object.
     bench_sklearn.py fit  DATA SPLIT_FILE MODEL SEEDS N_JOBS [N_ESTIMATORS]
     bench_sklearn.py grid DATA N_JOBS
     bench_sklearn.py boost DATA SPLIT_FILE hgb|lightgbm REPEATS N_THREADS
+    bench_sklearn.py linfa MODEL DATA FOLDS_FILE    (MODEL: a key of LINFA_MODELS)
+    bench_sklearn.py linfa_config MODEL             (its gridrun [model] lines)
 """
 import json
 import statistics
@@ -66,6 +68,50 @@ def boost(data, split_file, which, repeats, n_threads):
     return {"median_fit_seconds": statistics.median(times), "mean_accuracy": float(np.mean(accs))}
 
 
+# The linfa-backed models against scikit-learn: (gridrun [model] lines,
+# scikit-learn estimator); gridrun scales all but linear_regression by default.
+LINFA_MODELS = {
+    "svc_rbf": ('kind = "svc"', "make_pipeline(StandardScaler(), SVC())"),
+    "svc_linear": ('kind = "svc"\nkernel = "linear"', "make_pipeline(StandardScaler(), SVC(kernel='linear'))"),
+    "knn": ('kind = "knn"', "make_pipeline(StandardScaler(), KNeighborsClassifier())"),
+    "svr_rbf": ('kind = "svr"', "make_pipeline(StandardScaler(), SVR())"),
+    "svr_linear": ('kind = "svr"\nkernel = "linear"', "make_pipeline(StandardScaler(), SVR(kernel='linear'))"),
+    "knn_regression": ('kind = "knn"', "make_pipeline(StandardScaler(), KNeighborsRegressor())"),
+    "linear_regression": ('kind = "linear_regression"', "LinearRegression()"),
+    "ridge": ('kind = "ridge"', "make_pipeline(StandardScaler(), Ridge())"),
+    "lasso": ('kind = "lasso"', "make_pipeline(StandardScaler(), Lasso())"),
+    "elastic_net": ('kind = "elastic_net"', "make_pipeline(StandardScaler(), ElasticNet())"),
+}
+
+
+def linfa(model, data, folds_file):
+    """Per fold of FOLDS_FILE: fit seconds and predict seconds of the
+    scikit-learn counterpart of a linfa-backed model (medians over folds)."""
+    from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge  # noqa: F401
+    from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor  # noqa: F401
+    from sklearn.pipeline import make_pipeline  # noqa: F401
+    from sklearn.preprocessing import StandardScaler  # noqa: F401
+    from sklearn.svm import SVC, SVR  # noqa: F401
+    raw = np.genfromtxt(data, delimiter=",", dtype=str, skip_header=1)
+    x = raw[:, :-1].astype(float)
+    try:
+        y = raw[:, -1].astype(float)
+    except ValueError:  # class labels as text
+        y = np.unique(raw[:, -1], return_inverse=True)[1]
+    folds = np.loadtxt(folds_file, dtype=int)
+    fits, predicts, scores = [], [], []
+    for k in sorted(set(folds) - {-1}):
+        test = folds == k
+        est = eval(LINFA_MODELS[model][1])
+        start = time.perf_counter()
+        est.fit(x[~test], y[~test])
+        fits.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        scores.append(est.score(x[test], y[test]))
+        predicts.append(time.perf_counter() - start)
+    return {"median_fit_seconds": statistics.median(fits), "median_score_seconds": statistics.median(predicts), "mean_score": float(np.mean(scores))}
+
+
 def grid(data, n_jobs):
     """The grid of configs/rf.toml, 5 stratified folds."""
     x, y = load(data)
@@ -82,6 +128,11 @@ if __name__ == "__main__":
     what, args = sys.argv[1], sys.argv[2:]
     if what == "fit":
         result = fit(args[0], args[1], args[2], int(args[3]), int(args[4]), int(args[5]) if len(args) > 5 else 100)
+    elif what == "linfa":
+        result = linfa(args[0], args[1], args[2])
+    elif what == "linfa_config":
+        print(LINFA_MODELS[args[0]][0])
+        sys.exit(0)
     elif what == "boost":
         result = boost(args[0], args[1], args[2], int(args[3]), int(args[4]))
     else:

@@ -11,11 +11,13 @@
 # 100k x 50 (made once by gridrun make-classification into the work dir),
 # each against scikit-learn's HistGradientBoostingClassifier and LightGBM
 # with 1 and 2 threads (boosting is deterministic: BOOST_REPEATS fits, 3 by
-# default, give a median time).
+# default, give a median time), 7 the linfa-backed models (svc, svr, knn,
+# linear models) against scikit-learn on breast_cancer / regression_1k, the
+# 5 folds of tests/reference: median fit and predict seconds per fold.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 seeds=${1:-20}
-cases=${CASES:-1 2 3 4 5 6}
+cases=${CASES:-1 2 3 4 5 6 7}
 want() { [[ " $cases " == *" $1 "* ]]; }
 py=$("$repo/scripts/python-env.sh")
 cargo build --release --quiet --manifest-path "$repo/Cargo.toml"
@@ -142,4 +144,39 @@ if want 6; then
     --seed 0 -o "$work/synthetic_100k.csv" 2> /dev/null
   python3 -c "import sys; print('\n'.join('0' if i % 5 == 4 else '-1' for i in range(100000)))" > "$work/split100k.txt"
   boost_case "6. boosting 100k x 50" "$work/synthetic_100k.csv" "$work/split100k.txt"
+fi
+
+# 7. linfa-backed models vs scikit-learn (same folds, scaled like gridrun's
+# defaults), one core each: fit and predict time ratios.
+if want 7; then
+  printf '%-34s %9s %9s %7s  %9s %9s %7s  %6s %6s\n' "7. linfa model (1 core)" "fit" "sk fit" ratio "predict" "sk pred" ratio score "sk"
+  for model in svc_rbf svc_linear knn svr_rbf svr_linear knn_regression linear_regression ridge lasso elastic_net; do
+    case $model in
+      svc*|knn) name=breast_cancer; metric=accuracy ;;
+      *) name=regression_1k; metric=r2 ;;
+    esac
+    cat > "$work/linfa.toml" <<TOML
+[dataset]
+path = "$repo/datasets/$name.csv"
+[model]
+$("$py" "$repo/scripts/bench_sklearn.py" linfa_config "$model")
+[cv]
+kind = "predefined"
+folds_file = "$repo/tests/reference/folds_$name.txt"
+[scoring]
+metrics = ["$metric"]
+TOML
+    taskset -c 0 "$bin" "$work/linfa.toml" --jobs 1 --quiet --fresh -o "$work/linfa-out" > /dev/null
+    theirs=$(taskset -c 0 "$py" "$repo/scripts/bench_sklearn.py" linfa "$model" "$repo/datasets/$name.csv" "$repo/tests/reference/folds_$name.txt")
+    python3 - "$work/linfa-out/results.jsonl" "$theirs" "$model" "$metric" <<'PY'
+import json, statistics, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+theirs, model, metric = json.loads(sys.argv[2]), sys.argv[3], sys.argv[4]
+fit = statistics.median(r["fit_seconds"] for r in recs)
+pred = statistics.median(r["score_seconds"] for r in recs)
+score = statistics.mean(r["scores"][metric] for r in recs)
+sf, sp = theirs["median_fit_seconds"], theirs["median_score_seconds"]
+print(f"   {model:<31} {fit:>8.4f}s {sf:>8.4f}s {fit / sf:>6.1f}x  {pred:>8.4f}s {sp:>8.4f}s {pred / sp:>6.1f}x  {score:.4f} {theirs['mean_score']:.4f}")
+PY
+  done
 fi

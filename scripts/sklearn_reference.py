@@ -346,6 +346,12 @@ def grid_best(estimator, grid, x, y, cv, scoring):
     return float(search.cv_results_["mean_test_score"][best]), {k: v for k, v in search.cv_results_["params"][best].items()}
 
 
+def make_pipeline_scaled(est):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    return make_pipeline(StandardScaler(), est)
+
+
 def models_reference():
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
     from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge
@@ -361,14 +367,17 @@ def models_reference():
         score, params = grid_best(HistGradientBoostingClassifier(**gb_fixed, random_state=0), gb_grid, x, y, cv, "accuracy")
         entries.append({"name": f"gradient_boosting_grid/{name}", "dataset": name, "folds_file": folds, "metric": "accuracy",
                         "model": {"kind": "gradient_boosting", **gb_fixed}, "grid": gb_grid, "sklearn": score, "sklearn_best_params": params})
+    # gridrun scales svc, svr, knn, ridge, lasso and elastic_net by default
+    # (in-fold, fitted on each training fold): a StandardScaler Pipeline.
+    scaled = make_pipeline_scaled
     for name in ["iris", "wine", "breast_cancer"]:
         x, y = load(name)
         cv, folds = write_folds(name, y)
         for model, est, gridrun in [
-            ("svc_linear", SVC(kernel="linear"), {"kind": "svc", "kernel": "linear"}),
-            ("svc_rbf", SVC(), {"kind": "svc"}),
-            ("knn", KNeighborsClassifier(), {"kind": "knn"}),
-            ("knn_distance_manhattan", KNeighborsClassifier(weights="distance", metric="manhattan"), {"kind": "knn", "weights": "distance", "metric": "manhattan"}),
+            ("svc_linear", scaled(SVC(kernel="linear")), {"kind": "svc", "kernel": "linear"}),
+            ("svc_rbf", scaled(SVC()), {"kind": "svc"}),
+            ("knn", scaled(KNeighborsClassifier()), {"kind": "knn"}),
+            ("knn_distance_manhattan", scaled(KNeighborsClassifier(weights="distance", metric="manhattan")), {"kind": "knn", "weights": "distance", "metric": "manhattan"}),
         ]:
             score = float(np.mean(cross_val_score(est, x, y, cv=cv, scoring="accuracy")))
             entries.append({"name": f"{model}/{name}", "dataset": name, "folds_file": folds, "metric": "accuracy",
@@ -383,11 +392,12 @@ def models_reference():
                         "grid": {"loss": ["squared_error", "absolute_error"]}, "sklearn": score, "sklearn_best_params": params})
         for model, est, gridrun in [
             ("linear_regression", LinearRegression(), {"kind": "linear_regression"}),
-            ("ridge", Ridge(alpha=10.0), {"kind": "ridge", "alpha": 10.0}),
-            ("lasso", Lasso(alpha=1.0), {"kind": "lasso", "alpha": 1.0}),
-            ("elastic_net", ElasticNet(alpha=0.1, l1_ratio=0.5), {"kind": "elastic_net", "alpha": 0.1, "l1_ratio": 0.5}),
-            ("svr_linear", SVR(kernel="linear", C=10.0), {"kind": "svr", "kernel": "linear", "C": 10.0}),
-            ("knn_regression", KNeighborsRegressor(), {"kind": "knn"}),
+            ("ridge", scaled(Ridge(alpha=10.0)), {"kind": "ridge", "alpha": 10.0}),
+            ("lasso", scaled(Lasso(alpha=1.0)), {"kind": "lasso", "alpha": 1.0}),
+            ("elastic_net", scaled(ElasticNet(alpha=0.1, l1_ratio=0.5)), {"kind": "elastic_net", "alpha": 0.1, "l1_ratio": 0.5}),
+            # rbf, not linear: linfa-svm's linear SVR took 46 s for these 5 folds.
+            ("svr_rbf", scaled(SVR(C=10.0)), {"kind": "svr", "C": 10.0}),
+            ("knn_regression", scaled(KNeighborsRegressor()), {"kind": "knn"}),
         ]:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)

@@ -46,7 +46,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
     };
     let summary = search::run(&config, &opts)?;
     if let Some(table) = &summary.table {
-        println!("{table}\n");
+        crate::outln!("{table}\n");
     }
     let scope = summary.shard.map_or(String::new(), |s| {
         format!("shard {s}: {} of ", summary.assigned)
@@ -80,10 +80,10 @@ pub fn run(args: RunArgs) -> Result<u8> {
     } else if !config.refit_best && summary.table.is_some() {
         tail.push_str(", best setting not refit (refit = false): no model written");
     }
-    println!("{tail}; results in {}", summary.output.display());
+    crate::outln!("{tail}; results in {}", summary.output.display());
     if let Some(predicted) = crate::estimate::saved_prediction(&summary.output, summary.workers) {
         let actual = summary.wall_seconds;
-        println!(
+        crate::outln!(
             "wall time {:.1} s; gridrun estimate predicted {:.1} s ({:+.0}%)",
             actual,
             predicted,
@@ -101,11 +101,15 @@ pub fn plan(path: &Path) -> Result<u8> {
     use std::io::Write;
     writeln!(
         out,
-        "{} ({}, model {})",
+        "{} ({}, model{} {})",
         plan.summary(),
         config.name,
+        if config.models.is_empty() { "" } else { "s" },
         config.model
     )?;
+    if let Some(models) = plan.models_line(&config) {
+        writeln!(out, "{models}")?;
+    }
     if let Some(draws) = &config.search.draws {
         writeln!(out, "{}", draws.summary())?;
     }
@@ -120,14 +124,14 @@ pub fn plan(path: &Path) -> Result<u8> {
 /// scikit-learn warns when n_iter exceeds the grid: so does gridrun.
 fn warn_about_draws(config: &Config) {
     if let Some(warning) = config.search.draws.as_ref().and_then(|d| d.warning()) {
-        eprintln!("gridrun: warning: {}: {warning}", config.path.display());
+        crate::errln!("gridrun: warning: {}: {warning}", config.path.display());
     }
 }
 
 pub fn merge(output: &Path) -> Result<u8> {
     let summary = search::merge(output, false)?;
-    println!("{}\n", summary.table);
-    println!(
+    crate::outln!("{}\n", summary.table);
+    crate::outln!(
         "merged {} of {} tasks ({} failed); results in {}",
         summary.finished,
         summary.total,
@@ -138,13 +142,13 @@ pub fn merge(output: &Path) -> Result<u8> {
         let failed = summary.failed > 0 || summary.refit_error.is_some();
         return Ok(u8::from(failed));
     }
-    eprintln!(
+    crate::errln!(
         "gridrun: {} tasks missing (run `gridrun run CONFIG --only-missing -o {}` to fill them):",
         summary.missing.len(),
         output.display()
     );
     for task in &summary.missing {
-        eprintln!("  {task}");
+        crate::errln!("  {task}");
     }
     Ok(1)
 }
@@ -169,14 +173,17 @@ pub fn slurm(args: &SlurmArgs) -> Result<u8> {
         config: absolute(&args.config)?,
         extra_args: vec!["--quiet".into()],
     };
-    let (_, balance) =
-        search::shard_assignment(&crate::plan::Plan::build(&config), args.shards, &output);
-    println!("{}", describe_balance(&balance));
-    let script = output.join("gridrun.sbatch");
-    search::write_file(&script, &slurm::sbatch_script(&options))?;
-    println!("wrote {}", script.display());
+    let (_, balance) = search::shard_assignment(
+        &crate::plan::Plan::build(&config),
+        args.shards,
+        &crate::output_dir::OutputDir::new(&output),
+    );
+    crate::outln!("{}", describe_balance(&balance));
+    let script = crate::output_dir::OutputDir::new(&output).sbatch_script();
+    crate::results::atomic::write_text(&script, &slurm::sbatch_script(&options))?;
+    crate::outln!("wrote {}", script.display());
     if !args.submit {
-        println!(
+        crate::outln!(
             "submit with: sbatch {}   then: gridrun merge {}",
             script.display(),
             output.display()
@@ -184,15 +191,16 @@ pub fn slurm(args: &SlurmArgs) -> Result<u8> {
         return Ok(0);
     }
     let job = slurm::submit(&script)?;
-    eprintln!(
+    crate::errln!(
         "gridrun: submitted job array {} ({} shards)",
-        job.0, args.shards
+        job.0,
+        args.shards
     );
     let state = slurm::follow(job, Duration::from_millis(500), |s| {
-        eprintln!("gridrun: {s}")
+        crate::errln!("gridrun: {s}")
     })?;
     if !state.all_succeeded() {
-        eprintln!(
+        crate::errln!(
             "gridrun: array tasks failed: {:?} (logs: {}/slurm-{}_*.out)",
             state.failed_tasks(),
             output.display(),
@@ -251,9 +259,9 @@ pub fn estimate(args: &EstimateArgs) -> Result<u8> {
         _ => bail!("give a config, or --tasks N --task-seconds S (see gridrun estimate --help)"),
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        println!("{}", estimate::render_text(&report));
+        crate::outln!("{}", estimate::render_text(&report));
     }
     Ok(0)
 }
@@ -272,7 +280,7 @@ pub fn predict(args: &PredictArgs) -> Result<u8> {
     };
     let n = crate::predict::predict(&args.model, &args.data, &options, &mut out)?;
     out.flush()?;
-    eprintln!("gridrun: {n} predictions");
+    crate::errln!("gridrun: {n} predictions");
     Ok(0)
 }
 
@@ -280,9 +288,9 @@ pub fn report(args: &ReportArgs) -> Result<u8> {
     let to = args
         .to
         .clone()
-        .unwrap_or_else(|| args.output.join(crate::report::html::FILE_NAME));
+        .unwrap_or_else(|| crate::output_dir::OutputDir::new(&args.output).report());
     let (finished, total) = crate::report::html::load::write_from_output(&args.output, &to)?;
-    println!(
+    crate::outln!(
         "wrote {} ({finished} of {total} tasks finished)",
         to.display()
     );
@@ -388,7 +396,7 @@ fn write_synthetic(
     let mut file = std::fs::File::create(path)
         .with_context(|| format!("{}: cannot create", path.display()))?;
     write(&mut file).with_context(|| format!("{}: cannot write", path.display()))?;
-    eprintln!(
+    crate::errln!(
         "gridrun: wrote {rows} rows x {features} features to {}",
         path.display()
     );

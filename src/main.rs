@@ -26,7 +26,7 @@ fn main() -> ExitCode {
         Err(e) if commands::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             let text = gridrun::config::one_line(&format!("{e:#}"));
-            eprintln!("gridrun: error: {text}");
+            gridrun::errln!("gridrun: error: {text}");
             ExitCode::from(2)
         }
     }

@@ -39,17 +39,21 @@ impl Plan {
     pub fn build(config: &Config) -> Plan {
         let cv = &config.cv;
         let cv_key = cv.identity(config.dataset.as_ref().and_then(|d| d.groups.as_ref()));
-        // A command task's identity covers its template, inputs and data.
-        let model_key = config
-            .task
-            .as_ref()
-            .map_or(config.model.as_str(), |t| t.identity.as_str());
         let mut tasks = Vec::with_capacity(config.settings.len() * cv.folds * cv.repeats);
         for (s, setting) in config.settings.iter().enumerate() {
-            let params = canonical_json(&config.full_params(setting));
+            // A command task's identity covers its template, inputs and data.
+            // A setting of one of several models hashes as the same setting of
+            // a one-model config: same ids, same seeds, same scores.
+            let full = config.full_params(setting);
+            let (kind, params) = crate::models::split_kind(&full);
+            let model_key = config.task.as_ref().map_or_else(
+                || kind.unwrap_or(&config.model).to_string(),
+                |t| t.identity.clone(),
+            );
+            let params = canonical_json(&params);
             for repeat in 0..cv.repeats as u32 {
                 for fold in 0..cv.folds as u32 {
-                    let id = task_id(model_key, &params, &cv_key, repeat, fold);
+                    let id = task_id(&model_key, &params, &cv_key, repeat, fold);
                     tasks.push(Task {
                         id,
                         setting: s,
@@ -91,6 +95,27 @@ impl Plan {
         )
     }
 
+    /// "models: random_forest (4 settings), knn (7 settings)" for a config
+    /// of several models (None for one).
+    pub fn models_line(&self, config: &Config) -> Option<String> {
+        if config.models.is_empty() {
+            return None;
+        }
+        let counts: Vec<String> = config
+            .kinds()
+            .into_iter()
+            .map(|kind| {
+                let n = self
+                    .settings
+                    .iter()
+                    .filter(|s| crate::models::kind_of(s) == Some(kind))
+                    .count();
+                format!("{kind} ({n} setting{})", if n == 1 { "" } else { "s" })
+            })
+            .collect();
+        Some(format!("models: {}", counts.join(", ")))
+    }
+
     /// One line per setting, for `gridrun plan`.
     pub fn setting_lines(&self) -> Vec<String> {
         let width = self.settings.len().to_string().len();
@@ -98,10 +123,12 @@ impl Plan {
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let text = if s.is_empty() {
-                    "(model defaults)".to_string()
-                } else {
-                    describe(s)
+                let (kind, rest) = crate::models::split_kind(s);
+                let text = match (kind, rest.is_empty()) {
+                    (None, true) => "(model defaults)".to_string(),
+                    (None, false) => describe(s),
+                    (Some(kind), true) => format!("{kind}: (model defaults)"),
+                    (Some(kind), false) => format!("{kind}: {}", describe(&rest)),
                 };
                 format!("{:>width$}  {text}", i + 1)
             })
@@ -223,6 +250,29 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), a.tasks.len());
+    }
+
+    #[test]
+    fn a_setting_of_several_models_has_its_one_model_id_and_kind() {
+        let several = "[dataset]\npath = \"d.csv\"\n[[model]]\nkind = \"decision_tree\"\ngrid = { max_depth = [3] }\n[[model]]\nkind = \"random_forest\"\ngrid = { max_depth = [3] }\n";
+        let plan = Plan::build(&Config::parse(Path::new("c.toml"), several).unwrap());
+        assert_eq!(plan.tasks.len(), 2 * 5);
+        // The same max_depth of two kinds: different tasks.
+        assert_ne!(plan.tasks[0].id, plan.tasks[5].id);
+        for (i, kind) in ["decision_tree", "random_forest"].iter().enumerate() {
+            let one = format!("[dataset]\npath = \"d.csv\"\n[model]\nkind = \"{kind}\"\n[grid]\nmax_depth = [3]\n");
+            let alone = Plan::build(&Config::parse(Path::new("c.toml"), &one).unwrap());
+            assert_eq!(
+                alone.tasks[..],
+                plan.tasks[i * 5..(i + 1) * 5]
+                    .iter()
+                    .map(|t| Task {
+                        setting: 0,
+                        ..t.clone()
+                    })
+                    .collect::<Vec<_>>()[..]
+            );
+        }
     }
 
     #[test]

@@ -296,6 +296,28 @@ fn non_finite_scores_are_recorded_as_nan_and_the_folder_stays_usable() {
         .timeout(HANG_LIMIT)
         .assert()
         .code(0);
+    // every number written to a file reads back: the NaN mean in best.json,
+    // the model's overflowed variances in best_model.bin, whose model
+    // section is gaussian_nb's JSON (predict loads it)
+    let best = json(&out.join("best.json"));
+    assert_eq!(best["scores"]["neg_log_loss"]["mean"], "NaN", "{best}");
+    let bin = std::fs::read(out.join("best_model.bin")).unwrap();
+    let model = String::from_utf8_lossy(&bin);
+    assert!(
+        model.contains(r#""sigma":{"v":1,"dim":[2,2],"data":["inf""#)
+            || model.contains(r#""data":["inf""#),
+        "{model}"
+    );
+    let assert = gridrun()
+        .args(["predict", "--model"])
+        .arg(out.join("best_model.json"))
+        .arg(&data)
+        .timeout(HANG_LIMIT)
+        .assert()
+        .code(0);
+    let predictions = stdout_of(&assert);
+    assert_eq!(predictions.lines().count(), 41, "{predictions}");
+    assert!(predictions.lines().skip(1).all(|l| l == "0" || l == "1"));
 }
 
 #[test]
@@ -427,6 +449,56 @@ fn a_failed_refit_removes_the_old_best_model() {
         best["refit_error"].as_str().unwrap().contains("timed out"),
         "{best}"
     );
+}
+
+/// CPU seconds a process has used (utime + stime from /proc, in ticks of 10 ms).
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after_name = stat.rsplit(')').next().unwrap_or("");
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the name
+    fields
+        .get(11..13)
+        .map_or(0, |f| f.iter().filter_map(|t| t.parse::<u64>().ok()).sum())
+}
+
+/// Issue 11 defect 7 as the binary before the fix saw it (no refit timeout
+/// then, so no misbehave option or timeout here): all tasks are reused, only
+/// the refit runs, and its worker dies while it spins. The old binary warned,
+/// exited 0 and kept the previous run's best_model.json.
+#[test]
+fn a_refit_whose_worker_dies_removes_the_old_best_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = debug_grid(dir.path(), "id = [1]", "spin = 2.0");
+    let out = dir.path().join("out");
+    run_ok(&config, &out);
+    let old_model = std::fs::read(out.join("best_model.json")).unwrap();
+    let child = spawn(&config, &out, &["--retries", "0"]);
+    let deadline = Instant::now() + HANG_LIMIT;
+    let mut killed = None;
+    while killed.is_none() && Instant::now() < deadline {
+        // the one worker using CPU is the refit's (idle workers use none)
+        killed = children(child.id())
+            .into_iter()
+            .find(|&w| cpu_ticks(w) >= 10);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let worker = killed.expect("no worker ever spun (did the refit run?)");
+    signal(worker, "-KILL");
+    let output = wait_with_limit(child);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("refitting the best setting on all rows failed"),
+        "{stderr}"
+    );
+    assert!(!old_model.is_empty());
+    assert!(
+        !out.join("best_model.json").exists(),
+        "the previous run's best_model.json stayed beside a failed refit"
+    );
+    let best = json(&out.join("best.json"));
+    assert!(best["refit_error"].is_string(), "{best}");
 }
 
 #[test]

@@ -335,3 +335,80 @@ fn predict_writes_probabilities_keeps_an_id_and_stops_quietly_on_a_closed_pipe()
     assert!(!stderr.contains("error"), "{stderr}");
     assert_eq!(output.status.code(), Some(0), "{stderr}");
 }
+
+/// `gridrun CONFIG | head -1` (stdout) and `gridrun CONFIG 2>&1 | head -1`
+/// (both): a reader that left is no error of the run; every file is written.
+#[test]
+fn a_run_whose_reader_left_ends_cleanly_with_every_file_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), DEBUG_SLOW, "iris.csv");
+    for close_stderr in [false, true] {
+        let out = dir.path().join(format!("out-{close_stderr}"));
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin!("gridrun"))
+            .env("GRIDRUN_PROGRESS_SECONDS", "0")
+            .arg(&config)
+            .arg("-o")
+            .arg(&out)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // the reader goes away before the first write, as `| head -0` would
+        drop(child.stdout.take());
+        if close_stderr {
+            drop(child.stderr.take());
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while child.try_wait().unwrap().is_none() {
+            if Instant::now() > deadline {
+                child.kill().unwrap();
+                panic!("the run hung");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{stderr}");
+        assert!(!stderr.to_lowercase().contains("broken pipe"), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        if !close_stderr {
+            assert!(
+                stderr.contains("writing timeline.svg and report.html"),
+                "{stderr}"
+            );
+        }
+        let journal = std::fs::read_to_string(out.join("results.jsonl")).unwrap();
+        assert_eq!(journal.lines().count(), 8);
+        for file in [
+            "cv_results.csv",
+            "best.json",
+            "best_model.json",
+            "timeline.svg",
+            "report.html",
+        ] {
+            assert!(out.join(file).exists(), "{file} missing");
+        }
+        let csv = std::fs::read_to_string(out.join("cv_results.csv")).unwrap();
+        assert_eq!(csv.lines().count(), 5, "{csv}");
+    }
+    // through a shell, as a person types it: gridrun's own exit status
+    let out = dir.path().join("out-head");
+    let script = format!(
+        "\"{}\" \"{}\" -o \"{}\" | head -1; exit ${{PIPESTATUS[0]}}",
+        assert_cmd::cargo::cargo_bin!("gridrun").display(),
+        config.display(),
+        out.display()
+    );
+    let assert = assert_cmd::Command::new("bash")
+        .args(["-c", &script])
+        .env("GRIDRUN_PROGRESS_SECONDS", "3600")
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .success();
+    let stdout = stdout_of(&assert);
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.starts_with("rank"), "{stdout}");
+    let stderr = stderr_of(&assert);
+    assert!(!stderr.to_lowercase().contains("broken pipe"), "{stderr}");
+    assert!(out.join("report.html").exists());
+}

@@ -38,14 +38,17 @@ pub fn export_job(args: &ExportArgs) -> Result<u8> {
         .with_context(|| format!("{}: cannot create", args.dir.display()))?;
     for file in &files {
         let path = args.dir.join(&file.name);
-        crate::search::write_file(&path, &file.text)?;
-        println!("wrote {}", path.display());
+        crate::results::atomic::write_text(&path, &file.text)?;
+        crate::outln!("wrote {}", path.display());
     }
-    println!(
+    crate::outln!(
         "{} shards of {} CPUs and {} MiB each, image {}; next:",
-        opts.shards, opts.cpus, opts.memory_mib, opts.image
+        opts.shards,
+        opts.cpus,
+        opts.memory_mib,
+        opts.image
     );
-    print!("{steps}");
+    crate::outln!("{}", steps.trim_end_matches('\n'));
     Ok(0)
 }
 
@@ -152,7 +155,7 @@ fn resources(args: &ExportArgs, config: &Config) -> Result<(u32, u64)> {
     let path = args
         .estimate
         .clone()
-        .unwrap_or_else(|| config.run.output.join(crate::estimate::FILE_NAME));
+        .unwrap_or_else(|| crate::output_dir::OutputDir::new(&config.run.output).estimate());
     let saved = match std::fs::read_to_string(&path) {
         Ok(text) => Some(
             serde_json::from_str::<serde_json::Value>(&text)
@@ -175,7 +178,7 @@ fn resources(args: &ExportArgs, config: &Config) -> Result<(u32, u64)> {
         .or(rss_mib.map(|r| cpus as u64 * r + HEADROOM_MIB))
         .unwrap_or(DEFAULT_MEMORY_MIB);
     if saved.is_some() && (args.cpus.is_none() || args.memory_mib.is_none()) {
-        eprintln!(
+        crate::errln!(
             "gridrun: containers sized from {}: {cpus} CPUs, {memory} MiB",
             path.display()
         );

@@ -7,11 +7,16 @@ mod error;
 mod preprocess;
 mod raw;
 mod search;
+mod several;
+pub mod task;
+pub mod template;
 
-pub use cv::{CvKind, CvSpec, GroupsColumn};
+pub use crate::data::spec::{ColumnRef, DatasetSpec, GroupsColumn, TargetColumn, TaskHint};
+pub use crate::folds::spec::{CvKind, CvSpec};
 pub use error::{one_line, ConfigError, Locator};
 pub use raw::ParamTable;
 pub use search::{Method, SearchSpec};
+pub use several::ModelEntry;
 
 use crate::grid;
 use crate::models;
@@ -23,59 +28,6 @@ use toml::Spanned;
 
 /// Most tasks a plan may have (a plan is held in memory).
 const MAX_TASKS: usize = 10_000_000;
-
-/// Which column holds the target.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub enum TargetColumn {
-    Name(String),
-    Index(usize),
-    Last,
-}
-
-/// A column named in `[dataset]` (drop, categorical): by name or 0-based index.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum ColumnRef {
-    Name(String),
-    Index(usize),
-}
-
-impl std::fmt::Display for ColumnRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ColumnRef::Name(n) => write!(f, "`{n}`"),
-            ColumnRef::Index(i) => write!(f, "index {i}"),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TaskHint {
-    Classification,
-    Regression,
-}
-
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct DatasetSpec {
-    /// Resolved against the config file's folder.
-    pub path: PathBuf,
-    pub target: TargetColumn,
-    /// None: decided from the target column (strings or few integers: classes).
-    pub task: Option<TaskHint>,
-    /// The column of row groups for the group CV kinds; never a feature.
-    #[serde(default)]
-    pub groups: Option<GroupsColumn>,
-    /// Columns that are neither features nor the target.
-    #[serde(default)]
-    pub drop: Vec<ColumnRef>,
-    /// Columns taken as categories even when their cells are numbers (every
-    /// non-numeric column is categorical anyway).
-    #[serde(default)]
-    pub categorical: Vec<ColumnRef>,
-    /// Cell texts that mean "missing"; None: [`crate::data::DEFAULT_NA_VALUES`].
-    #[serde(default)]
-    pub na_values: Option<Vec<String>>,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -117,9 +69,14 @@ pub struct Config {
     pub name: String,
     /// Optional only for command tasks.
     pub dataset: Option<DatasetSpec>,
+    /// The model kind; with `[[model]]` tables the kinds, for people.
     pub model: String,
     /// Hyperparameters set in [model] for every setting.
     pub fixed: Params,
+    /// `[[model]]`: every kind with its fixed hyperparameters (empty with
+    /// one [model]); each setting then names its kind as the `model` key.
+    #[serde(default)]
+    pub models: Vec<ModelEntry>,
     /// Names of the hyperparameters the grid varies, sorted.
     pub grid_keys: Vec<String>,
     /// Settings (without the fixed ones): grid points in grid order, or the
@@ -139,7 +96,7 @@ pub struct Config {
     pub run: RunSpec,
     /// `[task]`: your own command runs each task (model is then "command").
     #[serde(default)]
-    pub task: Option<crate::command::CommandSpec>,
+    pub task: Option<task::CommandSpec>,
     /// Metrics where smaller is better (losses a command reports).
     #[serde(default)]
     pub greater_is_better: std::collections::BTreeMap<String, bool>,
@@ -155,9 +112,29 @@ impl Config {
     }
 
     pub fn full_params(&self, setting: &Params) -> Params {
-        let mut p = self.fixed.clone();
+        let kind = self.model_of(setting);
+        let fixed = self
+            .models
+            .iter()
+            .find(|e| e.kind == kind)
+            .map_or(&self.fixed, |e| &e.fixed);
+        let mut p = fixed.clone();
         p.extend(setting.iter().map(|(k, v)| (k.clone(), v.clone())));
         p
+    }
+
+    /// The model kind a setting is for.
+    pub fn model_of<'a>(&'a self, setting: &'a Params) -> &'a str {
+        models::kind_of(setting).unwrap_or(&self.model)
+    }
+
+    /// Every model kind of the config, in config order.
+    pub fn kinds(&self) -> Vec<&str> {
+        if self.models.is_empty() {
+            vec![self.model.as_str()]
+        } else {
+            self.models.iter().map(|e| e.kind.as_str()).collect()
+        }
     }
 
     /// Reads and validates a config file.
@@ -173,7 +150,8 @@ impl Config {
 
     pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
         let loc = Locator::new(path, source);
-        let raw: RawConfig = toml::from_str(source).map_err(|e| loc.from_toml(&e))?;
+        let raw: RawConfig =
+            toml::from_str(source).map_err(|e| several::toml_error(&loc, source, &e))?;
         let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
         Resolver {
             loc: &loc,
@@ -190,19 +168,34 @@ struct Resolver<'a> {
 }
 
 impl Resolver<'_> {
-    fn resolve(&self, raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
-        let (model_name, mut fixed, model) = self.model_or_task(&raw)?;
+    fn resolve(&self, mut raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
         let cv_seed = raw.cv.as_ref().and_then(|c| c.seed).unwrap_or(0);
-        let search = self.search(raw.search.unwrap_or_default(), model, &fixed, cv_seed)?;
-        let tables = raw.grid.as_deref().unwrap_or(&[]);
-        let (space, grid_keys) = self.grid(tables, model, &fixed, &search)?;
-        let (settings, search) = self.settings(search, &space)?;
+        let several = self.several_models(&mut raw, cv_seed)?;
+        let (model_name, mut fixed, grid_keys, settings, search, models) = match several {
+            Some(s) => (
+                s.label,
+                Params::new(),
+                s.grid_keys,
+                s.settings,
+                s.search,
+                s.entries,
+            ),
+            None => {
+                let (model_name, fixed, model) = self.model_or_task(&raw)?;
+                let search = self.search(raw.search.unwrap_or_default(), model, &fixed, cv_seed)?;
+                let tables = raw.grid.as_deref().unwrap_or(&[]);
+                let (space, grid_keys) = self.grid(tables, model, &fixed, &search)?;
+                let (settings, search) = self.settings(search, &space)?;
+                (model_name, fixed, grid_keys, settings, search, Vec::new())
+            }
+        };
         let dataset = match raw.dataset {
             Some(d) => Some(self.dataset(d)?),
             None if raw.task.is_some() => None,
             None => return Err(self.loc.whole(None, "missing field `dataset`")),
         };
-        if raw.task.is_none() {
+        if raw.task.is_none() && models.is_empty() {
+            let model = models::find(&model_name).expect("checked in self.model");
             fixed.extend(self.preprocess(raw.preprocess.unwrap_or_default(), model, &grid_keys)?);
         }
         let cv = match &dataset {
@@ -229,7 +222,7 @@ impl Resolver<'_> {
             Some(t) => {
                 let mut keys: Vec<String> = fixed.keys().cloned().collect();
                 keys.extend(grid_keys.iter().cloned());
-                Some(crate::command::spec::resolve(
+                Some(task::resolve(
                     t,
                     self.loc,
                     self.base,
@@ -245,6 +238,7 @@ impl Resolver<'_> {
             dataset,
             model: model_name,
             fixed,
+            models,
             grid_keys,
             settings,
             search,
@@ -273,14 +267,17 @@ impl Resolver<'_> {
                 "a config has [model] (a built-in model) or [task] (your own command), not both",
             )),
             (Some(m), None) => {
-                let (name, fixed) = self.model(m)?;
+                let several::RawModels::One(table) = m.get_ref() else {
+                    unreachable!("[[model]] tables are resolved by several_models")
+                };
+                let (name, fixed) = self.model(m.span(), table)?;
                 let model = models::find(&name).expect("checked in self.model");
                 Ok((name, fixed, model))
             }
             (None, Some(t)) => Ok((
-                crate::command::MODEL_NAME.to_string(),
-                crate::command::spec::fixed_params(t, self.loc)?,
-                &crate::command::ANY_PARAMS,
+                task::MODEL_NAME.to_string(),
+                task::fixed_params(t, self.loc)?,
+                &task::ANY_PARAMS,
             )),
             (None, None) => Err(self.loc.whole(
                 None,
@@ -289,16 +286,20 @@ impl Resolver<'_> {
         }
     }
 
-    fn model(&self, table: &Spanned<ParamTable>) -> Result<(String, Params), ConfigError> {
-        let kind_key = table.get_ref().keys().find(|k| k.get_ref() == "kind");
+    fn model(
+        &self,
+        span: std::ops::Range<usize>,
+        table: &ParamTable,
+    ) -> Result<(String, Params), ConfigError> {
+        let kind_key = table.keys().find(|k| k.get_ref() == "kind");
         let Some(kind_key) = kind_key else {
             return Err(self.loc.at(
-                table.span(),
+                span,
                 "model",
                 format!("`kind` is required (one of {})", models::names().join(", ")),
             ));
         };
-        let kind_value = &table.get_ref()[kind_key];
+        let kind_value = &table[kind_key];
         let name = kind_value
             .get_ref()
             .as_str()
@@ -315,9 +316,16 @@ impl Resolver<'_> {
             ));
         };
         let mut fixed = Params::new();
-        for (key, value) in table.get_ref() {
+        for (key, value) in table {
             if key.get_ref() == "kind" {
                 continue;
+            }
+            if key.get_ref() == "grid" {
+                return Err(self.loc.at(
+                    key.span(),
+                    "model.grid",
+                    "a grid inside the model table is for [[model]] tables (several models); with one [model], write [grid]",
+                ));
             }
             let dotted = format!("model.{}", key.get_ref());
             let v =

@@ -15,9 +15,10 @@ pub type ParamTable = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
 pub struct RawConfig {
     pub name: Option<String>,
     pub dataset: Option<RawDataset>,
-    pub model: Option<Spanned<ParamTable>>,
+    /// `[model]`, or `[[model]]` tables (several models).
+    pub model: Option<Spanned<super::several::RawModels>>,
     /// Your own command as the task (instead of `[model]`).
-    pub task: Option<crate::command::spec::RawTask>,
+    pub task: Option<super::task::RawTask>,
     pub grid: Option<Grid>,
     pub search: Option<super::search::RawSearch>,
     pub cv: Option<RawCv>,
@@ -39,7 +40,7 @@ pub struct RawDataset {
 }
 
 /// `[preprocess]`: each key may also be a grid axis as `preprocess.KEY`.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct RawPreprocess {
     pub impute: Option<Spanned<String>>,

@@ -18,7 +18,7 @@ const DEFAULT_N_ITER: usize = 10;
 const MAX_N_ITER: i64 = grid::MAX_SETTINGS as i64;
 
 /// `[search]` exactly as written.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct RawSearch {
     method: Option<Spanned<String>>,

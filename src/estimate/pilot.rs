@@ -50,7 +50,10 @@ pub fn run(config: &Config, plan: &Plan, output: &Path, opts: &EstimateOptions) 
         opts.jobs.unwrap_or(config.run.jobs),
         &Policy::default(),
     )?;
-    let (cache, _) = crate::search::prepare_data(config, output)?;
+    let (cache, _) = crate::data::prepare_optional(
+        config.dataset.as_ref(),
+        &crate::output_dir::OutputDir::new(output).cache_dir(),
+    )?;
     let startup_seconds = clock.elapsed().as_secs_f64();
     let threads = execute::threads_per_task(executor.slots());
     let setup = |model: &str| WorkerSetup {
@@ -196,6 +199,15 @@ pub fn choose(settings: &[Params], seed: u64) -> Vec<usize> {
             .copied()
             .min_by(|&a, &b| rank_sum(a).total_cmp(&rank_sum(b))),
     );
+    // Several models: every model's all-high setting is timed too.
+    for kind in kinds(settings) {
+        push(
+            all.iter()
+                .copied()
+                .filter(|&i| crate::models::kind_of(&settings[i]) == Some(kind))
+                .max_by(|&a, &b| rank_sum(a).total_cmp(&rank_sum(b))),
+        );
+    }
     for k in &keys {
         push(
             all.iter()
@@ -213,6 +225,17 @@ pub fn choose(settings: &[Params], seed: u64) -> Vec<usize> {
         push(Some(rng.random_range(0..settings.len())));
     }
     out
+}
+
+/// The model kinds the settings name, in order of appearance.
+fn kinds(settings: &[Params]) -> Vec<&str> {
+    let mut kinds = Vec::new();
+    for kind in settings.iter().filter_map(|s| crate::models::kind_of(s)) {
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    kinds
 }
 
 #[cfg(test)]
@@ -245,5 +268,21 @@ mod tests {
         let mut unique = chosen.clone();
         unique.dedup();
         assert_eq!(unique.len(), chosen.len());
+    }
+
+    #[test]
+    fn every_model_of_several_is_timed() {
+        let setting = |kind: &str, n: i64| {
+            let mut p = Params::new();
+            p.insert("model".into(), ParamValue::Str(kind.into()));
+            p.insert("n".into(), ParamValue::Int(n));
+            p
+        };
+        let mut settings: Vec<Params> = (1..=40).map(|n| setting("a", n * 100)).collect();
+        settings.push(setting("b", 1));
+        settings.push(setting("b", 2));
+        let chosen = choose(&settings, 0);
+        // b's settings are neither extreme, yet its larger one is timed
+        assert!(chosen.contains(&41), "{chosen:?}");
     }
 }

@@ -8,12 +8,13 @@ use crate::metrics;
 use crate::models::{self, Model, TargetKind, TrainSet};
 use crate::params::Params;
 use crate::preprocess::{self, FittedPipeline, Prepared, Settings};
-use crate::results::float;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+
+pub use super::messages::{peak_rss_kb, Outcome, RefitOutput, TaskMsg};
 use std::time::Instant;
 
 /// What a worker needs to load data and run tasks: paths and names, never data.
@@ -30,78 +31,6 @@ pub struct WorkerSetup {
     pub command: Option<Box<crate::command::CommandSetup>>,
 }
 
-/// A task as sent to a worker.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TaskMsg {
-    pub index: usize,
-    /// Full hyperparameters (fixed + grid).
-    pub params: Params,
-    pub repeat: u32,
-    pub fold: u32,
-    pub seed: u64,
-}
-
-/// The result of one task, as a worker reports it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Outcome {
-    #[serde(with = "float::map")]
-    pub scores: BTreeMap<String, f64>,
-    /// Why the task failed (scores are then empty).
-    pub error: Option<String>,
-    #[serde(with = "float")]
-    pub fit_seconds: f64,
-    #[serde(with = "float")]
-    pub score_seconds: f64,
-    pub n_train: usize,
-    pub n_test: usize,
-    pub pid: u32,
-    #[serde(with = "float")]
-    pub start: f64,
-    #[serde(with = "float")]
-    pub end: f64,
-    /// The worker's peak resident memory so far, KiB.
-    #[serde(default)]
-    pub peak_rss_kb: u64,
-    /// 1 + the retries it took (set by the coordinator).
-    #[serde(default)]
-    pub attempts: u32,
-    /// The fit's warnings (e.g. an optimiser stopped on its iteration limit).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<String>,
-}
-
-impl Outcome {
-    pub fn failed(error: String, start: f64) -> Outcome {
-        Outcome {
-            scores: BTreeMap::new(),
-            error: Some(error),
-            fit_seconds: 0.0,
-            score_seconds: 0.0,
-            n_train: 0,
-            n_test: 0,
-            pid: std::process::id(),
-            start,
-            end: super::now(),
-            peak_rss_kb: peak_rss_kb(),
-            attempts: 1,
-            warnings: Vec::new(),
-        }
-    }
-}
-
-/// This process's peak resident set size in KiB (getrusage).
-pub fn peak_rss_kb() -> u64 {
-    #[cfg(unix)]
-    {
-        // SAFETY: getrusage writes into the struct we pass.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } == 0 {
-            return usage.ru_maxrss.max(0) as u64;
-        }
-    }
-    0
-}
-
 /// The refit of the best setting on all rows, as asked of a worker.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RefitRequest {
@@ -113,30 +42,6 @@ pub struct RefitRequest {
     /// The output folder: the worker writes best_model.bin and its
     /// best_model.json there itself (the coordinator never holds the model).
     pub save_to: Option<PathBuf>,
-}
-
-/// A model fitted on all rows.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RefitOutput {
-    /// best_model.bin as written (None: not asked to save it).
-    #[serde(default)]
-    pub saved: Option<crate::results::model_file::Written>,
-    /// The refitting worker's peak resident memory, KiB (model write included).
-    #[serde(default)]
-    pub peak_rss_kb: u64,
-    #[serde(with = "float::option_vec")]
-    pub feature_importances: Option<Vec<f64>>,
-    #[serde(with = "float")]
-    pub fit_seconds: f64,
-    /// The preprocessing fitted on all rows, when there is any.
-    #[serde(default)]
-    pub preprocess: Option<FittedPipeline>,
-    /// The model's input columns (one-hot columns named `col=category`),
-    /// when preprocessing changed them.
-    #[serde(default)]
-    pub feature_names: Option<Vec<String>>,
-    #[serde(default)]
-    pub warnings: Vec<String>,
 }
 
 /// Runs the tasks of one worker (or all threads of the thread executor):
@@ -172,15 +77,16 @@ impl Evaluator {
 /// Holds a mapped dataset and the fold assignments computed so far.
 pub struct ModelEvaluator {
     setup: WorkerSetup,
-    model: &'static dyn Model,
+    /// The model of tasks that name none (None: a config of several
+    /// models, whose every task names its kind).
+    model: Option<&'static dyn Model>,
     data: Dataset,
     folds: Mutex<HashMap<u32, Arc<FoldPlan>>>,
 }
 
 impl ModelEvaluator {
     pub fn open(setup: &WorkerSetup) -> Result<ModelEvaluator, String> {
-        let model =
-            models::find(&setup.model).ok_or_else(|| format!("unknown model {}", setup.model))?;
+        let model = models::find(&setup.model);
         let data = Dataset::open(&setup.cache).map_err(|e| format!("{e:#}"))?;
         Ok(ModelEvaluator {
             setup: setup.clone(),
@@ -188,6 +94,19 @@ impl ModelEvaluator {
             data,
             folds: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The task's model (its `model` parameter, else the setup's) and the
+    /// hyperparameters it is given.
+    fn model_for(&self, params: &Params) -> Result<(&'static dyn Model, Params), String> {
+        let (kind, rest) = models::split_kind(params);
+        let model = match kind {
+            Some(kind) => models::find(kind).ok_or_else(|| format!("unknown model {kind}"))?,
+            None => self
+                .model
+                .ok_or_else(|| format!("unknown model {}", self.setup.model))?,
+        };
+        Ok((model, preprocess::model_params(&rest)))
     }
 
     pub fn target(&self) -> TargetKind {
@@ -233,6 +152,7 @@ impl ModelEvaluator {
             ));
         }
         let clock = Instant::now();
+        let (model, model_params) = self.model_for(&task.params)?;
         let settings = Settings::from_params(&task.params)?;
         let fold = self.fold_data(settings, &split.train, &split.test)?;
         let train = TrainSet {
@@ -243,9 +163,7 @@ impl ModelEvaluator {
             seed: task.seed,
             threads: self.setup.threads,
         };
-        let fitted = self
-            .model
-            .fit(&preprocess::model_params(&task.params), &train)?;
+        let fitted = model.fit(&model_params, &train)?;
         let fit_seconds = clock.elapsed().as_secs_f64();
         let clock = Instant::now();
         let prediction = fitted.predict(fold.test_x.view(), &fold.test_rows)?;
@@ -311,6 +229,7 @@ impl ModelEvaluator {
     pub fn refit(&self, request: &RefitRequest) -> Result<RefitOutput, String> {
         let rows: Vec<usize> = (0..self.data.header.n_rows).collect();
         let clock = Instant::now();
+        let (model, model_params) = self.model_for(&request.params)?;
         let settings = Settings::from_params(&request.params)?;
         let fold = self.fold_data(settings, &rows, &[])?;
         let train = TrainSet {
@@ -321,12 +240,18 @@ impl ModelEvaluator {
             seed: request.seed,
             threads: request.threads.max(1),
         };
-        let model_params = preprocess::model_params(&request.params);
-        let fitted = catch_unwind(AssertUnwindSafe(|| self.model.fit(&model_params, &train)))
+        let fitted = catch_unwind(AssertUnwindSafe(|| model.fit(&model_params, &train)))
             .map_err(|p| format!("panic: {}", panic_message(&p)))??;
         let fit_seconds = clock.elapsed().as_secs_f64();
         let saved = match &request.save_to {
-            Some(dir) => Some(self.save(fitted.as_ref(), request, fold.pipeline.clone(), dir)?),
+            Some(dir) => {
+                let saved = Saved {
+                    model: model.name(),
+                    params: models::split_kind(&request.params).1,
+                    preprocess: fold.pipeline.clone(),
+                };
+                Some(self.save(fitted.as_ref(), saved, dir)?)
+            }
             None => None,
         };
         let h = &self.data.header;
@@ -348,14 +273,14 @@ impl ModelEvaluator {
     fn save(
         &self,
         fitted: &dyn models::Fitted,
-        request: &RefitRequest,
-        preprocess: Option<FittedPipeline>,
+        saved: Saved,
         dir: &std::path::Path,
     ) -> Result<crate::results::model_file::Written, String> {
         let h = &self.data.header;
+        let preprocess = saved.preprocess;
         let meta = crate::results::model_file::ModelMeta {
-            model: self.setup.model.clone(),
-            params: request.params.clone(),
+            model: saved.model.to_string(),
+            params: saved.params,
             feature_names: h.feature_names.clone(),
             target_name: h.target_name.clone(),
             target: h.target,
@@ -369,6 +294,14 @@ impl ModelEvaluator {
             .map_err(|e| format!("cannot save the model: {e}"))?;
         crate::results::model_file::write(dir, &meta, &bytes).map_err(|e| format!("{e:#}"))
     }
+}
+
+/// What the saved model is: its kind, its hyperparameters (without the
+/// kind) and the preprocessing fitted with it.
+struct Saved {
+    model: &'static str,
+    params: Params,
+    preprocess: Option<FittedPipeline>,
 }
 
 /// One fold's training and test rows, ready for the model.

@@ -360,7 +360,7 @@ impl ProcessPool {
                     // the coordinator reports the crash itself
                 } else if worker.stderr_lines < STDERR_LINES {
                     worker.stderr_lines += 1;
-                    eprintln!("gridrun worker {slot}: {line}");
+                    crate::errln!("gridrun worker {slot}: {line}");
                 }
             }
             Message::Gone {
@@ -624,7 +624,7 @@ impl Executor for ProcessPool {
                 }
                 RefitTry::Died(cause) if deaths < self.policy.retries => {
                     deaths += 1;
-                    eprintln!("gridrun: the worker refitting the best setting died ({cause}); trying again on a new worker");
+                    crate::errln!("gridrun: the worker refitting the best setting died ({cause}); trying again on a new worker");
                 }
                 RefitTry::Died(cause) => {
                     bail!("the worker refitting the best setting died ({cause})")

@@ -79,7 +79,7 @@ impl Executor for ThreadPool {
                 if interrupt::stop_now() && !interrupt::halted() {
                     // Threads cannot be killed; every finished task is already
                     // in the journal, written whole, so leaving now loses nothing.
-                    eprintln!("gridrun: stopped; finished tasks are in the journal");
+                    crate::errln!("gridrun: stopped; finished tasks are in the journal");
                     std::process::exit(130);
                 }
             }

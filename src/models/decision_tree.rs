@@ -170,7 +170,7 @@ impl<
 {
     /// Rebuilds a saved model (best_model.json).
     pub fn load(json: &serde_json::Value) -> Result<Box<dyn Fitted>, String> {
-        let model: M = serde_json::from_value(json.clone()).map_err(|e| e.to_string())?;
+        let model: M = crate::results::float_tree::from_json(json)?;
         Ok(Box::new(FittedEstimator(model)))
     }
 
@@ -189,7 +189,7 @@ impl<M: RowPredictor + Packable + serde::Serialize + Send> Fitted for FittedEsti
     }
 
     fn to_json(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(&self.0).ok()
+        crate::results::float_tree::to_json(&self.0).ok()
     }
 
     fn to_bytes(&self) -> Result<Vec<u8>, String> {

@@ -57,7 +57,7 @@ impl Model for GaussianNb {
 
     fn load(&self, json: &serde_json::Value) -> Result<Box<dyn Fitted>, String> {
         let n_classes = json["n_classes"].as_u64().ok_or("missing n_classes")? as usize;
-        let model = serde_json::from_value(json["model"].clone()).map_err(|e| e.to_string())?;
+        let model = crate::results::float_tree::from_json(&json["model"])?;
         Ok(Box::new(FittedNb { model, n_classes }))
     }
 }
@@ -81,7 +81,7 @@ impl Fitted for FittedNb {
 
     fn to_json(&self) -> Option<serde_json::Value> {
         Some(
-            serde_json::json!({ "n_classes": self.n_classes, "model": serde_json::to_value(&self.model).ok()? }),
+            serde_json::json!({ "n_classes": self.n_classes, "model": crate::results::float_tree::to_json(&self.model).ok()? }),
         )
     }
 }

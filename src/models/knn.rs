@@ -67,6 +67,11 @@ impl Model for Knn {
         true
     }
 
+    /// Distances depend on the features' scale.
+    fn wants_scaling(&self) -> bool {
+        true
+    }
+
     fn fit(&self, params: &Params, train: &TrainSet) -> Result<Box<dyn Fitted>, String> {
         let p = ParamReader(params);
         Ok(Box::new(FittedKnn {
@@ -81,7 +86,7 @@ impl Model for Knn {
     }
 
     fn load(&self, json: &serde_json::Value) -> Result<Box<dyn Fitted>, String> {
-        let model: FittedKnn = serde_json::from_value(json.clone()).map_err(|e| e.to_string())?;
+        let model: FittedKnn = crate::results::float_tree::from_json(json)?;
         Ok(Box::new(model))
     }
 }
@@ -168,6 +173,6 @@ impl Fitted for FittedKnn {
     }
 
     fn to_json(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
+        crate::results::float_tree::to_json(self).ok()
     }
 }

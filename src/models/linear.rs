@@ -106,6 +106,12 @@ impl Model for Linear {
         }
     }
 
+    /// The penalty depends on the features' scale; least squares does not
+    /// (scikit-learn users scale ridge / lasso / elastic net, not OLS).
+    fn wants_scaling(&self) -> bool {
+        self.0 != Kind::LinearRegression
+    }
+
     fn supports(&self, target: TargetKind) -> Result<(), String> {
         match target {
             TargetKind::Regression => Ok(()),
@@ -147,8 +153,7 @@ impl Model for Linear {
     }
 
     fn load(&self, json: &serde_json::Value) -> Result<Box<dyn Fitted>, String> {
-        let model: FittedLinear =
-            serde_json::from_value(json.clone()).map_err(|e| e.to_string())?;
+        let model: FittedLinear = crate::results::float_tree::from_json(json)?;
         Ok(Box::new(model))
     }
 }
@@ -180,6 +185,6 @@ impl Fitted for FittedLinear {
     }
 
     fn to_json(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
+        crate::results::float_tree::to_json(self).ok()
     }
 }

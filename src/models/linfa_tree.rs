@@ -69,7 +69,7 @@ impl Model for LinfaDecisionTree {
     }
 
     fn load(&self, json: &serde_json::Value) -> Result<Box<dyn Fitted>, String> {
-        let tree = serde_json::from_value(json.clone()).map_err(|e| e.to_string())?;
+        let tree = crate::results::float_tree::from_json(json)?;
         Ok(Box::new(FittedTree(tree)))
     }
 }
@@ -87,7 +87,7 @@ impl Fitted for FittedTree {
     }
 
     fn to_json(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(&self.0).ok()
+        crate::results::float_tree::to_json(&self.0).ok()
     }
 
     fn feature_importances(&self) -> Option<Vec<f64>> {

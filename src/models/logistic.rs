@@ -114,8 +114,7 @@ impl Model for LogisticRegression {
     }
 
     fn load(&self, json: &serde_json::Value) -> Result<Box<dyn Fitted>, String> {
-        let model: FittedLogistic =
-            serde_json::from_value(json.clone()).map_err(|e| e.to_string())?;
+        let model: FittedLogistic = crate::results::float_tree::from_json(json)?;
         Ok(Box::new(model))
     }
 }
@@ -183,7 +182,7 @@ impl Fitted for FittedLogistic {
     }
 
     fn to_json(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
+        crate::results::float_tree::to_json(self).ok()
     }
 
     fn warnings(&self) -> Vec<String> {

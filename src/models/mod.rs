@@ -184,6 +184,30 @@ pub fn find(name: &str) -> Option<&'static dyn Model> {
     registry().into_iter().find(|m| m.name() == name)
 }
 
+/// The parameter a setting names its model kind with when a config has
+/// several `[[model]]` tables (scikit-learn's `param_model` column). No
+/// model has a hyperparameter of this name.
+pub const KIND_PARAM: &str = "model";
+
+/// The model kind a setting names (None: the config's one model).
+pub fn kind_of(params: &Params) -> Option<&str> {
+    match params.get(KIND_PARAM) {
+        Some(crate::params::ParamValue::Str(kind)) => Some(kind.as_str()),
+        _ => None,
+    }
+}
+
+/// A setting's own model kind (None: the config's one model) and the
+/// hyperparameters without it, which is what the model is given.
+pub fn split_kind(params: &Params) -> (Option<&str>, Params) {
+    let kind = kind_of(params);
+    let mut rest = params.clone();
+    if kind.is_some() {
+        rest.remove(KIND_PARAM);
+    }
+    (kind, rest)
+}
+
 pub fn names() -> Vec<&'static str> {
     registry().iter().map(|m| m.name()).collect()
 }

@@ -155,6 +155,11 @@ impl Model for Svc {
         SVC_PARAMS
     }
 
+    /// RBF and polynomial kernels depend on the features' scale.
+    fn wants_scaling(&self) -> bool {
+        true
+    }
+
     fn supports(&self, target: TargetKind) -> Result<(), String> {
         match target {
             TargetKind::Classification { .. } => Ok(()),
@@ -195,7 +200,7 @@ impl Model for Svc {
     }
 
     fn load(&self, json: &serde_json::Value) -> Result<Box<dyn Fitted>, String> {
-        let model: FittedSvc = serde_json::from_value(json.clone()).map_err(|e| e.to_string())?;
+        let model: FittedSvc = crate::results::float_tree::from_json(json)?;
         Ok(Box::new(model))
     }
 }
@@ -221,7 +226,7 @@ impl Fitted for FittedSvc {
     }
 
     fn to_json(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
+        crate::results::float_tree::to_json(self).ok()
     }
 }
 
@@ -236,6 +241,10 @@ impl Model for Svr {
 
     fn params(&self) -> &'static [ParamSpec] {
         SVR_PARAMS.as_slice()
+    }
+
+    fn wants_scaling(&self) -> bool {
+        true
     }
 
     fn supports(&self, target: TargetKind) -> Result<(), String> {
@@ -260,7 +269,7 @@ impl Model for Svr {
     }
 
     fn load(&self, json: &serde_json::Value) -> Result<Box<dyn Fitted>, String> {
-        let model: FittedSvr = serde_json::from_value(json.clone()).map_err(|e| e.to_string())?;
+        let model: FittedSvr = crate::results::float_tree::from_json(json)?;
         Ok(Box::new(model))
     }
 }
@@ -276,6 +285,6 @@ impl Fitted for FittedSvr {
     }
 
     fn to_json(&self) -> Option<serde_json::Value> {
-        serde_json::to_value(self).ok()
+        crate::results::float_tree::to_json(self).ok()
     }
 }

@@ -10,7 +10,6 @@ use anyhow::{bail, Result};
 /// Categorical columns with no encoder, and missing values for a model that
 /// cannot take them with no imputer, are errors naming every column.
 pub fn check_before_run(config: &Config, header: &CacheHeader) -> Result<()> {
-    let model = models::find(&config.model).expect("validated model");
     let file = config.path.display();
     let categorical = categorical_names(header);
     let missing = header.missing_columns();
@@ -25,12 +24,14 @@ pub fn check_before_run(config: &Config, header: &CacheHeader) -> Result<()> {
                 header.source.display()
             );
         }
+        let kind = config.model_of(setting);
+        let model = models::find(kind).expect("validated model");
         if settings.impute == Impute::None && !missing.is_empty() && !model.handles_missing() {
             let list: Vec<String> = missing.iter().map(|(c, n)| format!("{c} {n}")).collect();
             bail!(
                 "{file}: {}: {} cannot take missing values and no imputer is set; {} has missing values in {} column(s): {} (set impute = \"mean\", \"median\", \"most_frequent\" or \"constant\" in [preprocess])",
                 key_of(config, Step::Impute),
-                config.model,
+                kind,
                 header.source.display(),
                 list.len(),
                 list.join(", ")
@@ -109,7 +110,8 @@ pub fn describe_run(config: &Config, header: &CacheHeader) -> Vec<String> {
 /// "impute mean, scale standard (default for logistic_regression), encode
 /// onehot"; a step the grid varies is shown as its values.
 fn describe_steps(config: &Config) -> String {
-    let model = models::find(&config.model).expect("validated model");
+    // Several models: each kind has its own defaults (shown as values).
+    let model = models::find(&config.model);
     Step::ALL
         .iter()
         .map(|&step| {
@@ -132,8 +134,9 @@ fn describe_steps(config: &Config) -> String {
             };
             if step == Step::Scale
                 && !config.grid_keys.contains(&key)
-                && values == [super::default_for(step, model)]
-                && model.wants_scaling()
+                && model.is_some_and(|model| {
+                    values == [super::default_for(step, model)] && model.wants_scaling()
+                })
             {
                 format!("{text} (default for {})", config.model)
             } else {

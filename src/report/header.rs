@@ -8,10 +8,10 @@ use crate::data::CacheHeader;
 pub fn data_header(config: &Config, header: &CacheHeader, quiet: bool) {
     if !quiet {
         for line in crate::preprocess::describe_run(config, header) {
-            eprintln!("gridrun: {line}");
+            crate::errln!("gridrun: {line}");
         }
     }
     for warning in &header.warnings {
-        eprintln!("gridrun: warning: {}", crate::config::one_line(warning));
+        crate::errln!("gridrun: warning: {}", crate::config::one_line(warning));
     }
 }

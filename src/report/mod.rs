@@ -7,11 +7,13 @@ mod progress;
 mod status;
 pub mod summary;
 pub mod svg;
+pub mod terminal;
 
 pub use header::data_header;
 pub use progress::Progress;
 pub use status::StatusLine;
 
+use crate::execute::RunEvent;
 use crate::results::journal::JournalWriter;
 use crate::results::TaskRecord;
 use anyhow::Result;
@@ -22,6 +24,11 @@ pub trait Reporter {
     fn done(&mut self) -> Result<()> {
         Ok(())
     }
+}
+
+/// Consumes run-level events (rounds, refit, writing results).
+pub trait RunReporter {
+    fn run_event(&mut self, event: &RunEvent);
 }
 
 impl Reporter for JournalWriter {

@@ -73,7 +73,7 @@ impl Progress {
     pub fn failure(&mut self, text: &str) {
         match &self.bar {
             Some(bar) => bar.println(format!("gridrun: {text}")),
-            None => eprintln!("gridrun: {text}"),
+            None => crate::errln!("gridrun: {text}"),
         }
     }
 
@@ -81,7 +81,7 @@ impl Progress {
     pub fn note(&mut self, text: &str) {
         match &self.bar {
             Some(bar) => bar.println(format!("gridrun: {text}")),
-            None if self.plain.is_some() => eprintln!("gridrun: {text}"),
+            None if self.plain.is_some() => crate::errln!("gridrun: {text}"),
             None => {}
         }
     }
@@ -118,7 +118,7 @@ impl Progress {
         }
         if let Some(plain) = &self.plain {
             if plain.last.elapsed() >= plain.every {
-                eprintln!("{}", self.plain_line(plain));
+                crate::errln!("{}", self.plain_line(plain));
                 if let Some(p) = self.plain.as_mut() {
                     p.last = Instant::now();
                 }
@@ -171,7 +171,7 @@ impl Reporter for Progress {
             bar.finish_and_clear();
         }
         if let Some(plain) = &self.plain {
-            eprintln!("{}", self.plain_line(plain));
+            crate::errln!("{}", self.plain_line(plain));
         }
         Ok(())
     }

@@ -1,12 +1,9 @@
-//! best.json: the winning setting (and how its refit went); the model files
-//! themselves are in `model_file`.
+//! best.json: the winning setting, and best_model.json: it refit on all rows.
 
 use super::cv_results::CvResults;
 use crate::data::CacheHeader;
 use crate::params::Params;
 use serde::Serialize;
-
-pub const FILE_NAME: &str = "best.json";
 
 #[derive(Debug, Serialize)]
 pub struct Best {
@@ -17,7 +14,10 @@ pub struct Best {
     pub best_params: Params,
     /// Grid plus fixed hyperparameters: what the model was given.
     pub model_params: Params,
+    /// NaN as "NaN", as in the journal (a setting whose every score is NaN can be the best).
+    #[serde(serialize_with = "super::float::serialize")]
     pub mean: f64,
+    #[serde(serialize_with = "super::float::serialize")]
     pub std: f64,
     pub n_splits: usize,
     pub scores: std::collections::BTreeMap<String, super::cv_results::MeanStd>,
@@ -91,12 +91,13 @@ impl Best {
 #[derive(Debug, Serialize)]
 pub struct Importance {
     pub feature: String,
+    #[serde(serialize_with = "super::float::serialize")]
     pub importance: f64,
 }
 
 /// best_model.json as gridrun wrote it before best_model.bin (the whole
 /// model as JSON); `gridrun predict` still reads it.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, Serialize, serde::Deserialize)]
 pub struct SavedModel {
     pub model: String,
     pub params: Params,

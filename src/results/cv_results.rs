@@ -7,12 +7,13 @@ use crate::plan::Plan;
 use anyhow::Result;
 use std::collections::BTreeMap;
 
-pub const FILE_NAME: &str = "cv_results.csv";
-
 /// Mean and population standard deviation (numpy's default, as scikit-learn).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct MeanStd {
+    /// NaN as "NaN" (best.json), as in the journal: a JSON null reads back as no number.
+    #[serde(serialize_with = "super::float::serialize")]
     pub mean: f64,
+    #[serde(serialize_with = "super::float::serialize")]
     pub std: f64,
 }
 

@@ -5,6 +5,7 @@ pub mod atomic;
 pub mod best;
 pub mod cv_results;
 pub mod float;
+pub mod float_tree;
 pub mod journal;
 pub mod lock;
 pub mod model_file;

@@ -4,8 +4,8 @@
 //! subtraction from the parent) and its best split at once, like
 //! scikit-learn's TreeGrower and LightGBM.
 
-use super::bins::{Bins, MISSING_BIN, SLOTS};
-use super::histogram::{self, BinStats, Histogram, NodeRows};
+use super::bins::{Bins, MISSING_BIN};
+use super::histogram::{self, BinStats, FeatureHistogram, Gh, Histogram};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -129,6 +129,13 @@ pub struct LeafRange {
     pub end: usize,
 }
 
+/// What one node's histograms are for: the node's sums and, when it may be
+/// split, which features its split may use.
+struct Scan<'s> {
+    sums: BinStats,
+    features: Option<&'s [bool]>,
+}
+
 /// Scratch reused by every tree of a fit.
 pub struct Grower<'a> {
     bins: &'a Bins,
@@ -137,10 +144,12 @@ pub struct Grower<'a> {
     /// Sample indices; each open node owns a contiguous range.
     pub samples: Vec<u32>,
     scratch: Vec<u32>,
-    ordered_g: Vec<f32>,
-    ordered_h: Vec<f32>,
+    /// The gradients of the node being built, in its sample order.
+    ordered: Vec<Gh>,
     spare: Vec<Histogram>,
     features: Vec<usize>,
+    /// Per feature: whether the left / right child's split may use it.
+    allowed: [Vec<bool>; 2],
     /// Split gain per feature since the last `take_importances`.
     importances: Vec<f64>,
 }
@@ -157,18 +166,18 @@ impl<'a> Grower<'a> {
         params: &'a GrowerParams,
         pool: Option<&'a rayon::ThreadPool>,
     ) -> Self {
-        let n = bins.n_samples;
+        let (n, f) = (bins.n_samples, bins.n_features());
         Grower {
             bins,
             params,
             pool,
             samples: Vec::with_capacity(n),
             scratch: vec![0; n],
-            ordered_g: Vec::with_capacity(n),
-            ordered_h: Vec::with_capacity(n),
+            ordered: Vec::with_capacity(n),
             spare: Vec::new(),
-            features: (0..bins.n_features()).collect(),
-            importances: vec![0.0; bins.n_features()],
+            features: (0..f).collect(),
+            allowed: [vec![true; f], vec![true; f]],
+            importances: vec![0.0; f],
         }
     }
 
@@ -195,19 +204,20 @@ impl<'a> Grower<'a> {
         let n = self.bins.n_samples;
         self.samples.clear();
         self.samples.extend(0..n as u32);
-        let mut root_hist = self.take_hist();
-        histogram::build(
-            &mut root_hist,
-            self.bins,
-            &NodeRows {
-                samples: None,
-                g,
-                h,
-            },
-            self.pool,
-        );
-        let sums = root_hist[0].iter().fold(BinStats::default(), |mut a, b| {
-            a.add(b);
+        // Feature draws start from the same order in every tree, so a tree
+        // depends on its own random stream only (not on the trees this
+        // grower grew before: with threads, growers take turns).
+        for (i, f) in self.features.iter_mut().enumerate() {
+            *f = i;
+        }
+        self.gather(0, n, g, h);
+        // Sums in sample order: the same on any number of threads.
+        let sums = self.ordered.iter().fold(BinStats::default(), |mut a, gh| {
+            a.add(&BinStats {
+                g: gh[0],
+                h: gh[1],
+                n: 1,
+            });
             a
         });
         let mut nodes = vec![Node::leaf(0.0)];
@@ -217,12 +227,12 @@ impl<'a> Grower<'a> {
             end: n,
             depth: 0,
             sums,
-            hist: Some(root_hist),
+            hist: None,
             split: None,
         }];
-        let mut leaves = Vec::new();
         let mut heap = BinaryHeap::new();
-        self.consider(&mut open, 0, &mut heap, rng);
+        self.root_histogram(&mut open[0], rng);
+        self.queue(&mut open, &[0], &mut heap);
         let mut n_leaves = 1;
         while let Some(Candidate { open: i, .. }) = heap.pop() {
             let (left, right) = self.split(&mut nodes, &mut open, i);
@@ -230,11 +240,11 @@ impl<'a> Grower<'a> {
             if self.params.max_leaf_nodes.is_some_and(|m| n_leaves >= m) {
                 break;
             }
-            self.child_histograms(&mut open, i, left, right, g, h);
-            self.consider(&mut open, left, &mut heap, rng);
-            self.consider(&mut open, right, &mut heap, rng);
+            self.child_histograms(&mut open, i, left, right, g, h, rng);
+            self.queue(&mut open, &[left, right], &mut heap);
         }
         // Everything still open is a leaf.
+        let mut leaves = Vec::new();
         for o in open.iter_mut() {
             if nodes[o.node].feature == LEAF {
                 nodes[o.node].value = -self.params.learning_rate * o.sums.g
@@ -252,141 +262,123 @@ impl<'a> Grower<'a> {
         (nodes, leaves)
     }
 
-    /// Finds the open node's best split if it may be split, and queues it.
-    fn consider(
-        &mut self,
-        open: &mut [Open],
-        i: usize,
-        heap: &mut BinaryHeap<Candidate>,
-        rng: &mut ChaCha8Rng,
-    ) {
-        let o = &open[i];
-        let p = self.params;
-        let splittable = o.end - o.start >= 2 * p.min_samples_leaf
-            && p.max_depth.is_none_or(|d| o.depth < d)
-            && o.hist.is_some();
-        if !splittable {
-            if let Some(hist) = open[i].hist.take() {
-                self.spare.push(hist);
-            }
-            return;
-        }
-        let features = self.draw_features(rng);
-        let hist = open[i].hist.as_ref().expect("checked above");
-        let sums = open[i].sums;
-        let best_of = |&f: &usize| self.best_split_of_feature(f, &hist[f], &sums);
-        let candidates: Vec<Option<Split>> = match self.pool {
-            Some(pool) if features.len() >= 8 => {
-                pool.install(|| features.par_iter().map(best_of).collect())
-            }
-            _ => features.iter().map(best_of).collect(),
-        };
-        // Best gain; ties to the lowest feature index, whatever the threads.
-        let mut best: Option<Split> = None;
-        for c in candidates.into_iter().flatten() {
-            let better = match &best {
-                None => true,
-                Some(b) => c.gain > b.gain || (c.gain == b.gain && c.feature < b.feature),
-            };
-            if better {
-                best = Some(c);
-            }
-        }
-        match best {
-            Some(split) => {
-                heap.push(Candidate {
-                    gain: split.gain,
-                    open: i,
-                });
-                open[i].split = Some(split);
-            }
-            None => {
-                if let Some(hist) = open[i].hist.take() {
-                    self.spare.push(hist);
-                }
-            }
+    /// `self.ordered` = the gradients of samples[start..end], in that order.
+    fn gather(&mut self, start: usize, end: usize, g: &[f32], h: Option<&[f32]>) {
+        let samples = &self.samples[start..end];
+        self.ordered.clear();
+        match h {
+            Some(h) => self.ordered.extend(
+                samples
+                    .iter()
+                    .map(|&s| [f64::from(g[s as usize]), f64::from(h[s as usize])]),
+            ),
+            None => self
+                .ordered
+                .extend(samples.iter().map(|&s| [f64::from(g[s as usize]), 1.0])),
         }
     }
 
-    /// The features to scan at this split: all, or `features_per_split`
-    /// drawn without replacement (scikit-learn's max_features), sorted.
-    fn draw_features(&mut self, rng: &mut ChaCha8Rng) -> Vec<usize> {
+    /// Whether a node of this size and depth may be split at all.
+    fn splittable(&self, o: &Open) -> bool {
+        let p = self.params;
+        o.end - o.start >= 2 * p.min_samples_leaf && p.max_depth.is_none_or(|d| o.depth < d)
+    }
+
+    /// Draws the features child `side` (0 left, 1 right) may split on.
+    fn draw_allowed(&mut self, side: usize, rng: &mut ChaCha8Rng) {
         let n = self.features.len();
         let k = self.params.features_per_split.min(n);
         if k == n {
-            return (0..n).collect();
+            return;
         }
+        // scikit-learn's max_features: k features without replacement.
         for i in 0..k {
             let j = rng.random_range(i..n);
             self.features.swap(i, j);
         }
-        let mut chosen = self.features[..k].to_vec();
-        chosen.sort_unstable();
-        chosen
+        let allowed = &mut self.allowed[side];
+        allowed.fill(false);
+        for &f in &self.features[..k] {
+            allowed[f] = true;
+        }
     }
 
-    /// Best split of one feature: bins swept left to right with the node's
-    /// missing rows on the right, then (when the node has missing rows) on
-    /// the left; the missing rows go where the gain is larger.
-    fn best_split_of_feature(
-        &self,
-        f: usize,
-        hist: &[BinStats; SLOTS],
-        total: &BinStats,
-    ) -> Option<Split> {
-        let p = self.params;
-        let l2 = p.l2_regularization;
-        let min_leaf = p.min_samples_leaf as u32;
-        let parent = score(total, l2);
-        let n_real = self.bins.n_real(f);
-        let missing = hist[MISSING_BIN as usize];
-        let mut best: Option<Split> = None;
-        let sweep = |start: BinStats, last: usize, missing_left: bool, best: &mut Option<Split>| {
-            let mut left = start;
-            // The best of this sweep, kept in locals: the loop is the hot path.
-            let mut best_gain = best.as_ref().map_or(0.0, |s| s.gain);
-            let mut found: Option<(usize, BinStats)> = None;
-            for (b, stats) in hist.iter().enumerate().take(last) {
-                if stats.n == 0 {
-                    // Same partition as the previous bin: never strictly better.
-                    continue;
-                }
-                left.add(stats);
-                if left.n < min_leaf || left.h < MIN_HESSIAN {
-                    continue;
-                }
-                let right = total.minus(&left);
-                if right.n < min_leaf || right.h < MIN_HESSIAN {
-                    break;
-                }
-                // gain = gl²/dl + gr²/dr - parent, compared without a
-                // division (dl, dr > 0): divisions dominated the sweep.
-                let (dl, dr) = (left.h + l2, right.h + l2);
-                let den = dl * dr;
-                let num = left.g * left.g * dr + right.g * right.g * dl - parent * den;
-                if num > best_gain * den {
-                    best_gain = num / den;
-                    found = Some((b, left));
-                }
-            }
-            if let Some((b, left)) = found {
-                *best = Some(Split {
-                    gain: best_gain,
-                    feature: f,
-                    bin: b as u8,
-                    missing_left,
-                    left,
-                    right: total.minus(&left),
-                });
-            }
-        };
-        // "bin <= n_real - 1" leaves only the missing rows on the right.
-        let last = if missing.n > 0 { n_real } else { n_real - 1 };
-        sweep(BinStats::default(), last, false, &mut best);
-        if missing.n > 0 {
-            sweep(missing, n_real - 1, true, &mut best);
+    /// The root's histogram and (when it may be split) its best split.
+    fn root_histogram(&mut self, root: &mut Open, rng: &mut ChaCha8Rng) {
+        let splittable = self.splittable(root);
+        if splittable {
+            self.draw_allowed(0, rng);
         }
-        best
+        let mut hist = self.take_hist();
+        let (bins, ordered) = (self.bins, &self.ordered);
+        let scan = Scan {
+            sums: root.sums,
+            features: splittable.then_some(self.allowed[0].as_slice()),
+        };
+        let task = |(c, chunk): (usize, &mut [FeatureHistogram])| {
+            let f0 = 2 * c;
+            if let [a, b] = chunk {
+                histogram::build_two_features(
+                    [a, b],
+                    [bins.n_real(f0), bins.n_real(f0 + 1)],
+                    [bins.column(f0), bins.column(f0 + 1)],
+                    None,
+                    ordered,
+                );
+            } else {
+                histogram::build_feature(
+                    &mut chunk[0],
+                    bins.n_real(f0),
+                    bins.column(f0),
+                    None,
+                    ordered,
+                );
+            }
+            chunk
+                .iter()
+                .enumerate()
+                .map(|(k, h)| self.scan(f0 + k, h, &scan))
+                .collect::<Vec<_>>()
+        };
+        let splits: Vec<Option<Split>> = match self.pool {
+            Some(pool) if hist.len() >= 4 => pool.install(|| {
+                hist.par_chunks_mut(2)
+                    .enumerate()
+                    .map(task)
+                    .flatten_iter()
+                    .collect()
+            }),
+            _ => hist.chunks_mut(2).enumerate().flat_map(task).collect(),
+        };
+        root.split = best_of(splits);
+        root.hist = Some(hist);
+    }
+
+    /// Queues the nodes that found a split; the others give their
+    /// histograms back.
+    fn queue(&mut self, open: &mut [Open], nodes: &[usize], heap: &mut BinaryHeap<Candidate>) {
+        for &i in nodes {
+            match open[i].split {
+                Some(split) => heap.push(Candidate {
+                    gain: split.gain,
+                    open: i,
+                }),
+                None => {
+                    if let Some(hist) = open[i].hist.take() {
+                        self.spare.push(hist);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Best split of one feature for the node `scan` describes, if the node
+    /// may use the feature.
+    fn scan(&self, f: usize, hist: &FeatureHistogram, scan: &Scan) -> Option<Split> {
+        if !scan.features.is_some_and(|allowed| allowed[f]) {
+            return None;
+        }
+        best_split_of_feature(self.params, f, self.bins.n_real(f), hist, &scan.sums)
     }
 
     /// Splits open node `i`: partitions its samples (stably) and adds two
@@ -446,8 +438,11 @@ impl<'a> Grower<'a> {
         (open.len() - 2, open.len() - 1)
     }
 
-    /// Histograms of both children: the smaller from its samples, the
-    /// larger as the parent's minus the smaller's (in the parent's buffer).
+    /// Histograms and best splits of both children, feature by feature in
+    /// one pass: the smaller child's histogram from its samples, the
+    /// larger's as the parent's minus the smaller's (in the parent's
+    /// buffer), then both scanned while still in cache.
+    #[allow(clippy::too_many_arguments)]
     fn child_histograms(
         &mut self,
         open: &mut [Open],
@@ -456,36 +451,239 @@ impl<'a> Grower<'a> {
         right: usize,
         g: &[f32],
         h: Option<&[f32]>,
+        rng: &mut ChaCha8Rng,
     ) {
         let mut parent_hist = open[parent]
             .hist
             .take()
             .expect("a queued node has its histogram");
-        let (small, large) =
-            if open[left].end - open[left].start <= open[right].end - open[right].start {
-                (left, right)
-            } else {
-                (right, left)
-            };
-        let (start, end) = (open[small].start, open[small].end);
-        let mut small_hist = self.take_hist();
-        let samples = &self.samples[start..end];
-        self.ordered_g.clear();
-        self.ordered_g
-            .extend(samples.iter().map(|&s| g[s as usize]));
-        if let Some(h) = h {
-            self.ordered_h.clear();
-            self.ordered_h
-                .extend(samples.iter().map(|&s| h[s as usize]));
+        let can = [self.splittable(&open[left]), self.splittable(&open[right])];
+        if !can[0] && !can[1] {
+            self.spare.push(parent_hist);
+            return;
         }
-        let rows = NodeRows {
-            samples: Some(samples),
-            g: &self.ordered_g,
-            h: h.map(|_| self.ordered_h.as_slice()),
+        // Same draw order as a node-by-node grower: left, then right.
+        for (side, &c) in can.iter().enumerate() {
+            if c {
+                self.draw_allowed(side, rng);
+            }
+        }
+        let small_is_left =
+            open[left].end - open[left].start <= open[right].end - open[right].start;
+        let (small, large) = if small_is_left {
+            (left, right)
+        } else {
+            (right, left)
         };
-        histogram::build(&mut small_hist, self.bins, &rows, self.pool);
-        histogram::subtract(&mut parent_hist, &small_hist);
+        let side_of = |child: usize| usize::from(child != left);
+        self.gather(open[small].start, open[small].end, g, h);
+        let mut small_hist = self.take_hist();
+        let scans = [small, large].map(|c| Scan {
+            sums: open[c].sums,
+            features: can[side_of(c)].then_some(self.allowed[side_of(c)].as_slice()),
+        });
+        let (bins, ordered) = (self.bins, &self.ordered);
+        let samples = &self.samples[open[small].start..open[small].end];
+        let mut pairs: Vec<(&mut FeatureHistogram, &mut FeatureHistogram)> =
+            small_hist.iter_mut().zip(parent_hist.iter_mut()).collect();
+        // Two features per task: they share the loads of the samples and
+        // their gradients.
+        type Pair<'h> = (&'h mut FeatureHistogram, &'h mut FeatureHistogram);
+        let task = |(c, chunk): (usize, &mut [Pair])| {
+            let f0 = 2 * c;
+            if let [(s0, _), (s1, _)] = chunk {
+                histogram::build_two_features(
+                    [&mut **s0, &mut **s1],
+                    [bins.n_real(f0), bins.n_real(f0 + 1)],
+                    [bins.column(f0), bins.column(f0 + 1)],
+                    Some(samples),
+                    ordered,
+                );
+            } else {
+                let (s, _) = &mut chunk[0];
+                histogram::build_feature(
+                    s,
+                    bins.n_real(f0),
+                    bins.column(f0),
+                    Some(samples),
+                    ordered,
+                );
+            }
+            chunk
+                .iter_mut()
+                .enumerate()
+                .map(|(k, (s, p))| {
+                    let f = f0 + k;
+                    histogram::subtract_feature(p, s, bins.n_real(f));
+                    (self.scan(f, s, &scans[0]), self.scan(f, p, &scans[1]))
+                })
+                .collect::<Vec<_>>()
+        };
+        let splits: Vec<(Option<Split>, Option<Split>)> = match self.pool {
+            Some(pool) if pairs.len() >= 4 => pool.install(|| {
+                pairs
+                    .par_chunks_mut(2)
+                    .enumerate()
+                    .map(task)
+                    .flatten_iter()
+                    .collect()
+            }),
+            _ => pairs.chunks_mut(2).enumerate().flat_map(task).collect(),
+        };
+        drop(pairs);
+        let (small_splits, large_splits): (Vec<_>, Vec<_>) = splits.into_iter().unzip();
+        open[small].split = best_of(small_splits);
+        open[large].split = best_of(large_splits);
         open[small].hist = Some(small_hist);
         open[large].hist = Some(parent_hist);
+    }
+}
+
+/// The best of the features' splits; ties to the lowest feature index,
+/// whatever the threads.
+fn best_of(candidates: Vec<Option<Split>>) -> Option<Split> {
+    let mut best: Option<Split> = None;
+    for c in candidates.into_iter().flatten() {
+        if best.is_none_or(|b| c.gain > b.gain) {
+            best = Some(c);
+        }
+    }
+    best
+}
+
+/// Best split of one feature: bins swept left to right with the node's
+/// missing rows on the right, then (when the node has missing rows) on the
+/// left; the missing rows go where the gain is larger.
+fn best_split_of_feature(
+    p: &GrowerParams,
+    f: usize,
+    n_real: usize,
+    hist: &FeatureHistogram,
+    total: &BinStats,
+) -> Option<Split> {
+    let missing = hist[MISSING_BIN as usize];
+    let parent = score(total, p.l2_regularization);
+    let sweep = Sweep {
+        hist,
+        n_real,
+        total,
+        l2: p.l2_regularization,
+        min_leaf: p.min_samples_leaf as u64,
+    };
+    // "bin <= n_real - 1" leaves only the missing rows on the right.
+    let last = if missing.n > 0 { n_real } else { n_real - 1 };
+    // Only a gain above 0 splits: a score above the parent's.
+    let mut best = Best {
+        num: parent,
+        den: 1.0,
+        found: None,
+    };
+    sweep.run(BinStats::default(), last, false, &mut best);
+    if missing.n > 0 {
+        sweep.run(missing, n_real - 1, true, &mut best);
+    }
+    let (bin, missing_left, left) = best.found?;
+    Some(Split {
+        gain: best.num / best.den - parent,
+        feature: f,
+        bin: bin as u8,
+        missing_left,
+        left,
+        right: total.minus(&left),
+    })
+}
+
+/// The best threshold so far, its score gl²/dl + gr²/dr kept as the
+/// fraction num / den so the sweep never divides: scores compare by
+/// cross-multiplication (den > 0), and an empty bin (same sums as the
+/// previous one) is never strictly better.
+struct Best {
+    num: f64,
+    den: f64,
+    found: Option<(usize, bool, BinStats)>,
+}
+
+struct Sweep<'h> {
+    hist: &'h FeatureHistogram,
+    n_real: usize,
+    total: &'h BinStats,
+    l2: f64,
+    min_leaf: u64,
+}
+
+impl Sweep<'_> {
+    /// Whether a side with these sums may be a child.
+    #[inline]
+    fn big_enough(&self, n: u64, h: f64) -> bool {
+        n >= self.min_leaf && h >= MIN_HESSIAN
+    }
+
+    /// One left-to-right sweep over bins `0..last`, starting from `start`
+    /// on the left. Counts and hessians only grow on the left (shrink on
+    /// the right), so the thresholds leaving both sides big enough are one
+    /// range of bins: found first from both ends, then swept by the hot
+    /// loop of the fit, with no size checks, no division and no allocation.
+    fn run(&self, start: BinStats, last: usize, missing_left: bool, best: &mut Best) {
+        let total = self.total;
+        let hist = &self.hist[..last];
+        // The right side of threshold `end - 1`: bins end..n_real, plus the
+        // missing rows when they go right.
+        let mut right = if missing_left {
+            BinStats::default()
+        } else {
+            self.hist[MISSING_BIN as usize]
+        };
+        for s in &self.hist[last..self.n_real] {
+            right.add(s);
+        }
+        // Lower `end` until the right side of threshold end - 1 is big enough.
+        let mut end = last;
+        while end > 0 && !self.big_enough(right.n, right.h) {
+            end -= 1;
+            right.add(&hist[end]);
+        }
+        // hist[..end] may be on the left; end == 0: no threshold at all.
+        let mut left = start;
+        let mut b = 0;
+        while b < end {
+            left.add(&hist[b]);
+            if self.big_enough(left.n, left.h) {
+                break;
+            }
+            b += 1;
+        }
+        if b >= end {
+            return;
+        }
+        let l2 = self.l2;
+        let (mut gl, mut hl) = (left.g, left.h);
+        let (mut best_num, mut best_den) = (best.num, best.den);
+        let mut found = None;
+        // Bin `first` is already in gl, hl; each later bin is added first.
+        let first = b;
+        for (i, s) in hist[first..end].iter().enumerate() {
+            if i > 0 {
+                gl += s.g;
+                hl += s.h;
+            }
+            let (gr, hr) = (total.g - gl, total.h - hl);
+            let (dl, dr) = (hl + l2, hr + l2);
+            let den = dl * dr;
+            let num = gl * gl * dr + gr * gr * dl;
+            if num * best_den > best_num * den {
+                best_num = num;
+                best_den = den;
+                found = Some(first + i);
+            }
+        }
+        if let Some(b) = found {
+            let left = hist[..=b].iter().fold(start, |mut a, s| {
+                a.add(s);
+                a
+            });
+            best.num = best_num;
+            best.den = best_den;
+            best.found = Some((b, missing_left, left));
+        }
     }
 }

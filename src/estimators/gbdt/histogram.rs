@@ -1,17 +1,18 @@
 //! Gradient histograms: per feature and bin, the sums of gradients and
 //! hessians and the sample count of a node. The smaller child of a split is
 //! built from its samples, the larger one is its parent minus the smaller.
-//! Each feature's histogram is built by one thread, in sample order, so the
+//! Each feature's histogram is built in sample order by one thread, so the
 //! sums are the same bit for bit on any number of threads.
 
-use super::bins::{Bins, SLOTS};
-use rayon::prelude::*;
+use super::bins::SLOTS;
 
+/// Sums over the samples of one bin (or of a node).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[repr(C)]
 pub struct BinStats {
     pub g: f64,
     pub h: f64,
-    pub n: u32,
+    pub n: u64,
 }
 
 impl BinStats {
@@ -32,92 +33,97 @@ impl BinStats {
     }
 }
 
-/// One node's histograms, one block of SLOTS per feature.
-pub type Histogram = Vec<[BinStats; SLOTS]>;
+/// One feature's histogram: SLOTS bins, the last for missing values.
+pub type FeatureHistogram = [BinStats; SLOTS];
+
+/// One node's histograms, one per feature.
+pub type Histogram = Vec<FeatureHistogram>;
 
 pub fn empty(n_features: usize) -> Histogram {
     vec![[BinStats::default(); SLOTS]; n_features]
 }
 
-/// A node's samples and their gradients, in the node's sample order.
-pub struct NodeRows<'a> {
-    /// The node's sample indices; None for the root (all samples, in order).
-    pub samples: Option<&'a [u32]>,
-    pub g: &'a [f32],
-    /// None when every hessian is 1 (then h = count).
-    pub h: Option<&'a [f32]>,
-}
+/// A node's gradient and hessian per sample, gathered in the node's sample
+/// order once per node (LightGBM's "ordered gradients"), in f64 so the
+/// histogram loop only loads and adds.
+pub type Gh = [f64; 2];
 
-/// Fills `hist` from the node's rows; features split over the pool's
-/// threads when there is enough work.
-pub fn build(hist: &mut Histogram, bins: &Bins, rows: &NodeRows, pool: Option<&rayon::ThreadPool>) {
-    let work = rows.g.len() * bins.n_features();
-    match pool {
-        Some(pool) if work >= 20_000 => pool.install(|| {
-            hist.par_iter_mut()
-                .enumerate()
-                .for_each(|(f, out)| build_feature(out, bins.column(f), rows))
-        }),
-        _ => hist
-            .iter_mut()
-            .enumerate()
-            .for_each(|(f, out)| build_feature(out, bins.column(f), rows)),
-    }
-}
-
-fn build_feature(out: &mut [BinStats; SLOTS], column: &[u8], rows: &NodeRows) {
-    out.fill(BinStats::default());
-    let g = rows.g;
-    match (rows.samples, rows.h) {
-        (None, Some(h)) => {
-            for ((&b, &g), &h) in column.iter().zip(g).zip(h) {
-                let s = &mut out[b as usize];
-                s.g += f64::from(g);
-                s.h += f64::from(h);
-                s.n += 1;
+/// Fills `out` (bins `0..n_real` and the missing bin) from one feature's
+/// bin `column` over the node's `samples` (None: every sample, in order)
+/// and their gathered gradients `gh`.
+pub fn build_feature(
+    out: &mut FeatureHistogram,
+    n_real: usize,
+    column: &[u8],
+    samples: Option<&[u32]>,
+    gh: &[Gh],
+) {
+    out[..n_real].fill(BinStats::default());
+    out[SLOTS - 1] = BinStats::default();
+    match samples {
+        None => {
+            for (&b, gh) in column.iter().zip(gh) {
+                accumulate(&mut out[b as usize], gh);
             }
         }
-        (None, None) => {
-            for (&b, &g) in column.iter().zip(g) {
-                let s = &mut out[b as usize];
-                s.g += f64::from(g);
-                s.n += 1;
+        Some(samples) => {
+            for (&i, gh) in samples.iter().zip(gh) {
+                accumulate(&mut out[column[i as usize] as usize], gh);
             }
-        }
-        (Some(samples), Some(h)) => {
-            for ((&i, &g), &h) in samples.iter().zip(g).zip(h) {
-                let s = &mut out[column[i as usize] as usize];
-                s.g += f64::from(g);
-                s.h += f64::from(h);
-                s.n += 1;
-            }
-        }
-        (Some(samples), None) => {
-            for (&i, &g) in samples.iter().zip(g) {
-                let s = &mut out[column[i as usize] as usize];
-                s.g += f64::from(g);
-                s.n += 1;
-            }
-        }
-    }
-    if rows.h.is_none() {
-        for s in out.iter_mut() {
-            s.h = f64::from(s.n);
         }
     }
 }
 
-/// `parent -= child`: the parent's histogram becomes the sibling's.
-pub fn subtract(parent: &mut Histogram, child: &Histogram) {
-    for (p, c) in parent.iter_mut().zip(child) {
-        for (p, c) in p.iter_mut().zip(c) {
-            *p = p.minus(c);
+/// `build_feature` of two features over the same samples in one pass:
+/// each sample's index and gradients are loaded once for both.
+pub fn build_two_features(
+    out: [&mut FeatureHistogram; 2],
+    n_real: [usize; 2],
+    columns: [&[u8]; 2],
+    samples: Option<&[u32]>,
+    gh: &[Gh],
+) {
+    let [a, b] = out;
+    for (h, n) in [(&mut *a, n_real[0]), (&mut *b, n_real[1])] {
+        h[..n].fill(BinStats::default());
+        h[SLOTS - 1] = BinStats::default();
+    }
+    let [ca, cb] = columns;
+    match samples {
+        None => {
+            for ((&ba, &bb), gh) in ca.iter().zip(cb).zip(gh) {
+                accumulate(&mut a[ba as usize], gh);
+                accumulate(&mut b[bb as usize], gh);
+            }
+        }
+        Some(samples) => {
+            for (&i, gh) in samples.iter().zip(gh) {
+                accumulate(&mut a[ca[i as usize] as usize], gh);
+                accumulate(&mut b[cb[i as usize] as usize], gh);
+            }
         }
     }
+}
+
+#[inline(always)]
+fn accumulate(s: &mut BinStats, gh: &Gh) {
+    s.g += gh[0];
+    s.h += gh[1];
+    s.n += 1;
+}
+
+/// `parent -= child` over bins `0..n_real` and the missing bin: the parent's
+/// histogram becomes the sibling's.
+pub fn subtract_feature(parent: &mut FeatureHistogram, child: &FeatureHistogram, n_real: usize) {
+    for (p, c) in parent[..n_real].iter_mut().zip(&child[..n_real]) {
+        *p = p.minus(c);
+    }
+    parent[SLOTS - 1] = parent[SLOTS - 1].minus(&child[SLOTS - 1]);
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::bins::{Bins, MISSING_BIN};
     use super::*;
     use ndarray::array;
 
@@ -125,38 +131,30 @@ mod tests {
     fn indexed_build_and_subtraction_agree_with_direct_sums() {
         let x = array![[0.0], [1.0], [1.0], [2.0], [f64::NAN]];
         let bins = Bins::new(x.view(), &[0, 1, 2, 3, 4], 255);
-        let g = [1.0f32, 2.0, 3.0, 4.0, 5.0];
+        let n_real = bins.n_real(0);
+        let gh: Vec<Gh> = [1.0, 2.0, 3.0, 4.0, 5.0]
+            .iter()
+            .map(|&g| [g, 1.0])
+            .collect();
         let mut root = empty(1);
-        build(
-            &mut root,
-            &bins,
-            &NodeRows {
-                samples: None,
-                g: &g,
-                h: None,
-            },
-            None,
-        );
+        build_feature(&mut root[0], n_real, bins.column(0), None, &gh);
         assert_eq!(root[0][1].g, 5.0);
         assert_eq!(root[0][1].n, 2);
         assert_eq!(root[0][1].h, 2.0);
-        assert_eq!(root[0][255].g, 5.0);
+        assert_eq!(root[0][MISSING_BIN as usize].g, 5.0);
         // Child holding samples 1 and 4, gradients gathered in its order.
         let mut child = empty(1);
-        build(
-            &mut child,
-            &bins,
-            &NodeRows {
-                samples: Some(&[1, 4]),
-                g: &[2.0, 5.0],
-                h: Some(&[1.0, 1.0]),
-            },
-            None,
+        build_feature(
+            &mut child[0],
+            n_real,
+            bins.column(0),
+            Some(&[1, 4]),
+            &[[2.0, 1.0], [5.0, 1.0]],
         );
-        subtract(&mut root, &child);
+        subtract_feature(&mut root[0], &child[0], n_real);
         assert_eq!(root[0][1].g, 3.0);
         assert_eq!(root[0][1].n, 1);
-        assert_eq!(root[0][255].n, 0);
+        assert_eq!(root[0][MISSING_BIN as usize].n, 0);
         assert_eq!(root[0][0].g, 1.0);
     }
 }

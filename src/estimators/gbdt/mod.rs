@@ -22,6 +22,7 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// The loss to minimise (scikit-learn's `loss`).
@@ -231,9 +232,22 @@ impl GradientBoosting {
             features_per_split: ((params.max_features * x.ncols() as f64) as usize).max(1),
             learning_rate: params.learning_rate,
         };
-        let mut grower = Grower::new(&bins, &grower_params, pool.as_ref());
-        let mut rng = ChaCha8Rng::seed_from_u64(mix(params.seed, 2));
         let (n, k) = (train.rows.len(), self.loss.n_scores());
+        // Several trees per iteration (classes): one tree per thread at a
+        // time, each grower on its own. One tree: its features over the
+        // threads. Either way every tree has its own random stream, so the
+        // model does not depend on the number of threads.
+        let tree_parallel = k > 1 && pool.is_some();
+        let n_growers = if tree_parallel {
+            params.n_threads.min(k)
+        } else {
+            1
+        };
+        let inner_pool = if tree_parallel { None } else { pool.as_ref() };
+        let mut growers: Vec<Grower> = (0..n_growers)
+            .map(|_| Grower::new(&bins, &grower_params, inner_pool))
+            .collect();
+        let tree_seed = mix(params.seed, 2);
         let mut raw = self.repeat_baseline(n);
         let mut g = vec![0f32; n * k];
         let mut h = vec![0f32; n * k];
@@ -243,44 +257,59 @@ impl GradientBoosting {
         if let (Some(v), Some(vr)) = (val, &val_raw) {
             scores.push(-self.loss.mean_loss(&v.y, &v.w, vr));
         }
-        for _ in 0..params.max_iter {
+        for iteration in 0..params.max_iter {
             self.loss
                 .gradients(&train.y, &train.w, &raw, &mut g, &mut h);
-            for c in 0..k {
-                let (gc, hc) = (&g[c * n..(c + 1) * n], &h[c * n..(c + 1) * n]);
-                let (mut nodes, leaves) = grower.grow(gc, (!unit_hessian).then_some(hc), &mut rng);
-                let raw_c = &mut raw[c * n..(c + 1) * n];
-                if self.loss == Loss::AbsoluteError {
-                    // Leaves take the median residual (scikit-learn).
-                    for leaf in &leaves {
-                        let mut pairs: Vec<(f64, f64)> = grower.samples[leaf.start..leaf.end]
-                            .iter()
-                            .map(|&s| {
-                                (train.y[s as usize] - raw_c[s as usize], train.w[s as usize])
-                            })
-                            .collect();
-                        nodes[leaf.node].value =
-                            params.learning_rate * loss::weighted_median(&mut pairs);
-                    }
-                }
-                for leaf in &leaves {
-                    let value = nodes[leaf.node].value;
-                    for &s in &grower.samples[leaf.start..leaf.end] {
-                        raw_c[s as usize] += value;
-                    }
-                }
+            let job = ClassJob {
+                g: &g,
+                h: (!unit_hessian).then_some(h.as_slice()),
+                n,
+                train,
+                loss: self.loss,
+                learning_rate: params.learning_rate,
+                first_tree: (iteration * k) as u64,
+                tree_seed,
+            };
+            // Class c's raw scores go to grower c % n_growers.
+            let mut shares: Vec<Vec<(usize, &mut [f64])>> =
+                (0..n_growers).map(|_| Vec::new()).collect();
+            for (c, raw_c) in raw.chunks_mut(n).enumerate() {
+                shares[c % n_growers].push((c, raw_c));
+            }
+            let grow_share = |(grower, share): (&mut Grower, Vec<(usize, &mut [f64])>)| {
+                share
+                    .into_iter()
+                    .map(|(c, raw_c)| (c, job.grow(grower, c, raw_c)))
+                    .collect::<Vec<_>>()
+            };
+            let mut trees: Vec<(usize, GrownTree)> = match (&pool, tree_parallel) {
+                (Some(pool), true) => pool.install(|| {
+                    growers
+                        .par_iter_mut()
+                        .zip(shares)
+                        .map(grow_share)
+                        .flatten_iter()
+                        .collect()
+                }),
+                _ => growers
+                    .iter_mut()
+                    .zip(shares)
+                    .flat_map(grow_share)
+                    .collect(),
+            };
+            trees.sort_by_key(|(c, _)| *c);
+            for (c, tree) in trees {
                 if let (Some(v), Some(vr)) = (val, val_raw.as_mut()) {
                     let m = v.rows.len();
                     for (i, &r) in v.rows.iter().enumerate() {
-                        vr[c * m + i] += tree_value(&nodes, x.row(r));
+                        vr[c * m + i] += tree_value(&tree.nodes, x.row(r));
                     }
                 }
-                self.trees.push(nodes);
+                for (a, b) in self.importances.iter_mut().zip(&tree.importances) {
+                    *a += b;
+                }
+                self.trees.push(tree.nodes);
             }
-            self.importances
-                .iter_mut()
-                .zip(grower.take_importances())
-                .for_each(|(a, b)| *a += b);
             self.n_iter += 1;
             if let (Some(v), Some(vr)) = (val, &val_raw) {
                 scores.push(-self.loss.mean_loss(&v.y, &v.w, vr));
@@ -362,6 +391,59 @@ impl GradientBoosting {
     /// Total split gain per feature, normalised to sum to 1.
     pub fn feature_importances(&self) -> Vec<f64> {
         super::tree::normalised(&self.importances)
+    }
+}
+
+/// One fitted tree and its split gains per feature.
+struct GrownTree {
+    nodes: Vec<Node>,
+    importances: Vec<f64>,
+}
+
+/// What growing any class's tree of one iteration needs.
+struct ClassJob<'a> {
+    /// Gradients and hessians, class-major.
+    g: &'a [f32],
+    h: Option<&'a [f32]>,
+    n: usize,
+    train: &'a Part,
+    loss: Loss,
+    learning_rate: f64,
+    /// Index of this iteration's first tree (seeds the trees' streams).
+    first_tree: u64,
+    tree_seed: u64,
+}
+
+impl ClassJob<'_> {
+    /// Grows class `c`'s tree and adds its values to the class's raw
+    /// scores `raw_c`.
+    fn grow(&self, grower: &mut Grower, c: usize, raw_c: &mut [f64]) -> GrownTree {
+        let n = self.n;
+        let mut rng = ChaCha8Rng::seed_from_u64(mix(self.tree_seed, self.first_tree + c as u64));
+        let gc = &self.g[c * n..(c + 1) * n];
+        let hc = self.h.map(|h| &h[c * n..(c + 1) * n]);
+        let (mut nodes, leaves) = grower.grow(gc, hc, &mut rng);
+        if self.loss == Loss::AbsoluteError {
+            // Leaves take the median residual (scikit-learn).
+            let train = self.train;
+            for leaf in &leaves {
+                let mut pairs: Vec<(f64, f64)> = grower.samples[leaf.start..leaf.end]
+                    .iter()
+                    .map(|&s| (train.y[s as usize] - raw_c[s as usize], train.w[s as usize]))
+                    .collect();
+                nodes[leaf.node].value = self.learning_rate * loss::weighted_median(&mut pairs);
+            }
+        }
+        for leaf in &leaves {
+            let value = nodes[leaf.node].value;
+            for &s in &grower.samples[leaf.start..leaf.end] {
+                raw_c[s as usize] += value;
+            }
+        }
+        GrownTree {
+            nodes,
+            importances: grower.take_importances(),
+        }
     }
 }
 

@@ -109,6 +109,29 @@ fn same_model_on_any_number_of_threads() {
     assert_eq!(one, fit(3));
 }
 
+/// One tree per iteration: its features are spread over the threads.
+#[test]
+fn same_binary_model_on_any_number_of_threads() {
+    let (x, y) = data(3000, 2, 5);
+    let task = Task::Classification { n_classes: 2 };
+    let fit = |threads| {
+        let p = GbdtParams {
+            max_iter: 20,
+            max_features: 0.5,
+            n_threads: threads,
+            seed: 3,
+            ..GbdtParams::default()
+        };
+        serde_json::to_string(
+            &GradientBoosting::fit_rows(&p, task, x.view(), y.view(), &all(3000)).unwrap(),
+        )
+        .unwrap()
+    };
+    let one = fit(1);
+    assert_eq!(one, fit(2));
+    assert_eq!(one, fit(3));
+}
+
 #[test]
 fn max_depth_and_min_samples_leaf_hold() {
     let (x, y) = data(1000, 2, 5);

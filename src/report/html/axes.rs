@@ -4,6 +4,7 @@
 
 use crate::params::{ParamValue, Params};
 use crate::report::svg::{log_ticks, num_label, ticks};
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Scale {
@@ -18,15 +19,42 @@ pub struct ParamAxis {
     /// Distinct values: numbers ascending, then the rest in first-seen order.
     pub values: Vec<ParamValue>,
     pub scale: Scale,
+    /// Where each value is in `values`: 10,000 settings may have 10,000
+    /// values, so no linear search per setting.
+    index: HashMap<ValueKey, usize>,
+}
+
+/// A hashable stand-in for a value (floats by their bits).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum ValueKey {
+    Bool(bool),
+    Int(i64),
+    Float(u64),
+    Str(String),
+    None,
+}
+
+impl ValueKey {
+    fn of(v: &ParamValue) -> ValueKey {
+        match v {
+            ParamValue::Bool(b) => ValueKey::Bool(*b),
+            ParamValue::Int(i) => ValueKey::Int(*i),
+            // 0.0 and -0.0 are one value, as ParamValue's == says
+            ParamValue::Float(f) => ValueKey::Float(if *f == 0.0 { 0 } else { f.to_bits() }),
+            ParamValue::Str(s) => ValueKey::Str(s.clone()),
+            ParamValue::None => ValueKey::None,
+        }
+    }
 }
 
 impl ParamAxis {
     /// The axis of `key` over the settings that have it.
     pub fn of<'a>(key: &str, settings: impl Iterator<Item = &'a Params>) -> ParamAxis {
         let mut values: Vec<ParamValue> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for p in settings {
             if let Some(v) = p.get(key) {
-                if !values.contains(v) {
+                if seen.insert(ValueKey::of(v)) {
                     values.push(v.clone());
                 }
             }
@@ -40,11 +68,22 @@ impl ParamAxis {
         });
         let numbers: Vec<f64> = values.iter().filter_map(ParamValue::as_f64).collect();
         let scale = scale_of(&numbers, values.len());
+        let index = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (ValueKey::of(v), i))
+            .collect();
         ParamAxis {
             key: key.to_string(),
             values,
             scale,
+            index,
         }
+    }
+
+    /// Where `v` is in `values`.
+    pub fn index_of(&self, v: &ParamValue) -> Option<usize> {
+        self.index.get(&ValueKey::of(v)).copied()
     }
 
     /// Position in [0, 1] of a value on this axis.
@@ -53,7 +92,7 @@ impl ParamAxis {
             (Scale::Linear { lo, hi }, Some(x)) => Some((x - lo) / (hi - lo)),
             (Scale::Log { lo, hi }, Some(x)) => Some((x / lo).ln() / (hi / lo).ln()),
             _ => {
-                let i = self.values.iter().position(|w| w == v)?;
+                let i = self.index_of(v)?;
                 Some(category_position(i, self.values.len()))
             }
         }

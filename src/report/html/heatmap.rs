@@ -40,7 +40,7 @@ pub fn influence(input: &Input, varied: &[ParamAxis], scored: &[usize]) -> Vec<(
 /// Index of setting i's value among the axis's values.
 fn value_index(input: &Input, i: usize, axis: &ParamAxis) -> Option<usize> {
     let v = input.results.rows[i].params.get(&axis.key)?;
-    axis.values.iter().position(|w| w == v)
+    axis.index_of(v)
 }
 
 pub fn section(input: &Input, varied: &[ParamAxis], scored: &[usize]) -> Option<Section> {

@@ -8,7 +8,9 @@
 //! a search spans several models) is a new file plus one line in
 //! [`sections`]. Charts are hand-written SVG: they need a tooltip (<title>)
 //! per element and classes the page's script and the rendering tests use,
-//! which plotters' SVG backend does not emit; the notes compare sizes.
+//! which plotters' SVG backend does not emit, and they are smaller:
+//! examples/svg_compare.rs draws the same charts with plotters (run by
+//! scripts/report_size.sh; figures in the README).
 //!
 //! Large searches stay small: the table shows the top settings, the
 //! per-hyperparameter plots aggregate folds into boxes, the heatmap averages
@@ -18,6 +20,7 @@
 mod axes;
 mod heatmap;
 pub mod load;
+mod models;
 mod page;
 mod parallel;
 mod per_param;
@@ -30,8 +33,6 @@ use crate::results::timeline_log::TimelineLog;
 use crate::results::TaskRecord;
 use anyhow::{Context, Result};
 use std::path::Path;
-
-pub const FILE_NAME: &str = "report.html";
 
 /// Everything the report shows.
 pub struct Input<'a> {
@@ -92,6 +93,7 @@ fn sections(input: &Input) -> Vec<Section> {
     let scored = input.scored();
     [
         Some(table::section(input)),
+        models::section(input, &scored),
         per_param::section(input, &varied, &scored),
         heatmap::section(input, &varied, &scored),
         parallel::section(input, &varied, &scored),

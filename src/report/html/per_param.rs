@@ -78,7 +78,7 @@ fn groups(input: &Input, axis: &ParamAxis, scored: &[usize]) -> Vec<Group> {
         let Some(v) = r.rows[i].params.get(&axis.key) else {
             continue;
         };
-        let Some(k) = axis.values.iter().position(|w| w == v) else {
+        let Some(k) = axis.index_of(v) else {
             continue;
         };
         let g = &mut out[k / per];
