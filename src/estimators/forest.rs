@@ -11,6 +11,9 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+mod pack;
+pub(super) use pack::PackedForest;
+
 /// Rows drawn for each tree's bootstrap sample.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum MaxSamples {

@@ -17,11 +17,13 @@ mod gbdt;
 mod linfa_traits;
 mod node;
 mod predict;
+mod packable;
 mod split;
 mod tree;
 
 pub use forest::{ForestParams, MaxSamples, RandomForest};
 pub use gbdt::{EarlyStopping, GbdtParams, GradientBoosting, LossChoice};
+pub use packable::Packable;
 pub use tree::{DecisionTree, TreeParams};
 
 use ndarray::{ArrayView1, ArrayView2};
