@@ -184,9 +184,12 @@ fn box_chart(key: &str, by_value: &[(ParamValue, Vec<f64>)]) -> String {
     svg
 }
 
+/// A bar on a lane: start and end (seconds from the first task), all ok.
+type Bar = (f64, f64, bool);
+
 /// One bar per task on its worker's lane (bins beyond BIN_ABOVE tasks).
 fn plotters_timeline(records: &[TaskRecord]) -> String {
-    let mut lanes: BTreeMap<(Option<String>, usize), Vec<(f64, f64, bool)>> = BTreeMap::new();
+    let mut lanes: BTreeMap<(Option<String>, usize), Vec<Bar>> = BTreeMap::new();
     let t0 = records
         .iter()
         .map(|r| r.start)
@@ -218,7 +221,7 @@ fn plotters_timeline(records: &[TaskRecord]) -> String {
         chart.configure_mesh().x_desc("seconds").draw().unwrap();
         for (lane, bars) in lanes.values().enumerate() {
             let y = lane as f64;
-            let rects: Vec<(f64, f64, bool)> = if records.len() > BIN_ABOVE {
+            let rects: Vec<Bar> = if records.len() > BIN_ABOVE {
                 binned(bars, span)
             } else {
                 bars.clone()
@@ -235,7 +238,7 @@ fn plotters_timeline(records: &[TaskRecord]) -> String {
 }
 
 /// Busy bins of one lane: (start, end, all ok) per bin that had a task.
-fn binned(bars: &[(f64, f64, bool)], span: f64) -> Vec<(f64, f64, bool)> {
+fn binned(bars: &[Bar], span: f64) -> Vec<Bar> {
     let width = span / BINS as f64;
     let mut bins: Vec<Option<bool>> = vec![None; BINS];
     for &(a, b, ok) in bars {
