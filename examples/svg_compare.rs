@@ -184,7 +184,7 @@ fn box_chart(key: &str, by_value: &[(ParamValue, Vec<f64>)]) -> String {
     svg
 }
 
-/// Per (shard, worker) lane: each task's (start, end, succeeded).
+/// Per (shard, worker) lane: (start, end, ok) of its tasks.
 type Lanes = BTreeMap<(Option<String>, usize), Vec<(f64, f64, bool)>>;
 
 /// One bar per task on its worker's lane (bins beyond BIN_ABOVE tasks).

@@ -25,6 +25,9 @@ pub fn run(args: RunArgs) -> Result<u8> {
         Some(s) => Some(s),
         None => shard::shard_from_env(&|k| std::env::var(k).ok(), args.shards)?,
     };
+    if shard.is_some() || args.shards.is_some_and(|n| n > 1) {
+        crate::strategy::halving_run::refuse_split(&config, "--shard")?;
+    }
     if let (None, Some(n)) = (shard, args.shards) {
         if n > 1 {
             bail!("--shards {n}: no shard index found in SLURM_ARRAY_TASK_ID, AWS_BATCH_JOB_ARRAY_INDEX or JOB_COMPLETION_INDEX (or give --shard I/N)");
@@ -109,6 +112,9 @@ pub fn plan(path: &Path) -> Result<u8> {
     if let Some(draws) = &config.search.draws {
         writeln!(out, "{}", draws.summary())?;
     }
+    for line in crate::strategy::halving_run::plan_lines(&config)? {
+        writeln!(out, "{line}")?;
+    }
     warn_about_draws(&config);
     for line in plan.setting_lines() {
         writeln!(out, "{line}")?;
@@ -151,6 +157,7 @@ pub fn merge(output: &Path) -> Result<u8> {
 
 pub fn slurm(args: &SlurmArgs) -> Result<u8> {
     let config = Config::load(&args.config)?;
+    crate::strategy::halving_run::refuse_split(&config, "gridrun slurm")?;
     let output = args
         .output
         .clone()
@@ -169,11 +176,14 @@ pub fn slurm(args: &SlurmArgs) -> Result<u8> {
         config: absolute(&args.config)?,
         extra_args: vec!["--quiet".into()],
     };
-    let (_, balance) =
-        search::shard_assignment(&crate::plan::Plan::build(&config), args.shards, &output);
+    let (_, balance) = search::shard_assignment(
+        &crate::plan::Plan::build(&config),
+        args.shards,
+        &crate::output_dir::OutputDir::new(&output),
+    );
     crate::outln!("{}", describe_balance(&balance));
-    let script = output.join("gridrun.sbatch");
-    search::write_file(&script, &slurm::sbatch_script(&options))?;
+    let script = crate::output_dir::OutputDir::new(&output).sbatch_script();
+    crate::results::atomic::write_text(&script, &slurm::sbatch_script(&options))?;
     crate::outln!("wrote {}", script.display());
     if !args.submit {
         crate::outln!(
@@ -248,7 +258,13 @@ pub fn estimate(args: &EstimateArgs) -> Result<u8> {
         (None, Some(tasks), Some(seconds)) => {
             estimate::from_counts(tasks, seconds, &opts, &prices)?
         }
-        (Some(path), _, _) => estimate::from_config(&Config::load(path)?, &opts, &prices)?,
+        (Some(path), _, _) => {
+            let config = Config::load(path)?;
+            if config.search.method == crate::config::Method::Halving {
+                crate::errln!("gridrun: note: {}: successive halving: this estimates every candidate on all rows (the full grid), an upper bound; `gridrun plan` shows the rounds it runs", path.display());
+            }
+            estimate::from_config(&config, &opts, &prices)?
+        }
         _ => bail!("give a config, or --tasks N --task-seconds S (see gridrun estimate --help)"),
     };
     if args.json {
@@ -281,7 +297,7 @@ pub fn report(args: &ReportArgs) -> Result<u8> {
     let to = args
         .to
         .clone()
-        .unwrap_or_else(|| args.output.join(crate::report::html::FILE_NAME));
+        .unwrap_or_else(|| crate::output_dir::OutputDir::new(&args.output).report());
     let (finished, total) = crate::report::html::load::write_from_output(&args.output, &to)?;
     crate::outln!(
         "wrote {} ({finished} of {total} tasks finished)",

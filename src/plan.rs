@@ -1,7 +1,9 @@
 //! The plan: every grid setting x repeat x fold is one task with a stable id.
 
 use crate::config::Config;
-use crate::params::{canonical_json, describe, Params};
+use crate::execute::messages::Subsample;
+use crate::params::{canonical_json, describe, ParamValue, Params};
+use crate::strategy::halving::Resource;
 use serde::{Deserialize, Serialize};
 
 /// One train-and-score job. Small, so it travels to workers as a descriptor:
@@ -33,18 +35,44 @@ pub struct Plan {
     pub repeats: usize,
     /// Setting-major: all folds of setting 0, then setting 1, ...
     pub tasks: Vec<Task>,
+    /// A round of successive halving (None: grid or random search).
+    pub round: Option<RoundInfo>,
+}
+
+/// Which round of successive halving a plan is, with how many resources.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoundInfo {
+    /// From 0 (scikit-learn's `iter`).
+    pub iter: usize,
+    pub n_resources: u64,
+    pub resource: Resource,
+    /// Rows of the dataset (the resources of n_samples are a share of them).
+    pub n_samples: u64,
 }
 
 impl Plan {
     pub fn build(config: &Config) -> Plan {
+        Self::with_settings(config, config.settings.clone(), None)
+    }
+
+    /// One round of successive halving: `settings` each evaluated with the
+    /// round's resources (part of every task id).
+    pub fn for_round(config: &Config, settings: Vec<Params>, round: RoundInfo) -> Plan {
+        Self::with_settings(config, settings, Some(round))
+    }
+
+    fn with_settings(config: &Config, settings: Vec<Params>, round: Option<RoundInfo>) -> Plan {
         let cv = &config.cv;
-        let cv_key = cv.identity(config.dataset.as_ref().and_then(|d| d.groups.as_ref()));
-        let mut tasks = Vec::with_capacity(config.settings.len() * cv.folds * cv.repeats);
-        for (s, setting) in config.settings.iter().enumerate() {
+        let mut cv_key = cv.identity(config.dataset.as_ref().and_then(|d| d.groups.as_ref()));
+        if let Some(r) = round.as_ref().filter(|r| r.resource == Resource::NSamples) {
+            cv_key.push_str(&format!("\nn_samples={}", r.n_resources));
+        }
+        let mut tasks = Vec::with_capacity(settings.len() * cv.folds * cv.repeats);
+        for (s, setting) in settings.iter().enumerate() {
             // A command task's identity covers its template, inputs and data.
             // A setting of one of several models hashes as the same setting of
             // a one-model config: same ids, same seeds, same scores.
-            let full = config.full_params(setting);
+            let full = with_resource(config.full_params(setting), &round);
             let (kind, params) = crate::models::split_kind(&full);
             let model_key = config.task.as_ref().map_or_else(
                 || kind.unwrap_or(&config.model).to_string(),
@@ -64,11 +92,27 @@ impl Plan {
             }
         }
         Plan {
-            settings: config.settings.clone(),
+            settings,
             folds: cv.folds,
             repeats: cv.repeats,
             tasks,
+            round,
         }
+    }
+
+    /// What the model of setting `s` gets: the fixed hyperparameters, the
+    /// setting's, and a hyperparameter resource's value this round.
+    pub fn task_params(&self, config: &Config, s: usize) -> Params {
+        with_resource(config.full_params(&self.settings[s]), &self.round)
+    }
+
+    /// The share of the rows a round on n_samples uses.
+    pub fn subsample(&self, config: &Config) -> Option<Subsample> {
+        let r = self.round.as_ref()?;
+        (r.resource == Resource::NSamples && r.n_resources < r.n_samples).then(|| Subsample {
+            fraction: r.n_resources as f64 / r.n_samples as f64,
+            seed: config.search.seed,
+        })
     }
 
     /// "5 folds x 16 settings = 80 tasks" (with repeats when there are any).
@@ -134,6 +178,18 @@ impl Plan {
             })
             .collect()
     }
+}
+
+fn with_resource(mut params: Params, round: &Option<RoundInfo>) -> Params {
+    if let Some(RoundInfo {
+        resource: Resource::Param(name),
+        n_resources,
+        ..
+    }) = round
+    {
+        params.insert(name.clone(), ParamValue::Int(*n_resources as i64));
+    }
+    params
 }
 
 fn task_id(model: &str, params: &str, cv: &str, repeat: u32, fold: u32) -> String {

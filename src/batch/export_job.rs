@@ -16,6 +16,7 @@ const HEADROOM_MIB: u64 = 1024;
 
 pub fn export_job(args: &ExportArgs) -> Result<u8> {
     let config = Config::load(&args.config)?;
+    crate::strategy::halving_run::refuse_split(&config, "gridrun export-job")?;
     let opts = options(args, &config)?;
     let dir = args.dir.display().to_string();
     let (files, steps) = match args.format {
@@ -38,7 +39,7 @@ pub fn export_job(args: &ExportArgs) -> Result<u8> {
         .with_context(|| format!("{}: cannot create", args.dir.display()))?;
     for file in &files {
         let path = args.dir.join(&file.name);
-        crate::search::write_file(&path, &file.text)?;
+        crate::results::atomic::write_text(&path, &file.text)?;
         crate::outln!("wrote {}", path.display());
     }
     crate::outln!(
@@ -155,7 +156,7 @@ fn resources(args: &ExportArgs, config: &Config) -> Result<(u32, u64)> {
     let path = args
         .estimate
         .clone()
-        .unwrap_or_else(|| config.run.output.join(crate::estimate::FILE_NAME));
+        .unwrap_or_else(|| crate::output_dir::OutputDir::new(&config.run.output).estimate());
     let saved = match std::fs::read_to_string(&path) {
         Ok(text) => Some(
             serde_json::from_str::<serde_json::Value>(&text)

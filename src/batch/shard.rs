@@ -7,8 +7,6 @@
 //! predicted durations alone.
 
 use serde::Serialize;
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -77,12 +75,6 @@ impl ShardSpec {
             return Err(ShardError::IndexOutOfRange { input: input() });
         }
         Ok(Self { index, count })
-    }
-
-    /// The journal this shard writes inside the output folder, so shards
-    /// sharing one folder never write the same file.
-    pub fn journal_file_name(&self) -> String {
-        format!("results.shard-{}-of-{}.jsonl", self.index, self.count)
     }
 }
 
@@ -270,10 +262,8 @@ fn slurm_shard(
 /// The shard (`0..count`) of each task, in input order.
 ///
 /// When every task has a usable prediction (finite, >= 0 seconds): LPT bin
-/// packing, i.e. the longest task first into the shard with the least
-/// predicted load (ties: fewer tasks, then lowest shard index; equal
-/// predictions are taken in id order), which keeps the slowest shard within
-/// 4/3 of the optimum. Otherwise round-robin over the tasks sorted by id.
+/// packing ([`crate::lpt`], equal predictions taken in id order), which keeps
+/// the slowest shard within 4/3 of the optimum. Otherwise round-robin over the tasks sorted by id.
 ///
 /// Only ids and predictions matter, not input order, so every machine
 /// computes the same assignment. A `count` of 0 is taken as 1.
@@ -299,56 +289,14 @@ fn round_robin(tasks: &[(String, Option<f64>)], count: usize) -> Vec<usize> {
     shards
 }
 
-/// A shard's load in the LPT heap; the heap pops the least loaded first.
-#[derive(PartialEq)]
-struct Bin {
-    seconds: f64,
-    tasks: usize,
-    index: usize,
-}
-
-impl Eq for Bin {}
-
-impl Ord for Bin {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // Reversed: BinaryHeap is a max-heap and we want the minimum.
-        other
-            .seconds
-            .total_cmp(&self.seconds)
-            .then(other.tasks.cmp(&self.tasks))
-            .then(other.index.cmp(&self.index))
-    }
-}
-
-impl PartialOrd for Bin {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
+/// LPT over the tasks in id order, so equal predictions are taken by id.
 fn lpt(tasks: &[(String, Option<f64>)], seconds: &[f64], count: usize) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..tasks.len()).collect();
-    order.sort_by(|&a, &b| {
-        seconds[b]
-            .total_cmp(&seconds[a])
-            .then_with(|| tasks[a].0.cmp(&tasks[b].0))
-    });
-    // Shards past the number of tasks would stay empty: no need to make them.
-    let mut heap: BinaryHeap<Bin> = (0..count.min(tasks.len()))
-        .map(|index| Bin {
-            seconds: 0.0,
-            tasks: 0,
-            index,
-        })
-        .collect();
+    let mut by_id: Vec<usize> = (0..tasks.len()).collect();
+    by_id.sort_by(|&a, &b| tasks[a].0.cmp(&tasks[b].0));
+    let sorted: Vec<f64> = by_id.iter().map(|&t| seconds[t]).collect();
     let mut shards = vec![0; tasks.len()];
-    for task in order {
-        if let Some(mut bin) = heap.pop() {
-            shards[task] = bin.index;
-            bin.seconds += seconds[task];
-            bin.tasks += 1;
-            heap.push(bin);
-        }
+    for (position, shard) in crate::lpt::assign(&sorted, count).into_iter().enumerate() {
+        shards[by_id[position]] = shard;
     }
     shards
 }
@@ -411,10 +359,6 @@ mod tests {
         assert_eq!(spec("0/4"), Ok(ShardSpec { index: 0, count: 4 }));
         assert_eq!(spec(" 3 / 4 "), Ok(ShardSpec { index: 3, count: 4 }));
         assert_eq!(spec("0/1").unwrap().to_string(), "0/1");
-        assert_eq!(
-            spec("2/8").unwrap().journal_file_name(),
-            "results.shard-2-of-8.jsonl"
-        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub fn write(cv: &CvSpec, cache: &Path, output: &Path) -> Result<(PathBuf, Vec<(
     let key = blake3::hash(
         format!("{}{}", serde_json::to_string(cv)?, data.header.fingerprint).as_bytes(),
     );
-    let dir = output.join("folds").join(&key.to_hex()[..16]);
+    let dir = crate::output_dir::OutputDir::new(output).folds_dir(&key.to_hex()[..16]);
     std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
     let y = data.y().to_vec();
     let groups = crate::folds::load_groups_for(cv, cache)?;

@@ -1,6 +1,6 @@
 //! Your own training code as the task: a command per grid point x fold.
 //!
-//! `[task]` in the config ([`spec`]) -> placeholders ([`template`]) -> per
+//! `[task]` in the config (`config::task`) -> placeholders (`config::template`) -> per
 //! task, in the existing workers: start the command in its own process group
 //! with the GRIDRUN_* environment, capture its output, enforce limits and
 //! read its metrics ([`run`]).
@@ -10,50 +10,17 @@ pub mod folds;
 pub mod metrics;
 pub mod procs;
 pub mod run;
-pub mod spec;
-pub mod template;
 
+use crate::config::task as spec;
+pub use crate::config::task::{CommandSpec, ANY_PARAMS, MODEL_NAME};
 pub use run::{CommandSetup, Runner};
-pub use spec::CommandSpec;
 
 use crate::config::Config;
-use crate::data::CacheHeader;
-use crate::execute::Policy;
-use crate::models::TargetKind;
+use crate::execute::messages::Policy;
+use crate::output_dir::OutputDir;
 use anyhow::{Context, Result};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
-
-/// The `model` of a config whose tasks are commands.
-pub const MODEL_NAME: &str = "command";
-
-/// What a command task's hyperparameters are checked against at config
-/// time: any name and value (the command checks its own arguments). Not in
-/// the model registry; its tasks never reach `fit`.
-pub struct AnyParams;
-pub static ANY_PARAMS: AnyParams = AnyParams;
-
-impl crate::models::Model for AnyParams {
-    fn name(&self) -> &'static str {
-        MODEL_NAME
-    }
-    fn summary(&self) -> &'static str {
-        "your own command ([task])"
-    }
-    fn params(&self) -> &'static [crate::models::ParamSpec] {
-        &[]
-    }
-    fn accepts_any_params(&self) -> bool {
-        true
-    }
-    fn fit(
-        &self,
-        _params: &crate::params::Params,
-        _train: &crate::models::TrainSet,
-    ) -> Result<Box<dyn crate::models::Fitted>, String> {
-        Err("a command task runs its command, not a built-in model".into())
-    }
-}
 
 /// How much longer than `timeout` the coordinator waits before killing a
 /// worker whose command did not end (the worker enforces the timeout itself).
@@ -73,25 +40,6 @@ pub fn pool_policy(policy: &Policy, backend: crate::config::Backend) -> Policy {
     }
 }
 
-/// The dataset header of a command task without `[dataset]`.
-pub fn no_data_header() -> CacheHeader {
-    CacheHeader {
-        n_rows: 0,
-        n_features: 0,
-        feature_names: Vec::new(),
-        target_name: String::new(),
-        target: TargetKind::Regression,
-        classes: None,
-        source: PathBuf::new(),
-        fingerprint: "no-data".into(),
-        feature_kinds: Vec::new(),
-        missing: Vec::new(),
-        dropped: Vec::new(),
-        na_values: Vec::new(),
-        warnings: Vec::new(),
-    }
-}
-
 /// Everything a worker needs to run this config's commands; writes the fold
 /// files first.
 pub fn setup(
@@ -106,8 +54,8 @@ pub fn setup(
     };
     let output = std::path::absolute(output)
         .with_context(|| format!("{}: cannot resolve", output.display()))?;
-    for sub in ["logs", "tasks", procs::RUNNING_DIR] {
-        let dir = output.join(sub);
+    let dirs = OutputDir::new(&output);
+    for dir in [dirs.logs_dir(), dirs.tasks_dir(), dirs.running_dir()] {
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("{}: cannot create", dir.display()))?;
     }
@@ -158,7 +106,7 @@ pub fn failure_note(
     error: &str,
     output: &Path,
 ) -> String {
-    let logs = output.join("logs");
+    let logs = OutputDir::new(output).logs_dir();
     format!(
         "task failed: {setting} (repeat {repeat}, fold {fold}): {error}\n  logs: {}/{id}.out, {id}.err",
         logs.display()

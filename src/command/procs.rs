@@ -2,9 +2,8 @@
 //! groups a dead worker left behind (found again through the pgid files
 //! in `OUTPUT/running/` and checked against /proc before any kill).
 
+use crate::output_dir::OutputDir;
 use std::path::{Path, PathBuf};
-
-pub const RUNNING_DIR: &str = "running";
 
 /// Kills every process in the group (a group that is gone is fine).
 pub fn kill_group(pgid: u32) {
@@ -47,7 +46,9 @@ fn page_size_kb() -> u64 {
 }
 
 fn pgid_file(output: &Path, task_id: &str) -> PathBuf {
-    output.join(RUNNING_DIR).join(format!("{task_id}.pgid"))
+    OutputDir::new(output)
+        .running_dir()
+        .join(format!("{task_id}.pgid"))
 }
 
 /// Records a running command's group, so that the coordinator can end it
@@ -86,7 +87,7 @@ pub fn end_leftovers(output: &Path, task_id: &str) {
 
 /// Ends the leftovers of every task recorded as running in `output`.
 pub fn end_all_leftovers(output: &Path) {
-    let Ok(entries) = std::fs::read_dir(output.join(RUNNING_DIR)) else {
+    let Ok(entries) = std::fs::read_dir(OutputDir::new(output).running_dir()) else {
         return;
     };
     for entry in entries.flatten() {

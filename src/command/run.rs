@@ -5,9 +5,10 @@
 use super::capture::{capture, Captured};
 use super::metrics;
 use super::procs;
-use super::spec::{CommandSpec, MetricsFrom};
-use super::template::Template;
-use crate::execute::{interrupt, Outcome, RefitOutput, TaskMsg};
+use crate::config::task::{CommandSpec, MetricsFrom};
+use crate::config::template::Template;
+use crate::execute::interrupt;
+use crate::execute::messages::{now, Outcome, RefitOutput, TaskMsg};
 use crate::params::{canonical_json, ParamValue, Params};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -75,7 +76,7 @@ impl Runner {
 
     /// Runs one task, with retries; failures become a failed outcome.
     pub fn evaluate(&self, task: &TaskMsg) -> Outcome {
-        let start = crate::execute::now();
+        let start = now();
         let mut last = String::new();
         for attempt in 1..=(1 + self.setup.retries as u32) {
             let job = Job {
@@ -98,7 +99,7 @@ impl Runner {
                         n_test,
                         pid: std::process::id(),
                         start,
-                        end: crate::execute::now(),
+                        end: now(),
                         peak_rss_kb: peak_kb,
                         attempts: attempt,
                     };
@@ -261,7 +262,7 @@ impl Runner {
         let out_dir = self.out_dir(job);
         std::fs::create_dir_all(&out_dir)
             .map_err(|e| format!("{}: cannot create: {e}", out_dir.display()))?;
-        let logs = self.setup.output.join("logs");
+        let logs = crate::output_dir::OutputDir::new(&self.setup.output).logs_dir();
         // A program path with a slash is relative to the workdir.
         let program = match args[0].contains('/') {
             true => self.setup.spec.workdir.join(&args[0]),
@@ -511,6 +512,7 @@ mod tests {
             repeat: 0,
             fold: 0,
             seed: task.seed(),
+            subsample: None,
         };
         assert_eq!(task_id_of(&msg), task.id);
     }

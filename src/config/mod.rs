@@ -8,8 +8,11 @@ mod preprocess;
 mod raw;
 mod search;
 mod several;
+pub mod task;
+pub mod template;
 
-pub use cv::{CvKind, CvSpec, GroupsColumn};
+pub use crate::data::spec::{ColumnRef, DatasetSpec, GroupsColumn, TargetColumn, TaskHint};
+pub use crate::folds::spec::{CvKind, CvSpec};
 pub use error::{one_line, ConfigError, Locator};
 pub use raw::ParamTable;
 pub use search::{Method, SearchSpec};
@@ -25,59 +28,6 @@ use toml::Spanned;
 
 /// Most tasks a plan may have (a plan is held in memory).
 const MAX_TASKS: usize = 10_000_000;
-
-/// Which column holds the target.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub enum TargetColumn {
-    Name(String),
-    Index(usize),
-    Last,
-}
-
-/// A column named in `[dataset]` (drop, categorical): by name or 0-based index.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum ColumnRef {
-    Name(String),
-    Index(usize),
-}
-
-impl std::fmt::Display for ColumnRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ColumnRef::Name(n) => write!(f, "`{n}`"),
-            ColumnRef::Index(i) => write!(f, "index {i}"),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TaskHint {
-    Classification,
-    Regression,
-}
-
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct DatasetSpec {
-    /// Resolved against the config file's folder.
-    pub path: PathBuf,
-    pub target: TargetColumn,
-    /// None: decided from the target column (strings or few integers: classes).
-    pub task: Option<TaskHint>,
-    /// The column of row groups for the group CV kinds; never a feature.
-    #[serde(default)]
-    pub groups: Option<GroupsColumn>,
-    /// Columns that are neither features nor the target.
-    #[serde(default)]
-    pub drop: Vec<ColumnRef>,
-    /// Columns taken as categories even when their cells are numbers (every
-    /// non-numeric column is categorical anyway).
-    #[serde(default)]
-    pub categorical: Vec<ColumnRef>,
-    /// Cell texts that mean "missing"; None: [`crate::data::DEFAULT_NA_VALUES`].
-    #[serde(default)]
-    pub na_values: Option<Vec<String>>,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -142,7 +92,7 @@ pub struct Config {
     pub run: RunSpec,
     /// `[task]`: your own command runs each task (model is then "command").
     #[serde(default)]
-    pub task: Option<crate::command::CommandSpec>,
+    pub task: Option<task::CommandSpec>,
     /// Metrics where smaller is better (losses a command reports).
     #[serde(default)]
     pub greater_is_better: std::collections::BTreeMap<String, bool>,
@@ -268,7 +218,7 @@ impl Resolver<'_> {
             Some(t) => {
                 let mut keys: Vec<String> = fixed.keys().cloned().collect();
                 keys.extend(grid_keys.iter().cloned());
-                Some(crate::command::spec::resolve(
+                Some(task::resolve(
                     t,
                     self.loc,
                     self.base,
@@ -320,9 +270,9 @@ impl Resolver<'_> {
                 Ok((name, fixed, model))
             }
             (None, Some(t)) => Ok((
-                crate::command::MODEL_NAME.to_string(),
-                crate::command::spec::fixed_params(t, self.loc)?,
-                &crate::command::ANY_PARAMS,
+                task::MODEL_NAME.to_string(),
+                task::fixed_params(t, self.loc)?,
+                &task::ANY_PARAMS,
             )),
             (None, None) => Err(self.loc.whole(
                 None,

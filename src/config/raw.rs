@@ -18,7 +18,7 @@ pub struct RawConfig {
     /// `[model]`, or `[[model]]` tables (several models).
     pub model: Option<Spanned<super::several::RawModels>>,
     /// Your own command as the task (instead of `[model]`).
-    pub task: Option<crate::command::spec::RawTask>,
+    pub task: Option<super::task::RawTask>,
     pub grid: Option<Grid>,
     pub search: Option<super::search::RawSearch>,
     pub cv: Option<RawCv>,

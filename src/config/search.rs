@@ -6,7 +6,9 @@ use super::{ConfigError, Resolver};
 use crate::grid;
 use crate::models::{self, ParamKind};
 use crate::params::{ParamValue, Params};
-use crate::strategy::halving::{HalvingSpec, MaxResources, MinResources, NCandidates, Resource};
+use crate::strategy::halving::{
+    DataFacts, HalvingSpec, MaxResources, MinResources, NCandidates, Resource,
+};
 use crate::strategy::random::{self, Dimension, Distribution, Domain, DrawReport};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
@@ -444,12 +446,50 @@ impl Resolver<'_> {
                 spec.draws = Some(draws.report);
                 Ok((draws.settings, spec))
             }
-            Method::Halving => Err(self.loc.at(
-                search.method_span,
-                "search.method",
-                "successive halving is not available yet in this version of gridrun: use \"grid\" or \"random\"",
-            )),
+            Method::Halving => {
+                let halving = spec.halving.as_ref().expect("parsed with the method");
+                let Some(wanted) = halving.n_candidates else {
+                    let axes = random::as_axes(space).expect("distributions need n_candidates");
+                    return Ok((grid::expand(&axes), spec));
+                };
+                let count = match wanted {
+                    NCandidates::Count(n) => n,
+                    NCandidates::Exhaust => {
+                        self.exhaust_candidates(halving, &search.method_span)?
+                    }
+                };
+                let draws = random::sample(space, count, spec.seed);
+                spec.draws = Some(draws.report);
+                Ok((draws.settings, spec))
+            }
         }
+    }
+}
+
+impl Resolver<'_> {
+    /// HalvingRandomSearchCV's n_candidates = "exhaust": max // min
+    /// resources, known here unless they depend on the data.
+    fn exhaust_candidates(
+        &self,
+        halving: &HalvingSpec,
+        method_span: &Range<usize>,
+    ) -> Result<usize, ConfigError> {
+        let needs_data = halving.resource == Resource::NSamples
+            && (min_count(halving.min_resources).is_none()
+                || max_count(halving.max_resources).is_none());
+        let refuse = |why: String| self.loc.at(method_span.clone(), "search.n_candidates", why);
+        if needs_data {
+            return Err(refuse("n_candidates = \"exhaust\" with resource = \"n_samples\" needs min_resources and max_resources as numbers (the config is read before the data)".into()));
+        }
+        let facts = DataFacts {
+            n_samples: 0,
+            n_splits: 1,
+            n_classes: None,
+        };
+        halving
+            .candidates_to_draw(&facts)
+            .map(|n| n.unwrap_or(0))
+            .map_err(refuse)
     }
 }
 
@@ -533,7 +573,7 @@ mod tests {
     }
 
     #[test]
-    fn halving_keys_are_checked_before_it_is_refused() {
+    fn halving_keys_are_checked() {
         let halving = "[search]\nmethod = \"halving\"\n";
         let e = parse(&format!("{halving}factor = 0.5\n")).unwrap_err();
         assert!(e.contains("search.factor: must be more than 1"), "{e}");
@@ -574,8 +614,7 @@ mod tests {
         ))
         .unwrap_err();
         assert!(e.contains("search.min_resources: must be"), "{e}");
-        // Distributions need random candidates; with n_candidates they pass
-        // the checks and halving itself is what is refused.
+        // Distributions need random candidates (n_candidates).
         let e = parse(&format!(
             "{halving}[grid]\nmax_depth = {{ int = [2, 9] }}\n"
         ))
@@ -584,12 +623,14 @@ mod tests {
             e.contains("grid.max_depth: a distribution is for random search"),
             "{e}"
         );
-        let e = parse(&format!(
+        let c = parse(&format!(
             "{halving}n_candidates = 20\n[grid]\nmax_depth = {{ int = [2, 9] }}\n"
         ))
-        .unwrap_err();
+        .unwrap();
+        assert_eq!(c.settings.len(), 20);
+        let e = parse(&format!("{halving}n_candidates = \"exhaust\"\n")).unwrap_err();
         assert!(
-            e.starts_with("c.toml:6:10: search.method: successive halving is not available yet"),
+            e.starts_with("c.toml:6:10: search.n_candidates: n_candidates = \"exhaust\" with resource = \"n_samples\" needs min_resources and max_resources as numbers"),
             "{e}"
         );
     }

@@ -70,6 +70,25 @@ impl FeatureKind {
 }
 
 impl CacheHeader {
+    /// The stand-in header of a command task without `[dataset]`.
+    pub fn no_data() -> CacheHeader {
+        CacheHeader {
+            n_rows: 0,
+            n_features: 0,
+            feature_names: Vec::new(),
+            target_name: String::new(),
+            target: TargetKind::Regression,
+            classes: None,
+            source: PathBuf::new(),
+            fingerprint: "no-data".into(),
+            feature_kinds: Vec::new(),
+            missing: Vec::new(),
+            dropped: Vec::new(),
+            na_values: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
     /// The feature kinds, numeric for a cache written before kinds existed.
     pub fn kinds(&self) -> Vec<FeatureKind> {
         if self.feature_kinds.len() == self.n_features {

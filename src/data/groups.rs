@@ -5,7 +5,7 @@
 //! group splitters work in. Stored as JSON beside the dataset cache; the
 //! column is never a feature.
 
-use crate::config::{DatasetSpec, GroupsColumn, TargetColumn};
+use super::spec::{DatasetSpec, GroupsColumn, TargetColumn};
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;

@@ -7,8 +7,8 @@
 
 use super::cache::{read_header, CacheHeader, FeatureKind, MAGIC};
 use super::roles::ColumnRoles;
+use super::spec::{DatasetSpec, TaskHint};
 use super::survey::{Cell, ColumnSurvey, NaValues, MAX_CATEGORIES};
-use crate::config::{DatasetSpec, TaskHint};
 use crate::models::TargetKind;
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::HashMap;
@@ -633,7 +633,7 @@ fn append_targets(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::TargetColumn;
+    use crate::data::spec::TargetColumn;
     use crate::data::{Dataset, FeatureKind};
 
     fn spec(dir: &Path, csv: &str) -> DatasetSpec {
@@ -747,8 +747,8 @@ mod tests {
     fn drop_and_forced_categorical_and_na_values() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = spec(dir.path(), "id,size,n,y\n1,10,-1,0\n2,2,5,1\n3,10,7,1\n");
-        s.drop = vec![crate::config::ColumnRef::Name("id".into())];
-        s.categorical = vec![crate::config::ColumnRef::Index(1)];
+        s.drop = vec![crate::data::spec::ColumnRef::Name("id".into())];
+        s.categorical = vec![crate::data::spec::ColumnRef::Index(1)];
         s.na_values = Some(vec!["-1".into()]);
         let (path, header) = prepare(&s, &dir.path().join("c")).unwrap();
         assert_eq!(header.feature_names, vec!["size", "n"]);

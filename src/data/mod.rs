@@ -5,6 +5,7 @@ mod cache;
 mod groups;
 mod import;
 pub mod roles;
+pub mod spec;
 mod survey;
 
 pub use cache::{CacheHeader, Dataset, FeatureKind};
@@ -17,11 +18,20 @@ use std::path::{Path, PathBuf};
 /// Makes sure the cache for `spec` (and the group codes, when `[dataset]`
 /// names a group column) exist in `cache_dir`; returns the cache's path and
 /// header. Parses the CSV only when there is no valid cache yet.
-pub fn prepare(
-    spec: &crate::config::DatasetSpec,
-    cache_dir: &Path,
-) -> Result<(PathBuf, CacheHeader)> {
+pub fn prepare(spec: &spec::DatasetSpec, cache_dir: &Path) -> Result<(PathBuf, CacheHeader)> {
     let (path, header) = import::prepare(spec, cache_dir)?;
     groups::prepare(spec, &path, header.n_rows)?;
     Ok((path, header))
+}
+
+/// [`prepare`] for a config that may have no `[dataset]` (a command task):
+/// then no cache and a stand-in header.
+pub fn prepare_optional(
+    spec: Option<&spec::DatasetSpec>,
+    cache_dir: &Path,
+) -> Result<(PathBuf, CacheHeader)> {
+    match spec {
+        Some(d) => prepare(d, cache_dir),
+        None => Ok((PathBuf::new(), CacheHeader::no_data())),
+    }
 }

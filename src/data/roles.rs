@@ -3,7 +3,7 @@
 //! more role (e.g. a groups column) is one more field here and in
 //! [`ColumnRoles::resolve`].
 
-use crate::config::{ColumnRef, DatasetSpec, TargetColumn};
+use super::spec::{ColumnRef, DatasetSpec, TargetColumn};
 use anyhow::{anyhow, bail, Result};
 use std::path::Path;
 

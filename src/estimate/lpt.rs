@@ -1,44 +1,10 @@
-//! LPT scheduling: longest predicted task first, each onto the least loaded
-//! core. Dividing total CPU time by the deadline undercounts cores whenever
+//! How many cores a deadline needs, by LPT scheduling ([`crate::lpt`]):
+//! longest predicted task first, each onto the least loaded core. Dividing total CPU time by the deadline undercounts cores whenever
 //! tasks are coarse (9 tasks of 100 s in 250 s: the division says 4, but 4
 //! cores need 3 rounds = 300 s; 5 are needed), so cores are counted by
 //! scheduling.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
-/// Makespan of the LPT schedule of `durations` (seconds, each including any
-/// per-task overhead) on `cores` identical cores.
-pub fn makespan(durations: &[f64], cores: usize) -> f64 {
-    if durations.is_empty() || cores == 0 {
-        return if durations.is_empty() {
-            0.0
-        } else {
-            f64::INFINITY
-        };
-    }
-    let mut sorted = durations.to_vec();
-    sorted.sort_by(|a, b| b.total_cmp(a));
-    makespan_sorted(&sorted, cores)
-}
-
-/// `sorted` longest first.
-fn makespan_sorted(sorted: &[f64], cores: usize) -> f64 {
-    if cores >= sorted.len() {
-        return sorted.first().copied().unwrap_or(0.0);
-    }
-    // Loads as integer nanoseconds in a min-heap, ties to the lowest core.
-    let mut heap: BinaryHeap<Reverse<(u64, usize)>> = (0..cores).map(|c| Reverse((0, c))).collect();
-    for &d in sorted {
-        let Reverse((load, core)) = heap.pop().expect("cores > 0");
-        heap.push(Reverse((load + (d * 1e9).round() as u64, core)));
-    }
-    heap.into_iter()
-        .map(|Reverse((load, _))| load)
-        .max()
-        .unwrap_or(0) as f64
-        / 1e9
-}
+pub use crate::lpt::makespan;
 
 /// The answer to "how many cores to finish by the deadline".
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -68,7 +34,7 @@ pub fn min_cores(durations: &[f64], deadline: f64) -> Cores {
     let total: f64 = sorted.iter().sum();
     let start = ((total / deadline).ceil() as usize).max(1);
     for cores in start..=sorted.len().max(1) {
-        let m = makespan_sorted(&sorted, cores);
+        let m = makespan(&sorted, cores);
         if m <= deadline + 1e-9 {
             return Cores::Enough {
                 cores,

@@ -18,15 +18,11 @@ pub use report::{render_text, Report};
 use report::{Context, MarginSource};
 
 use crate::config::Config;
+use crate::output_dir::OutputDir;
 use crate::plan::Plan;
 use anyhow::{bail, Result};
 use prices::PriceTable;
 use std::path::{Path, PathBuf};
-
-/// The estimate saved in the output folder, for comparing with the run.
-pub const FILE_NAME: &str = "estimate.json";
-/// Predicted seconds per task id, saved with it: shards balance on them.
-pub const TASK_COSTS: &str = "task_costs.json";
 
 #[derive(Debug, Clone)]
 pub struct EstimateOptions {
@@ -122,14 +118,17 @@ pub fn from_config(config: &Config, opts: &EstimateOptions, prices: &PriceTable)
         .zip(&durations)
         .map(|(t, &d)| (t.id.as_str(), d))
         .collect();
-    crate::search::write_file(&output.join(TASK_COSTS), &serde_json::to_string(&costs)?)?;
+    crate::results::atomic::write_text(
+        &OutputDir::new(output).task_costs(),
+        &serde_json::to_string(&costs)?,
+    )?;
     Ok(report)
 }
 
 fn save(output: &Path, report: &Report) -> Result<()> {
     std::fs::create_dir_all(output)?;
-    crate::search::write_file(
-        &output.join(FILE_NAME),
+    crate::results::atomic::write_text(
+        &OutputDir::new(output).estimate(),
         &serde_json::to_string_pretty(report)?,
     )
 }
@@ -137,7 +136,7 @@ fn save(output: &Path, report: &Report) -> Result<()> {
 /// The predicted wall time of a run with `workers` workers, if an estimate
 /// was saved in `output` for that many workers.
 pub fn saved_prediction(output: &Path, workers: usize) -> Option<f64> {
-    let text = std::fs::read_to_string(output.join(FILE_NAME)).ok()?;
+    let text = std::fs::read_to_string(OutputDir::new(output).estimate()).ok()?;
     let v: serde_json::Value = serde_json::from_str(&text).ok()?;
     let machine = &v["this_machine"];
     (machine["workers"].as_u64()? as usize == workers)
@@ -148,7 +147,7 @@ pub fn saved_prediction(output: &Path, workers: usize) -> Option<f64> {
 /// Predicted seconds of every task of `plan`, if `gridrun estimate` saved
 /// them in `output` for this very plan (every id present).
 pub fn saved_task_costs(output: &Path, plan: &Plan) -> Option<Vec<f64>> {
-    let text = std::fs::read_to_string(output.join(TASK_COSTS)).ok()?;
+    let text = std::fs::read_to_string(OutputDir::new(output).task_costs()).ok()?;
     let costs: std::collections::HashMap<String, f64> = serde_json::from_str(&text).ok()?;
     plan.tasks
         .iter()

@@ -50,7 +50,10 @@ pub fn run(config: &Config, plan: &Plan, output: &Path, opts: &EstimateOptions) 
         opts.jobs.unwrap_or(config.run.jobs),
         &Policy::default(),
     )?;
-    let (cache, _) = crate::search::prepare_data(config, output)?;
+    let (cache, _) = crate::data::prepare_optional(
+        config.dataset.as_ref(),
+        &crate::output_dir::OutputDir::new(output).cache_dir(),
+    )?;
     let startup_seconds = clock.elapsed().as_secs_f64();
     let threads = execute::threads_per_task(executor.slots());
     let setup = |model: &str| WorkerSetup {
@@ -131,6 +134,7 @@ fn dispatch_overhead(executor: &mut dyn Executor) -> Result<f64> {
             repeat: 0,
             fold: 0,
             seed: 0,
+            subsample: None,
         })
         .collect();
     let clock = Instant::now();
@@ -154,6 +158,7 @@ fn first_fold_task(config: &Config, plan: &Plan, s: usize) -> TaskMsg {
         repeat: 0,
         fold: 0,
         seed: t.seed(),
+        subsample: None,
     }
 }
 

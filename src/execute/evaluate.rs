@@ -8,12 +8,13 @@ use crate::metrics;
 use crate::models::{self, Model, TargetKind, TrainSet};
 use crate::params::Params;
 use crate::preprocess::{self, FittedPipeline, Prepared, Settings};
-use crate::results::float;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+
+pub use super::messages::{peak_rss_kb, Outcome, RefitOutput, TaskMsg};
 use std::time::Instant;
 
 /// What a worker needs to load data and run tasks: paths and names, never data.
@@ -28,97 +29,6 @@ pub struct WorkerSetup {
     /// Command tasks: each task runs the config's command instead of a model.
     #[serde(default)]
     pub command: Option<Box<crate::command::CommandSetup>>,
-}
-
-/// A task as sent to a worker.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TaskMsg {
-    pub index: usize,
-    /// Full hyperparameters (fixed + grid).
-    pub params: Params,
-    pub repeat: u32,
-    pub fold: u32,
-    pub seed: u64,
-}
-
-/// The result of one task, as a worker reports it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Outcome {
-    #[serde(with = "float::map")]
-    pub scores: BTreeMap<String, f64>,
-    /// Why the task failed (scores are then empty).
-    pub error: Option<String>,
-    #[serde(with = "float")]
-    pub fit_seconds: f64,
-    #[serde(with = "float")]
-    pub score_seconds: f64,
-    pub n_train: usize,
-    pub n_test: usize,
-    pub pid: u32,
-    #[serde(with = "float")]
-    pub start: f64,
-    #[serde(with = "float")]
-    pub end: f64,
-    /// The worker's peak resident memory so far, KiB.
-    #[serde(default)]
-    pub peak_rss_kb: u64,
-    /// 1 + the retries it took (set by the coordinator).
-    #[serde(default)]
-    pub attempts: u32,
-    /// The fit's warnings (e.g. an optimiser stopped on its iteration limit).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<String>,
-}
-
-impl Outcome {
-    pub fn failed(error: String, start: f64) -> Outcome {
-        Outcome {
-            scores: BTreeMap::new(),
-            error: Some(error),
-            fit_seconds: 0.0,
-            score_seconds: 0.0,
-            n_train: 0,
-            n_test: 0,
-            pid: std::process::id(),
-            start,
-            end: super::now(),
-            peak_rss_kb: peak_rss_kb(),
-            attempts: 1,
-            warnings: Vec::new(),
-        }
-    }
-}
-
-/// This process's peak resident set size in KiB (getrusage).
-pub fn peak_rss_kb() -> u64 {
-    #[cfg(unix)]
-    {
-        // SAFETY: getrusage writes into the struct we pass.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } == 0 {
-            return usage.ru_maxrss.max(0) as u64;
-        }
-    }
-    0
-}
-
-/// A model fitted on all rows.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RefitOutput {
-    pub model: Option<serde_json::Value>,
-    #[serde(with = "float::option_vec")]
-    pub feature_importances: Option<Vec<f64>>,
-    #[serde(with = "float")]
-    pub fit_seconds: f64,
-    /// The preprocessing fitted on all rows, when there is any.
-    #[serde(default)]
-    pub preprocess: Option<FittedPipeline>,
-    /// The model's input columns (one-hot columns named `col=category`),
-    /// when preprocessing changed them.
-    #[serde(default)]
-    pub feature_names: Option<Vec<String>>,
-    #[serde(default)]
-    pub warnings: Vec<String>,
 }
 
 /// Runs the tasks of one worker (or all threads of the thread executor):
@@ -221,7 +131,11 @@ impl ModelEvaluator {
     }
 
     fn try_evaluate(&self, task: &TaskMsg, start: f64) -> Result<Outcome, String> {
-        let split = self.fold_plan(task.repeat)?.split(task.fold);
+        let mut split = self.fold_plan(task.repeat)?.split(task.fold);
+        if let Some(sub) = &task.subsample {
+            split.train = sub.rows(&split.train, task.repeat, task.fold, 0);
+            split.test = sub.rows(&split.test, task.repeat, task.fold, 1);
+        }
         if split.test.is_empty() || split.train.is_empty() {
             return Err(format!(
                 "fold {} has no test or no training rows",

@@ -4,18 +4,21 @@
 
 pub mod evaluate;
 pub mod interrupt;
+pub mod messages;
 mod process;
 mod protocol;
+pub mod run_event;
 mod serial;
 mod thread;
 pub mod worker;
 
-pub use evaluate::{Outcome, RefitOutput, TaskMsg, WorkerSetup};
+pub use evaluate::WorkerSetup;
+pub use messages::{now, Outcome, Policy, RefitOutput, TaskMsg};
+pub use run_event::RunEvent;
 
 use crate::config::Backend;
 use crate::params::Params;
 use anyhow::Result;
-use std::time::Duration;
 
 /// What executors report, in the order it happens.
 #[derive(Debug)]
@@ -35,17 +38,6 @@ pub enum Event {
     },
     /// The first Ctrl-C: no new tasks; `running` tasks are left to finish.
     Draining { running: usize },
-}
-
-/// How to treat slow and crashing tasks: plain values from the config.
-#[derive(Debug, Clone, Default)]
-pub struct Policy {
-    /// Re-runs of a task whose worker crashed or timed out.
-    pub retries: usize,
-    /// Per-task wall-time limit (process backend).
-    pub timeout: Option<Duration>,
-    /// Per-worker address-space limit in bytes (process backend).
-    pub max_memory: Option<u64>,
 }
 
 /// Runs tasks somewhere and reports events to the caller's thread.
@@ -107,11 +99,4 @@ pub fn capped_jobs(jobs: usize) -> usize {
 /// the cores.
 pub fn threads_per_task(slots: usize) -> usize {
     (cores() / slots.max(1)).max(1)
-}
-
-/// Seconds since the Unix epoch (comparable across processes).
-pub fn now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
 }

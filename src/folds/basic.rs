@@ -1,8 +1,8 @@
 //! The kinds that deal rows to test folds without groups: kfold,
 //! stratified kfold (and their repeats), holdout and predefined folds.
 
+use super::spec::{CvKind, CvSpec};
 use super::TRAIN_ONLY;
-use crate::config::{CvKind, CvSpec};
 use crate::models::TargetKind;
 use anyhow::Result;
 use rand::seq::SliceRandom;

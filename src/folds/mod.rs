@@ -8,14 +8,15 @@ mod basic;
 mod group;
 mod numpy;
 mod predefined;
+pub mod spec;
 mod time_series;
 
 pub use predefined::{check_predefined, count_predefined, parse_predefined};
 
-use crate::config::{CvKind, CvSpec};
 use crate::data::{CacheHeader, Dataset, GroupCodes};
 use crate::models::TargetKind;
 use anyhow::{anyhow, bail, Context, Result};
+use spec::{CvKind, CvSpec};
 use std::ops::Range;
 use std::path::Path;
 

@@ -2,8 +2,8 @@
 //! i-th of `folds` consecutive blocks at the end of the data and trains on
 //! the rows before it, less `gap` rows, at most `max_train_size` of them.
 
+use super::spec::CvSpec;
 use super::Window;
-use crate::config::CvSpec;
 use anyhow::{bail, Result};
 
 pub fn windows(cv: &CvSpec, n: usize) -> Result<Vec<Window>> {

@@ -13,6 +13,7 @@ pub use header::data_header;
 pub use progress::Progress;
 pub use status::StatusLine;
 
+use crate::execute::RunEvent;
 use crate::results::journal::JournalWriter;
 use crate::results::TaskRecord;
 use anyhow::Result;
@@ -23,6 +24,11 @@ pub trait Reporter {
     fn done(&mut self) -> Result<()> {
         Ok(())
     }
+}
+
+/// Consumes run-level events (rounds, refit, writing results).
+pub trait RunReporter {
+    fn run_event(&mut self, event: &RunEvent);
 }
 
 impl Reporter for JournalWriter {

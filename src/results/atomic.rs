@@ -7,6 +7,11 @@ use anyhow::{Context, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// Writes a whole text file atomically.
+pub fn write_text(path: &Path, text: &str) -> Result<()> {
+    write(path, text.as_bytes())
+}
+
 pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = temporary(path);
     let result = write_synced(&tmp, bytes)

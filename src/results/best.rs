@@ -5,9 +5,6 @@ use crate::data::CacheHeader;
 use crate::params::Params;
 use serde::Serialize;
 
-pub const FILE_NAME: &str = "best.json";
-pub const MODEL_FILE_NAME: &str = "best_model.json";
-
 #[derive(Debug, Serialize)]
 pub struct Best {
     pub metric: String,
@@ -39,6 +36,9 @@ pub struct Best {
     pub refit_start: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refit_end: Option<f64>,
+    /// Successive halving: candidates and resources per round.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rounds: Vec<super::cv_results::RoundCount>,
 }
 
 impl Best {
@@ -67,6 +67,7 @@ impl Best {
             refit_error: None,
             refit_start: None,
             refit_end: None,
+            rounds: results.rounds.clone(),
         }
     }
 }

@@ -6,8 +6,6 @@ use crate::plan::Plan;
 use anyhow::{Context, Result};
 use std::collections::{BTreeMap, HashMap};
 
-pub const FILE_NAME: &str = "cv_results.csv";
-
 /// Mean and population standard deviation (numpy's default, as scikit-learn).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct MeanStd {
@@ -59,6 +57,8 @@ pub struct SettingRow {
     pub finished: usize,
     /// The first failed split's error, for the summary table and the report.
     pub error: Option<String>,
+    /// Successive halving: the round (scikit-learn's `iter`) and its resources.
+    pub round: Option<(usize, u64)>,
 }
 
 impl SettingRow {
@@ -85,6 +85,17 @@ pub struct CvResults {
     pub grid_keys: Vec<String>,
     pub n_splits: usize,
     pub rows: Vec<SettingRow>,
+    /// Successive halving: candidates and resources of each round run
+    /// (empty for a grid or random search).
+    pub rounds: Vec<RoundCount>,
+}
+
+/// One round of successive halving as it ran.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct RoundCount {
+    pub iter: usize,
+    pub n_candidates: usize,
+    pub n_resources: u64,
 }
 
 impl CvResults {
@@ -143,6 +154,7 @@ impl CvResults {
             grid_keys: grid_keys.to_vec(),
             n_splits,
             rows,
+            rounds: Vec::new(),
         }
     }
 
@@ -161,8 +173,12 @@ impl CvResults {
 
     /// Index of the best setting by the refit metric (first of the ties, as
     /// scikit-learn's argmin of rank), if any setting has a score.
+    /// The best setting: rank 1 of the refit metric; for successive
+    /// halving the best of the last round (scikit-learn's best_index_).
     pub fn best(&self) -> Option<usize> {
+        let last = self.rounds.last().map(|r| r.iter);
         (0..self.rows.len())
+            .filter(|&i| last.is_none() || self.rows[i].round.map(|r| r.0) == last)
             .filter(|&i| !self.rows[i].test[&self.refit].mean.is_nan())
             .min_by_key(|&i| (self.rows[i].rank[&self.refit], i))
     }
@@ -199,6 +215,9 @@ impl CvResults {
                 format!("rank_test_{m}"),
             ]);
         }
+        if !self.rounds.is_empty() {
+            h.extend(["iter", "n_resources"].map(String::from));
+        }
         h
     }
 
@@ -224,7 +243,35 @@ impl CvResults {
         for m in &self.metrics {
             r.extend(self.metric_cells(row, m));
         }
+        if let (false, Some((iter, resources))) = (self.rounds.is_empty(), row.round) {
+            r.extend([iter.to_string(), resources.to_string()]);
+        }
         r
+    }
+
+    /// The rounds of successive halving in one table, one row per setting x
+    /// round, ranked over all rows as scikit-learn ranks them.
+    pub fn concat_rounds(rounds: Vec<CvResults>, counts: Vec<RoundCount>) -> Option<CvResults> {
+        let mut it = rounds.into_iter().zip(&counts);
+        let (mut all, first) = it.next()?;
+        let tag = |rows: &mut Vec<SettingRow>, c: &RoundCount| {
+            for row in rows.iter_mut() {
+                row.round = Some((c.iter, c.n_resources));
+            }
+        };
+        tag(&mut all.rows, first);
+        for (mut next, c) in it {
+            tag(&mut next.rows, c);
+            all.rows.append(&mut next.rows);
+        }
+        for m in all.metrics.clone() {
+            let means: Vec<f64> = all.rows.iter().map(|r| r.test[&m].mean).collect();
+            for (row, rank) in all.rows.iter_mut().zip(rank_min(&means)) {
+                row.rank.insert(m.clone(), rank);
+            }
+        }
+        all.rounds = counts;
+        Some(all)
     }
 
     /// split scores, mean, std and rank of one metric.
@@ -273,6 +320,7 @@ fn empty_row(params: &Params, metrics: &[String], n_splits: usize) -> SettingRow
         failed: 0,
         finished: 0,
         error: None,
+        round: None,
     }
 }
 

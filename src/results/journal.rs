@@ -9,8 +9,6 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-pub const FILE_NAME: &str = "results.jsonl";
-
 pub struct JournalWriter {
     file: File,
     path: PathBuf,
@@ -99,19 +97,7 @@ pub fn read(path: &Path) -> Result<Journal> {
 /// Every journal in an output folder: `results.jsonl` and the shards'
 /// `results.shard-I-of-N.jsonl`, sorted by name.
 pub fn journal_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Ok(Vec::new());
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("results") && n.ends_with(".jsonl"))
-        })
-        .collect();
-    files.sort();
-    Ok(files)
+    Ok(crate::output_dir::OutputDir::new(dir).journals())
 }
 
 /// What earlier runs into the same folder left that this run can build on.

@@ -6,12 +6,11 @@
 //! holder dies, so a killed coordinator's leftover file never blocks anyone.
 
 use crate::batch::shard::ShardSpec;
+use crate::output_dir::OutputDir;
 use anyhow::{bail, Context, Result};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
-
-pub const FILE_NAME: &str = "gridrun.lock";
 
 /// Held for as long as the run (or merge) lasts; dropping it unlocks.
 pub struct OutputLock {
@@ -21,7 +20,8 @@ pub struct OutputLock {
 /// Locks `dir` for a run (`shard` None: the whole folder) and writes who
 /// holds it; refuses with the holder's pid and host when it is taken.
 pub fn acquire(dir: &Path, shard: Option<ShardSpec>) -> Result<OutputLock> {
-    let main_path = dir.join(FILE_NAME);
+    let out = OutputDir::new(dir);
+    let main_path = out.lock();
     let mut main = open(&main_path)?;
     let Some(shard) = shard else {
         if !try_lock(&main, false, &main_path)? {
@@ -33,10 +33,7 @@ pub fn acquire(dir: &Path, shard: Option<ShardSpec>) -> Result<OutputLock> {
     if !try_lock(&main, true, &main_path)? {
         bail!("{}", busy_message(dir, &mut main));
     }
-    let shard_path = dir.join(format!(
-        "gridrun.shard-{}-of-{}.lock",
-        shard.index, shard.count
-    ));
+    let shard_path = out.shard_lock(shard);
     let mut own = open(&shard_path)?;
     if !try_lock(&own, false, &shard_path)? {
         bail!(
@@ -126,17 +123,7 @@ fn busy_message(dir: &Path, main: &mut File) -> String {
 }
 
 fn shard_lock_files(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("gridrun.shard-") && n.ends_with(".lock"))
-        })
-        .collect();
+    let mut files = OutputDir::new(dir).shard_locks();
     files.sort();
     files
 }

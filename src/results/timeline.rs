@@ -12,8 +12,6 @@ use crate::params::{describe, Params};
 use crate::report::svg::{duration_label, esc, ticks};
 use std::fmt::Write;
 
-pub const FILE_NAME: &str = "timeline.svg";
-
 const WIDTH: f64 = 1000.0;
 const LEFT: f64 = 90.0;
 const RIGHT: f64 = 20.0;

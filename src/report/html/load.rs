@@ -3,8 +3,8 @@
 
 use super::Input;
 use crate::config::Config;
+use crate::output_dir::OutputDir;
 use crate::plan::Plan;
-use crate::results::best;
 use crate::results::cv_results::CvResults;
 use crate::results::journal;
 use crate::results::timeline::RefitSpan;
@@ -52,7 +52,7 @@ pub fn write_from_output(output: &Path, to: &Path) -> Result<(usize, usize)> {
 
 /// The resolved config a run saved in its output folder.
 pub fn read_snapshot(output: &Path) -> Result<Config> {
-    let snapshot = output.join(crate::search::CONFIG_SNAPSHOT);
+    let snapshot = OutputDir::new(output).config_snapshot();
     let text = std::fs::read_to_string(&snapshot).with_context(|| {
         format!(
             "{}: cannot read (is this a gridrun output folder?)",
@@ -69,14 +69,14 @@ fn read_json(path: &Path) -> Option<serde_json::Value> {
 
 /// Worker slots from run.json (0 when there is none, e.g. only shards).
 fn saved_workers(output: &Path) -> usize {
-    read_json(&output.join("run.json"))
+    read_json(&OutputDir::new(output).run_info(None))
         .and_then(|v| v["workers"].as_u64())
         .unwrap_or(0) as usize
 }
 
 /// The refit's time span from best.json, when the best setting was refit.
 fn saved_refit(output: &Path) -> Option<RefitSpan> {
-    let v = read_json(&output.join(best::FILE_NAME))?;
+    let v = read_json(&OutputDir::new(output).best())?;
     Some(RefitSpan {
         start: v["refit_start"].as_f64()?,
         end: v["refit_end"].as_f64()?,

@@ -33,8 +33,6 @@ use crate::results::TaskRecord;
 use anyhow::{Context, Result};
 use std::path::Path;
 
-pub const FILE_NAME: &str = "report.html";
-
 /// Everything the report shows.
 pub struct Input<'a> {
     /// The config's name.

@@ -3,7 +3,7 @@
 //! mistake is a config error before anything runs.
 
 use super::template::Template;
-use crate::config::{ConfigError, DatasetSpec, Locator};
+use super::{ConfigError, DatasetSpec, Locator};
 use crate::params::Params;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -20,7 +20,7 @@ pub struct RawTask {
     pub metrics_from: Option<Spanned<String>>,
     pub refit_command: Option<Spanned<Vec<Spanned<String>>>>,
     /// Fixed hyperparameters, like the keys after `kind` in `[model]`.
-    pub params: Option<crate::config::ParamTable>,
+    pub params: Option<super::ParamTable>,
 }
 
 /// Placeholders gridrun fills for every task.
@@ -94,7 +94,7 @@ pub fn resolve(
         }
     }
     let workdir = match &raw.workdir {
-        Some(w) => crate::config::tidy(base.join(w.get_ref())),
+        Some(w) => super::tidy(base.join(w.get_ref())),
         None => base.to_path_buf(),
     };
     let workdir = std::path::absolute(&workdir).unwrap_or(workdir);
@@ -344,3 +344,34 @@ pub fn unused_keys(spec: &CommandSpec, grid_keys: &[String]) -> Vec<String> {
 
 /// Direction of each metric: false for losses.
 pub type Directions = BTreeMap<String, bool>;
+
+/// The `model` of a config whose tasks are commands.
+pub const MODEL_NAME: &str = "command";
+
+/// What a command task's hyperparameters are checked against at config
+/// time: any name and value (the command checks its own arguments). Not in
+/// the model registry; its tasks never reach `fit`.
+pub struct AnyParams;
+pub static ANY_PARAMS: AnyParams = AnyParams;
+
+impl crate::models::Model for AnyParams {
+    fn name(&self) -> &'static str {
+        MODEL_NAME
+    }
+    fn summary(&self) -> &'static str {
+        "your own command ([task])"
+    }
+    fn params(&self) -> &'static [crate::models::ParamSpec] {
+        &[]
+    }
+    fn accepts_any_params(&self) -> bool {
+        true
+    }
+    fn fit(
+        &self,
+        _params: &crate::params::Params,
+        _train: &crate::models::TrainSet,
+    ) -> std::result::Result<Box<dyn crate::models::Fitted>, String> {
+        Err("a command task runs its command, not a built-in model".into())
+    }
+}

@@ -1,0 +1,151 @@
+//! What the coordinator and the workers (and a command task's runner) hand
+//! each other: plain data, so that code running tasks needs nothing else of
+//! the executors.
+
+use crate::params::Params;
+use crate::preprocess::FittedPipeline;
+use crate::results::float;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// How to treat slow and crashing tasks: plain values from the config.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// Re-runs of a task whose worker crashed or timed out.
+    pub retries: usize,
+    /// Per-task wall-time limit (process backend).
+    pub timeout: Option<Duration>,
+    /// Per-worker address-space limit in bytes (process backend).
+    pub max_memory: Option<u64>,
+}
+
+/// A task as sent to a worker.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TaskMsg {
+    pub index: usize,
+    /// Full hyperparameters (fixed + grid).
+    pub params: Params,
+    pub repeat: u32,
+    pub fold: u32,
+    pub seed: u64,
+    /// Successive halving on n_samples: the share of each fold's rows used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subsample: Option<Subsample>,
+}
+
+/// scikit-learn's `_SubsampleMetaSplitter`: each fold keeps
+/// int(fraction x rows) of its training rows and of its test rows, drawn
+/// without replacement. The draw depends on the seed, repeat and fold only,
+/// so every candidate of a round sees the same rows, and a larger fraction
+/// keeps the rows of a smaller one.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Subsample {
+    pub fraction: f64,
+    pub seed: u64,
+}
+
+impl Subsample {
+    /// The kept rows of `rows` (in their order), for split `repeat`/`fold`;
+    /// `part` tells the training rows (0) from the test rows (1).
+    pub fn rows(&self, rows: &[usize], repeat: u32, fold: u32, part: u64) -> Vec<usize> {
+        use rand::seq::SliceRandom;
+        use rand::SeedableRng;
+        let keep = ((self.fraction * rows.len() as f64) as usize).min(rows.len());
+        let key = format!("{}\n{repeat}\n{fold}\n{part}", self.seed);
+        let hash = blake3::hash(key.as_bytes());
+        let mut rng = rand_chacha::ChaCha8Rng::from_seed(*hash.as_bytes());
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        order.shuffle(&mut rng);
+        let mut kept: Vec<usize> = order[..keep].to_vec();
+        kept.sort_unstable();
+        kept.into_iter().map(|i| rows[i]).collect()
+    }
+}
+
+/// The result of one task, as a worker reports it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Outcome {
+    #[serde(with = "float::map")]
+    pub scores: BTreeMap<String, f64>,
+    /// Why the task failed (scores are then empty).
+    pub error: Option<String>,
+    #[serde(with = "float")]
+    pub fit_seconds: f64,
+    #[serde(with = "float")]
+    pub score_seconds: f64,
+    pub n_train: usize,
+    pub n_test: usize,
+    pub pid: u32,
+    #[serde(with = "float")]
+    pub start: f64,
+    #[serde(with = "float")]
+    pub end: f64,
+    /// The worker's peak resident memory so far, KiB.
+    #[serde(default)]
+    pub peak_rss_kb: u64,
+    /// 1 + the retries it took (set by the coordinator).
+    #[serde(default)]
+    pub attempts: u32,
+    /// The fit's warnings (e.g. an optimiser stopped on its iteration limit).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+impl Outcome {
+    pub fn failed(error: String, start: f64) -> Outcome {
+        Outcome {
+            scores: BTreeMap::new(),
+            error: Some(error),
+            fit_seconds: 0.0,
+            score_seconds: 0.0,
+            n_train: 0,
+            n_test: 0,
+            pid: std::process::id(),
+            start,
+            end: now(),
+            peak_rss_kb: peak_rss_kb(),
+            attempts: 1,
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// This process's peak resident set size in KiB (getrusage).
+pub fn peak_rss_kb() -> u64 {
+    #[cfg(unix)]
+    {
+        // SAFETY: getrusage writes into the struct we pass.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } == 0 {
+            return usage.ru_maxrss.max(0) as u64;
+        }
+    }
+    0
+}
+
+/// A model fitted on all rows.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefitOutput {
+    pub model: Option<serde_json::Value>,
+    #[serde(with = "float::option_vec")]
+    pub feature_importances: Option<Vec<f64>>,
+    #[serde(with = "float")]
+    pub fit_seconds: f64,
+    /// The preprocessing fitted on all rows, when there is any.
+    #[serde(default)]
+    pub preprocess: Option<FittedPipeline>,
+    /// The model's input columns (one-hot columns named `col=category`),
+    /// when preprocessing changed them.
+    #[serde(default)]
+    pub feature_names: Option<Vec<String>>,
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+/// Seconds since the Unix epoch (comparable across processes).
+pub fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}

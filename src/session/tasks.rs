@@ -1,0 +1,148 @@
+//! Running one batch of tasks: messages to the executor, its events to the
+//! journal and the progress display, records back.
+
+use crate::batch::shard::ShardSpec;
+use crate::config::Config;
+use crate::execute::{self, interrupt, Event, Executor, TaskMsg};
+use crate::output_dir::OutputDir;
+use crate::plan::{Plan, Task};
+use crate::report::{Progress, Reporter};
+use crate::results::journal::JournalWriter;
+use crate::results::{Status, TaskRecord};
+use anyhow::{bail, Result};
+
+/// What a batch runs with (borrowed from the session).
+pub(super) struct BatchContext<'a> {
+    pub config: &'a Config,
+    pub fingerprint: &'a str,
+    pub shard: Option<ShardSpec>,
+    pub quiet: bool,
+    pub out: &'a OutputDir,
+}
+
+/// Runs the plan's tasks at `pending`, feeding events to the journal and the
+/// progress display; returns this batch's records.
+pub(super) fn run_batch(
+    cx: &BatchContext,
+    plan: &Plan,
+    pending: &[usize],
+    executor: &mut dyn Executor,
+    journal: &mut JournalWriter,
+) -> Result<Vec<TaskRecord>> {
+    let output = cx.out.path();
+    let messages: Vec<TaskMsg> = pending
+        .iter()
+        .map(|&index| message(cx.config, plan, index))
+        .collect();
+    let mut progress = Progress::new(messages.len(), cx.quiet);
+    let mut records = Vec::with_capacity(messages.len());
+    let mut failure: Option<anyhow::Error> = None;
+    let mut journalled = 0;
+    executor.run(&messages, &mut |event| match event {
+        Event::Started { index, worker } => progress.started(index, worker),
+        Event::Retrying { index, reason, .. } => {
+            crate::command::procs::end_leftovers(output, &plan.tasks[index].id);
+            progress.requeued(&reason)
+        }
+        Event::Draining { running } => progress.note(&format!(
+            "interrupted: no new tasks; waiting for {running} running (Ctrl-C again to stop now)"
+        )),
+        Event::Finished {
+            index,
+            worker,
+            outcome,
+        } => {
+            let record = make_record(cx, &plan.tasks[index], plan, worker, outcome);
+            if cx.config.task.is_some() {
+                note_command_failure(cx, &record, &mut progress);
+            }
+            if failure.is_none() {
+                match journal.finished(&record) {
+                    Ok(()) => journalled += 1,
+                    Err(e) => {
+                        // A result that cannot be journalled is lost work:
+                        // stop dispatching at once (and stop the workers).
+                        interrupt::halt();
+                        failure = Some(e);
+                    }
+                }
+            }
+            let _ = progress.finished(&record);
+            records.push(record);
+        }
+    })?;
+    progress.done()?;
+    crate::command::procs::end_all_leftovers(output);
+    if let Some(e) = failure {
+        bail!(
+            "{e:#}; stopped at once: {journalled} of {} tasks journalled this run, the rest not run (the folder resumes: run the same command again once the cause is fixed)",
+            messages.len()
+        );
+    }
+    journal.done()?;
+    Ok(records)
+}
+
+/// A command task's leftovers end; its failure is shown at once.
+fn note_command_failure(cx: &BatchContext, record: &TaskRecord, progress: &mut Progress) {
+    let output = cx.out.path();
+    crate::command::procs::end_leftovers(output, &record.id);
+    if let Some(error) = &record.error {
+        progress.failure(&crate::command::failure_note(
+            &crate::params::describe(&cx.config.full_params(&record.params)),
+            record.repeat,
+            record.fold,
+            &record.id,
+            error,
+            output,
+        ));
+    }
+}
+
+fn message(config: &Config, plan: &Plan, index: usize) -> TaskMsg {
+    let t = &plan.tasks[index];
+    TaskMsg {
+        index,
+        params: plan.task_params(config, t.setting),
+        repeat: t.repeat,
+        fold: t.fold,
+        seed: t.seed(),
+        subsample: plan.subsample(config),
+    }
+}
+
+fn make_record(
+    cx: &BatchContext,
+    task: &Task,
+    plan: &Plan,
+    worker: usize,
+    outcome: execute::Outcome,
+) -> TaskRecord {
+    TaskRecord {
+        id: task.id.clone(),
+        setting: task.setting,
+        params: plan.settings[task.setting].clone(),
+        repeat: task.repeat,
+        fold: task.fold,
+        status: if outcome.error.is_none() {
+            Status::Ok
+        } else {
+            Status::Failed
+        },
+        scores: outcome.scores,
+        error: outcome.error,
+        fit_seconds: outcome.fit_seconds,
+        score_seconds: outcome.score_seconds,
+        n_train: outcome.n_train,
+        n_test: outcome.n_test,
+        worker,
+        pid: outcome.pid,
+        start: outcome.start,
+        end: outcome.end,
+        data: cx.fingerprint.to_string(),
+        peak_rss_kb: outcome.peak_rss_kb,
+        attempts: outcome.attempts,
+        shard: cx.shard.map(|s| s.to_string()),
+        warnings: outcome.warnings,
+    }
+}
