@@ -60,6 +60,6 @@ PYEOF
 g=$(for _ in $(seq "$runs"); do gridrun_once; done | best_of)
 p=$(for _ in $(seq "$runs"); do python_once pandas; done | best_of)
 o=$(for _ in $(seq "$runs"); do python_once polars; done | best_of)
-size=$(du -m "$csv" | cut -f1)
+size=$(du -mL "$csv" | cut -f1)
 printf 'csv import %s x 50 (%s MB): gridrun %.2f s   pandas %.2f s   polars %.2f s   (gridrun/pandas %.2fx)\n' \
   "$rows" "$size" "$g" "$p" "$o" "$(awk -v g="$g" -v p="$p" 'BEGIN { print g / p }')"
