@@ -16,8 +16,8 @@ mod forest;
 mod gbdt;
 mod linfa_traits;
 mod node;
-mod predict;
 mod packable;
+mod predict;
 mod split;
 mod tree;
 
