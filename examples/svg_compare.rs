@@ -25,6 +25,9 @@ const BINS: usize = 400;
 /// values pooled).
 const MAX_BOXES: usize = 40;
 
+/// A timeline row: (shard, worker slot).
+type Lane = (Option<String>, usize);
+
 fn main() -> anyhow::Result<()> {
     let out = std::env::args()
         .nth(1)
@@ -44,12 +47,13 @@ fn main() -> anyhow::Result<()> {
         &records,
     );
 
+    let log = gridrun::results::timeline_log::TimelineLog::from_records(&records);
     let (hand_report, report_ms) = timed(|| {
         let input = gridrun::report::html::Input {
             name: config.name.clone(),
             model: config.model.clone(),
             results: &results,
-            records: &records,
+            timeline: &log,
             reused: &[],
             slots: 0,
             refit: None,
@@ -59,7 +63,7 @@ fn main() -> anyhow::Result<()> {
         gridrun::report::html::render(&input)
     });
     let hand_params = section(&hand_report, "params");
-    let (hand_timeline, hand_timeline_ms) = timed(|| timeline::render(&records, &[], 0, None));
+    let (hand_timeline, hand_timeline_ms) = timed(|| timeline::render(&log, &[], 0, None));
     let (plot_params, plot_params_ms) = timed(|| plotters_boxes(&results));
     let (plot_timeline, plot_timeline_ms) = timed(|| plotters_timeline(&records));
 
@@ -184,9 +188,12 @@ fn box_chart(key: &str, by_value: &[(ParamValue, Vec<f64>)]) -> String {
     svg
 }
 
+/// Per (shard, worker) lane: (start, end, ok) of its tasks.
+type Lanes = BTreeMap<Lane, Vec<(f64, f64, bool)>>;
+
 /// One bar per task on its worker's lane (bins beyond BIN_ABOVE tasks).
 fn plotters_timeline(records: &[TaskRecord]) -> String {
-    let mut lanes: BTreeMap<(Option<String>, usize), Vec<(f64, f64, bool)>> = BTreeMap::new();
+    let mut lanes: Lanes = BTreeMap::new();
     let t0 = records
         .iter()
         .map(|r| r.start)

@@ -12,6 +12,7 @@ import json
 import statistics
 import sys
 import time
+import warnings
 
 import numpy as np
 import sklearn
@@ -60,6 +61,8 @@ def boost(data, split_file, which, repeats, n_threads):
                 times.append(time.perf_counter() - start)
         else:
             import lightgbm
+            # LightGBM names the columns itself, then warns on plain arrays.
+            warnings.filterwarnings("ignore", message="X does not have valid feature names")
             est = lightgbm.LGBMClassifier(n_estimators=100, learning_rate=0.1, num_leaves=31, min_child_samples=20, min_child_weight=1e-3, reg_lambda=0.0, max_bin=255, n_jobs=n_threads, deterministic=True, force_col_wise=True, verbose=-1, random_state=0)
             start = time.perf_counter()
             est.fit(x[~test], y[~test])

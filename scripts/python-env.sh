@@ -4,6 +4,9 @@
 # prints its python. Reuses the environment when it already has these
 # versions, so it is cheap to call from other scripts:
 #   PY=$(scripts/python-env.sh)
+# With the argument `dataframes` it also installs (once) pandas and polars,
+# for the CSV import comparison (scripts/bench_csv_import.sh) only:
+#   PY=$(scripts/python-env.sh dataframes)
 # Pinned: tests/reference/sklearn_cv.json records the versions it was made with.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -27,5 +30,19 @@ if ! has_pins; then
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
     "scikit-learn==$want_sklearn" "numpy==$want_numpy" "lightgbm==$want_lightgbm" >&2
   has_pins || { echo "python-env.sh: $venv lacks scikit-learn $want_sklearn / numpy $want_numpy / lightgbm $want_lightgbm" >&2; exit 1; }
+fi
+want_pandas=3.1.1
+want_polars=2.1.0
+has_dataframes() {
+  "$venv/bin/python" - "$want_pandas" "$want_polars" 2>/dev/null <<'EOF'
+import sys
+import pandas, polars
+sys.exit((pandas.__version__, polars.__version__) != tuple(sys.argv[1:3]))
+EOF
+}
+if [[ "${1:-}" == dataframes ]] && ! has_dataframes; then
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+    "pandas==$want_pandas" "polars==$want_polars" "numpy==$want_numpy" >&2
+  has_dataframes || { echo "python-env.sh: $venv lacks pandas $want_pandas / polars $want_polars" >&2; exit 1; }
 fi
 echo "$venv/bin/python"

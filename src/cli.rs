@@ -72,7 +72,7 @@ pub enum Command {
         after_help = "Examples:\n  gridrun estimate configs/rf.toml --deadline 20m\n  gridrun estimate --tasks 125 --task-seconds 70 --deadline 20m --json"
     )]
     Estimate(EstimateArgs),
-    /// Predict with a saved best_model.json.
+    /// Predict with a saved model (best_model.bin or its best_model.json).
     #[command(
         after_help = "Examples:\n  gridrun predict --model runs/tree-wine/best_model.json datasets/wine.csv | head\n  gridrun predict --model best_model.json new.csv --proba --keep id -o predictions.csv"
     )]
@@ -154,6 +154,9 @@ pub struct RunArgs {
     /// Run every task that no journal in the output folder has finished (after a merge lists gaps).
     #[arg(long)]
     pub only_missing: bool,
+    /// Do not refit the best setting on all rows (no model file), as `[scoring] refit = false`.
+    #[arg(long)]
+    pub no_refit: bool,
 }
 
 #[derive(Args, Debug)]
@@ -317,7 +320,7 @@ fn parse_bytes(s: &str) -> Result<u64, String> {
 
 #[derive(Args, Debug)]
 pub struct PredictArgs {
-    /// A best_model.json written by a run.
+    /// The model a run saved: best_model.bin, or its best_model.json manifest (the .bin beside it).
     #[arg(long)]
     pub model: PathBuf,
     /// CSV with a header holding the model's feature columns.

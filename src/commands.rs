@@ -17,7 +17,9 @@ pub fn run(args: RunArgs) -> Result<u8> {
     let Some(path) = args.config else {
         bail!("no config given: gridrun CONFIG.toml (see gridrun --help)");
     };
-    let config = Config::load(&path)?;
+    let mut config = Config::load(&path)?;
+    // --no-refit: as `[scoring] refit = false` (the snapshot says so for merge).
+    config.refit_best &= !args.no_refit;
     if !args.quiet {
         warn_about_draws(&config);
     }
@@ -77,7 +79,9 @@ pub fn run(args: RunArgs) -> Result<u8> {
         tail.push_str(&format!(", {} not run", summary.not_run));
     }
     if summary.refit_error.is_some() {
-        tail.push_str(", the refit failed (no best_model.json)");
+        tail.push_str(", the refit failed (no best_model.bin)");
+    } else if !config.refit_best && summary.table.is_some() {
+        tail.push_str(", best setting not refit (refit = false): no model written");
     }
     crate::outln!("{tail}; results in {}", summary.output.display());
     if let Some(predicted) = crate::estimate::saved_prediction(&summary.output, summary.workers) {

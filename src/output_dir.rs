@@ -17,6 +17,7 @@ const RUN_OUTPUTS: &[&str] = &[
     CV_RESULTS,
     BEST,
     BEST_MODEL,
+    crate::results::model_file::BIN_FILE_NAME,
     TIMELINE,
     RUN_INFO,
     CONFIG_SNAPSHOT,

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 pub struct Task {
     /// Content hash of (model, full params, CV plan, repeat, fold): the same
     /// task has the same id in every run, on every machine.
-    pub id: String,
+    pub id: TaskId,
     /// Index into [`Plan::settings`].
     pub setting: usize,
     pub repeat: u32,
@@ -192,9 +192,81 @@ fn with_resource(mut params: Params, round: &Option<RoundInfo>) -> Params {
     params
 }
 
-fn task_id(model: &str, params: &str, cv: &str, repeat: u32, fold: u32) -> String {
+fn task_id(model: &str, params: &str, cv: &str, repeat: u32, fold: u32) -> TaskId {
     let key = format!("{model}\n{params}\n{cv}\n{repeat}\n{fold}");
-    blake3::hash(key.as_bytes()).to_hex()[..16].to_string()
+    let mut id = [0u8; 16];
+    id.copy_from_slice(&blake3::hash(key.as_bytes()).to_hex().as_bytes()[..16]);
+    TaskId(id)
+}
+
+/// A task id: 16 lowercase hex digits, kept inline (a plan of a million
+/// tasks holds no million small strings). Reads as a `&str`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskId([u8; 16]);
+
+impl TaskId {
+    pub fn as_str(&self) -> &str {
+        // Always ASCII hex (made by `task_id` or checked on reading).
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl std::ops::Deref for TaskId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for TaskId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for TaskId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+impl PartialEq<String> for TaskId {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<TaskId> for String {
+    fn eq(&self, other: &TaskId) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl Serialize for TaskId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for TaskId {
+    type Err = String;
+    fn from_str(text: &str) -> Result<TaskId, String> {
+        let bytes: [u8; 16] = text
+            .as_bytes()
+            .try_into()
+            .ok()
+            .filter(|b: &[u8; 16]| b.iter().all(u8::is_ascii_hexdigit))
+            .ok_or_else(|| format!("`{text}` is not a task id"))?;
+        Ok(TaskId(bytes))
+    }
+}
+
+impl<'de> Deserialize<'de> for TaskId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<TaskId, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 #[cfg(test)]
@@ -230,7 +302,7 @@ mod tests {
         let a = Plan::build(&config(""));
         let b = Plan::build(&config(""));
         assert_eq!(a.tasks, b.tasks);
-        let mut ids: Vec<_> = a.tasks.iter().map(|t| t.id.clone()).collect();
+        let mut ids: Vec<_> = a.tasks.iter().map(|t| t.id).collect();
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), a.tasks.len());

@@ -1,8 +1,9 @@
-//! `gridrun predict`: apply a saved best_model.json to a CSV.
+//! `gridrun predict`: apply a saved model (best_model.bin or its
+//! best_model.json manifest) to a CSV.
 
 use crate::data::read_features_csv;
 use crate::models;
-use crate::results::best::SavedModel;
+use crate::results::model_file::{self, ModelMeta};
 use anyhow::{anyhow, bail, Context, Result};
 use std::io::Write;
 use std::path::Path;
@@ -24,7 +25,8 @@ pub fn predict(
     options: &PredictOptions,
     out: &mut dyn Write,
 ) -> Result<usize> {
-    let saved = load(model_path)?;
+    let loaded = model_file::load(model_path)?;
+    let saved = &loaded.meta;
     let model = models::find(&saved.model)
         .ok_or_else(|| anyhow!("{}: unknown model `{}`", model_path.display(), saved.model))?;
     if options.proba && (saved.classes.is_none() || !model.gives_proba()) {
@@ -38,9 +40,7 @@ pub fn predict(
             }
         );
     }
-    let fitted = model
-        .load(&saved.fitted)
-        .map_err(|e| anyhow!("{}: {e}", model_path.display()))?;
+    let fitted = &loaded.fitted;
     let kept = read_columns(data, &options.keep)?;
     let mut x = read_features_csv(
         data,
@@ -60,7 +60,7 @@ pub fn predict(
         _ => None,
     };
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(header(&saved, options))?;
+    w.write_record(header(saved, options))?;
     for (i, v) in prediction.values.iter().enumerate() {
         let mut record: Vec<String> = kept.iter().map(|column| column[i].clone()).collect();
         record.push(match &saved.classes {
@@ -79,18 +79,7 @@ pub fn predict(
     Ok(prediction.values.len())
 }
 
-fn load(model_path: &Path) -> Result<SavedModel> {
-    let text = std::fs::read_to_string(model_path)
-        .with_context(|| format!("{}: cannot read", model_path.display()))?;
-    serde_json::from_str(&text).map_err(|e| {
-        anyhow!(
-            "{}: not a gridrun best_model.json: {e}",
-            model_path.display()
-        )
-    })
-}
-
-fn header(saved: &SavedModel, options: &PredictOptions) -> Vec<String> {
+fn header(saved: &ModelMeta, options: &PredictOptions) -> Vec<String> {
     let mut h = options.keep.clone();
     h.push(saved.target_name.clone());
     if options.proba {

@@ -297,13 +297,15 @@ fn non_finite_scores_are_recorded_as_nan_and_the_folder_stays_usable() {
         .assert()
         .code(0);
     // every number written to a file reads back: the NaN mean in best.json,
-    // the model's overflowed variances in best_model.json (predict loads it)
+    // the model's overflowed variances in best_model.bin, whose model
+    // section is gaussian_nb's JSON (predict loads it)
     let best = json(&out.join("best.json"));
     assert_eq!(best["scores"]["neg_log_loss"]["mean"], "NaN", "{best}");
-    let model = std::fs::read_to_string(out.join("best_model.json")).unwrap();
-    let fitted: serde_json::Value = serde_json::from_str(&model).unwrap();
+    let bin = std::fs::read(out.join("best_model.bin")).unwrap();
+    let model = String::from_utf8_lossy(&bin);
     assert!(
-        fitted["fitted"]["model"]["class_info"]["0"]["sigma"]["data"][0] == "inf",
+        model.contains(r#""sigma":{"v":1,"dim":[2,2],"data":["inf""#)
+            || model.contains(r#""data":["inf""#),
         "{model}"
     );
     let assert = gridrun()
@@ -601,25 +603,35 @@ fn a_write_failure_stops_dispatching_at_once_and_the_folder_resumes() {
 #[test]
 fn outputs_are_written_whole_or_not_at_all() {
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), "[dataset]\npath = \"{data}\"\n[model]\nkind = \"random_forest\"\nn_estimators = 30\n[cv]\nfolds = 2\n[run]\njobs = 2\n", "breast_cancer.csv");
+    let config = write_config(dir.path(), "[dataset]\npath = \"{data}\"\n[model]\nkind = \"random_forest\"\nn_estimators = 400\n[cv]\nfolds = 2\n[run]\njobs = 2\n", "breast_cancer.csv");
     let out = dir.path().join("out");
     run_ok(&config, &out);
-    let model = std::fs::read(out.join("best_model.json")).unwrap();
+    let model = std::fs::read(out.join("best_model.bin")).unwrap();
     let limit = 20;
     assert!(
         model.len() > limit as usize * 1024,
         "model of {} bytes",
         model.len()
     );
-    // all tasks reused; the refit's best_model.json is over the limit
+    // All tasks reused; the refit's best_model.bin is over the limit: the
+    // worker's write fails, so the refit fails (exit 1) and says why, and
+    // no half file or stale model is left.
     let output = run_with_file_limit(&config, &out, limit);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("best_model.json: cannot write: File too large"),
+        stderr.contains("best_model.bin: cannot write: File too large"),
         "{stderr}"
     );
-    assert_eq!(std::fs::read(out.join("best_model.json")).unwrap(), model);
+    assert!(!out.join("best_model.bin").exists());
+    let best = json(&out.join("best.json"));
+    assert!(
+        best["refit_error"]
+            .as_str()
+            .unwrap()
+            .contains("File too large"),
+        "{best}"
+    );
     let leftovers: Vec<_> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

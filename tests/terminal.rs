@@ -33,7 +33,7 @@ fn plain_progress_says_eta_unknown_at_zero_and_names_the_refit_and_writes() {
     let steps = [
         "gridrun: writing cv_results.csv...",
         "gridrun: refitting the best setting on all 178 rows (criterion=",
-        "gridrun: writing best_model.json...",
+        " and writing best_model.bin...",
         "gridrun: writing timeline.svg and report.html...",
     ];
     let positions: Vec<usize> = steps

@@ -133,7 +133,8 @@ impl Runner {
             return Err(with_stderr(cause, &stderr));
         }
         Ok(RefitOutput {
-            model: None,
+            saved: None,
+            peak_rss_kb: 0,
             feature_importances: None,
             fit_seconds: clock.elapsed().as_secs_f64(),
             preprocess: None,
@@ -501,7 +502,7 @@ mod tests {
     fn task_ids_come_back_from_seeds() {
         // Workers know a task by its seed, which is its id read as hex.
         let task = crate::plan::Task {
-            id: "0a1b2c3d4e5f6789".into(),
+            id: "0a1b2c3d4e5f6789".parse().unwrap(),
             setting: 0,
             repeat: 0,
             fold: 0,

@@ -89,6 +89,10 @@ pub struct Config {
     pub metrics: Vec<String>,
     /// The metric that ranks settings and picks the best one.
     pub refit: String,
+    /// Whether the best setting is refit on all rows and saved
+    /// (`[scoring] refit = false` or `--no-refit` turn it off).
+    #[serde(default = "yes")]
+    pub refit_best: bool,
     pub run: RunSpec,
     /// `[task]`: your own command runs each task (model is then "command").
     #[serde(default)]
@@ -210,7 +214,7 @@ impl Resolver<'_> {
                 ),
             ));
         }
-        let (metrics, refit, greater_is_better) =
+        let (metrics, (refit, refit_best), greater_is_better) =
             self.scoring(raw.scoring.unwrap_or_default(), raw.task.is_some())?;
         let name = raw.name.unwrap_or_else(|| stem(path));
         let run = self.run(raw.run.unwrap_or_default(), &name)?;
@@ -241,6 +245,7 @@ impl Resolver<'_> {
             cv,
             metrics,
             refit,
+            refit_best,
             run,
             task,
             greater_is_better,
@@ -418,7 +423,7 @@ impl Resolver<'_> {
     ) -> Result<
         (
             Vec<String>,
-            String,
+            (String, bool),
             std::collections::BTreeMap<String, bool>,
         ),
         ConfigError,
@@ -450,16 +455,17 @@ impl Resolver<'_> {
             }
         }
         let names: Vec<String> = metrics.iter().map(|m| m.get_ref().clone()).collect();
-        let refit = match s.refit {
-            Some(r) if !names.contains(r.get_ref()) => {
+        let (refit, refit_best) = match s.refit.map(|r| (r.span(), r.into_inner())) {
+            Some((span, raw::RawRefit::Metric(m))) if !names.contains(&m) => {
                 return Err(self.loc.at(
-                    r.span(),
+                    span,
                     "scoring.refit",
-                    format!("`{}` is not one of the metrics", r.get_ref()),
+                    format!("`{m}` is not one of the metrics"),
                 ))
             }
-            Some(r) => r.into_inner(),
-            None => names[0].clone(),
+            Some((_, raw::RawRefit::Metric(m))) => (m, true),
+            Some((_, raw::RawRefit::Flag(refit))) => (names[0].clone(), refit),
+            None => (names[0].clone(), true),
         };
         let directions = s
             .greater_is_better
@@ -470,7 +476,7 @@ impl Resolver<'_> {
                 format!("`{key}` is not one of the metrics"),
             ));
         }
-        Ok((names, refit, directions))
+        Ok((names, (refit, refit_best), directions))
     }
 
     fn run(&self, r: raw::RawRun, name: &str) -> Result<RunSpec, ConfigError> {
@@ -534,3 +540,7 @@ fn stem(path: &Path) -> String {
 
 #[cfg(test)]
 mod tests;
+
+fn yes() -> bool {
+    true
+}

@@ -75,9 +75,18 @@ pub struct RawCv {
 #[serde(deny_unknown_fields)]
 pub struct RawScoring {
     pub metrics: Option<Vec<Spanned<String>>>,
-    pub refit: Option<Spanned<String>>,
+    pub refit: Option<Spanned<RawRefit>>,
     /// Per metric key: false for losses (command tasks report their own keys).
     pub greater_is_better: Option<Spanned<std::collections::BTreeMap<String, bool>>>,
+}
+
+/// scikit-learn's `refit`: the metric that picks the best setting, or
+/// whether to refit it on all rows at all.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub enum RawRefit {
+    Flag(bool),
+    Metric(String),
 }
 
 #[derive(Deserialize, Default)]

@@ -151,6 +151,6 @@ pub fn saved_task_costs(output: &Path, plan: &Plan) -> Option<Vec<f64>> {
     let costs: std::collections::HashMap<String, f64> = serde_json::from_str(&text).ok()?;
     plan.tasks
         .iter()
-        .map(|t| costs.get(&t.id).copied())
+        .map(|t| costs.get(t.id.as_str()).copied())
         .collect()
 }

@@ -116,7 +116,7 @@ pub fn run(config: &Config, plan: &Plan, output: &Path, opts: &EstimateOptions) 
 /// Runs tasks and returns (plan index, outcome) of each.
 fn run_all(executor: &mut dyn Executor, tasks: &[TaskMsg]) -> Result<Vec<(usize, Outcome)>> {
     let mut done = Vec::with_capacity(tasks.len());
-    executor.run(tasks, &mut |e| {
+    executor.run(&crate::execute::Messages(tasks), &mut |e| {
         if let Event::Finished { index, outcome, .. } = e {
             done.push((index, outcome));
         }

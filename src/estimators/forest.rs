@@ -3,13 +3,16 @@
 //! comes from its own stream, so thread count never changes the model.
 
 use super::binning::Binned;
-use super::tree::{argmax, normalised, DecisionTree, TreeParams};
+use super::tree::{normalised, DecisionTree, TreeParams};
 use super::{check_inputs, class_weights, mix, FitError, MaxFeatures, Task};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+
+mod pack;
+pub(super) use pack::PackedForest;
 
 /// Rows drawn for each tree's bootstrap sample.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -116,50 +119,23 @@ impl RandomForest {
         &self.trees
     }
 
-    /// Mean of the trees' leaf values for one row.
-    fn mean_values(&self, row: ArrayView1<f64>, out: &mut [f64]) {
-        out.fill(0.0);
-        for tree in &self.trees {
-            for (o, v) in out.iter_mut().zip(tree.leaf_values(row)) {
-                *o += v;
-            }
-        }
-        let n = self.trees.len() as f64;
-        out.iter_mut().for_each(|o| *o /= n);
-    }
-
-    fn width(&self) -> usize {
-        match self.task {
-            Task::Classification { n_classes } => n_classes,
-            Task::Regression => 1,
-        }
+    /// Argmax of the mean class probabilities (and those), or the mean
+    /// value; tree by tree over blocks of rows on the current rayon pool.
+    pub fn predict_all(
+        &self,
+        x: ArrayView2<f64>,
+        rows: &[usize],
+    ) -> (Array1<f64>, Option<Array2<f64>>) {
+        super::predict::predict_all(&self.trees, self.task, x, rows)
     }
 
     /// Argmax of the mean class probabilities, or the mean value.
     pub fn predict_rows(&self, x: ArrayView2<f64>, rows: &[usize]) -> Array1<f64> {
-        let mut buf = vec![0.0; self.width()];
-        rows.iter()
-            .map(|&r| {
-                self.mean_values(x.row(r), &mut buf);
-                match self.task {
-                    Task::Classification { .. } => argmax(&buf) as f64,
-                    Task::Regression => buf[0],
-                }
-            })
-            .collect()
+        self.predict_all(x, rows).0
     }
 
     pub fn predict_proba_rows(&self, x: ArrayView2<f64>, rows: &[usize]) -> Option<Array2<f64>> {
-        let Task::Classification { n_classes } = self.task else {
-            return None;
-        };
-        let mut out = Array2::zeros((rows.len(), n_classes));
-        let mut buf = vec![0.0; n_classes];
-        for (i, &r) in rows.iter().enumerate() {
-            self.mean_values(x.row(r), &mut buf);
-            out.row_mut(i).assign(&ArrayView1::from(&buf[..]));
-        }
-        Some(out)
+        self.predict_all(x, rows).1
     }
 
     /// Mean of the trees' normalised importances, normalised (scikit-learn).

@@ -15,11 +15,15 @@ mod binning;
 mod forest;
 mod gbdt;
 mod linfa_traits;
+mod node;
+mod packable;
+mod predict;
 mod split;
 mod tree;
 
 pub use forest::{ForestParams, MaxSamples, RandomForest};
 pub use gbdt::{EarlyStopping, GbdtParams, GradientBoosting, LossChoice};
+pub use packable::Packable;
 pub use tree::{DecisionTree, TreeParams};
 
 use ndarray::{ArrayView1, ArrayView2};
@@ -34,10 +38,19 @@ pub trait RowPredictor {
         rows: &[usize],
     ) -> Option<ndarray::Array2<f64>>;
     fn feature_importances(&self) -> Vec<f64>;
+    /// Predictions and probabilities at once (a model that computes both
+    /// from the same values overrides this to do it once).
+    fn predict_all(
+        &self,
+        x: ArrayView2<f64>,
+        rows: &[usize],
+    ) -> (ndarray::Array1<f64>, Option<ndarray::Array2<f64>>) {
+        (self.predict_rows(x, rows), self.predict_proba_rows(x, rows))
+    }
 }
 
 macro_rules! row_predictor {
-    ($model:ty) => {
+    ($model:ty $(, $all:ident)?) => {
         impl RowPredictor for $model {
             fn predict_rows(&self, x: ArrayView2<f64>, rows: &[usize]) -> ndarray::Array1<f64> {
                 <$model>::predict_rows(self, x, rows)
@@ -52,12 +65,21 @@ macro_rules! row_predictor {
             fn feature_importances(&self) -> Vec<f64> {
                 <$model>::feature_importances(self)
             }
+            $(
+                fn predict_all(
+                    &self,
+                    x: ArrayView2<f64>,
+                    rows: &[usize],
+                ) -> (ndarray::Array1<f64>, Option<ndarray::Array2<f64>>) {
+                    <$model>::$all(self, x, rows)
+                }
+            )?
         }
     };
 }
 
-row_predictor!(DecisionTree);
-row_predictor!(RandomForest);
+row_predictor!(DecisionTree, predict_all);
+row_predictor!(RandomForest, predict_all);
 row_predictor!(GradientBoosting);
 
 /// What the tree predicts.

@@ -352,3 +352,75 @@ fn unseen_missing_values_follow_the_larger_child() {
     // Now the 70 rows are on the right.
     assert_eq!(t2.predict_rows(nan.view(), &[0]).to_vec(), vec![1.0]);
 }
+
+/// Mean leaf values and argmax one row at a time, all trees in order: the
+/// way prediction worked before it went tree by tree over blocks.
+fn one_row_at_a_time(f: &RandomForest, x: ArrayView2<f64>, rows: &[usize]) -> Vec<Vec<f64>> {
+    rows.iter()
+        .map(|&r| {
+            let mut sum = vec![0.0; f.trees()[0].leaf_values(x.row(r)).len()];
+            for tree in f.trees() {
+                for (s, v) in sum.iter_mut().zip(tree.leaf_values(x.row(r))) {
+                    *s += v;
+                }
+            }
+            sum.iter().map(|s| s / f.trees().len() as f64).collect()
+        })
+        .collect()
+}
+
+#[test]
+fn block_prediction_equals_one_row_at_a_time_bit_for_bit_on_any_threads() {
+    // More rows than a block, some features missing, rows out of order.
+    let (mut x, y) = blobs(5000, 4, 8);
+    for i in (0..5000).step_by(7) {
+        x[[i, i % 5]] = f64::NAN;
+    }
+    let task = Task::Classification { n_classes: 4 };
+    let params = ForestParams {
+        n_estimators: 7,
+        max_samples: Some(MaxSamples::Fraction(0.5)),
+        ..ForestParams::default()
+    };
+    let train: Vec<usize> = (0..5000).step_by(2).collect();
+    let forest = RandomForest::fit_rows(&params, task, x.view(), y.view(), &train).unwrap();
+    let test: Vec<usize> = (0..5000).rev().collect();
+    let want = one_row_at_a_time(&forest, x.view(), &test);
+    for threads in [1, 3] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let (classes, proba) = pool.install(|| forest.predict_all(x.view(), &test));
+        let proba = proba.unwrap();
+        for (i, row) in want.iter().enumerate() {
+            let got: Vec<u64> = proba.row(i).iter().map(|v| v.to_bits()).collect();
+            let expected: Vec<u64> = row.iter().map(|v| v.to_bits()).collect();
+            assert_eq!(got, expected, "row {i} on {threads} threads");
+            assert_eq!(classes[i], tree::argmax(row) as f64);
+        }
+    }
+    // Regression: the mean value, same bits.
+    let reg = RandomForest::fit_rows(
+        &ForestParams {
+            tree: TreeParams {
+                criterion: Criterion::SquaredError,
+                ..TreeParams::default()
+            },
+            ..params
+        },
+        Task::Regression,
+        x.view(),
+        x.column(0)
+            .mapv(|v| if v.is_nan() { 0.5 } else { v })
+            .view(),
+        &train,
+    )
+    .unwrap();
+    let want = one_row_at_a_time(&reg, x.view(), &test);
+    let got = reg.predict_rows(x.view(), &test);
+    assert!(got
+        .iter()
+        .zip(&want)
+        .all(|(g, w)| g.to_bits() == w[0].to_bits()));
+}

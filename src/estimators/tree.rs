@@ -2,12 +2,16 @@
 //! recursion: deep trees cannot overflow the stack).
 
 use super::binning::Binned;
+use super::node::{Node, MAX_FEATURE};
 use super::split::Side;
 use super::{check_inputs, class_weights, ClassWeight, Criterion, FitError, MaxFeatures, Task};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+
+mod pack;
+pub(super) use pack::PackedTree;
 
 /// scikit-learn's DecisionTree parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,45 +75,8 @@ impl TreeParams {
     }
 }
 
-/// Leaves have `feature == LEAF`; their prediction starts at `left` in `values`.
-const LEAF: u32 = u32::MAX;
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Node {
-    feature: u32,
-    threshold: f64,
-    left: u32,
-    right: u32,
-    /// Where a row missing the feature (NaN) goes.
-    missing_left: bool,
-}
-
-impl Node {
-    fn leaf() -> Node {
-        Node {
-            feature: LEAF,
-            threshold: 0.0,
-            left: 0,
-            right: 0,
-            missing_left: false,
-        }
-    }
-
-    /// The child a value goes to.
-    #[inline]
-    fn child(&self, value: f64) -> usize {
-        let left = if value.is_nan() {
-            self.missing_left
-        } else {
-            value <= self.threshold
-        };
-        if left {
-            self.left as usize
-        } else {
-            self.right as usize
-        }
-    }
-}
+/// Rows that go down a tree side by side when predicting.
+const LANES: usize = 16;
 
 /// A fitted tree.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -182,11 +149,11 @@ impl DecisionTree {
         let mut stack = vec![(0usize, 0usize)];
         while let Some((i, d)) = stack.pop() {
             let node = self.nodes[i];
-            if node.feature == LEAF {
+            if node.is_leaf() {
                 deepest = deepest.max(d);
             } else {
-                stack.push((node.left as usize, d + 1));
-                stack.push((node.right as usize, d + 1));
+                stack.push((node.left(), d + 1));
+                stack.push((node.right(), d + 1));
             }
         }
         deepest
@@ -200,42 +167,78 @@ impl DecisionTree {
     }
 
     /// The leaf's values for one row.
+    #[cfg(test)]
     pub(super) fn leaf_values(&self, row: ArrayView1<f64>) -> &[f64] {
-        let mut i = 0;
-        loop {
-            let node = &self.nodes[i];
-            if node.feature == LEAF {
-                let start = node.left as usize;
-                return &self.values[start..start + self.width()];
-            }
-            i = node.child(row[node.feature as usize]);
+        let start = self.leaf_start(|f| row[f]);
+        &self.values[start..start + self.width()]
+    }
+
+    /// Where the values of the row's leaf start; `value(f)` is the row's
+    /// feature `f`.
+    #[cfg(test)]
+    fn leaf_start(&self, value: impl Fn(usize) -> f64) -> usize {
+        let mut node = &self.nodes[0];
+        while !node.is_leaf() {
+            node = &self.nodes[node.child(value(node.feature()))];
         }
+        node.left()
+    }
+
+    /// Calls `f(k, leaf values)` for each row `k` of a block of `n_rows`
+    /// rows stored one after another (`n_features` values each), in row
+    /// order. Rows go down the tree [`LANES`] at a time, one level per
+    /// step, so the CPU fetches their nodes from memory in parallel instead
+    /// of one row's path after the other's.
+    pub(super) fn visit_leaves(
+        &self,
+        block: &[f64],
+        n_rows: usize,
+        mut f: impl FnMut(usize, &[f64]),
+    ) {
+        let (width, n_features) = (self.width(), self.n_features);
+        for first in (0..n_rows).step_by(LANES) {
+            let lanes = LANES.min(n_rows - first);
+            let rows = &block[first * n_features..(first + lanes) * n_features];
+            let mut at = [0usize; LANES];
+            let mut moving = true;
+            while moving {
+                moving = false;
+                for (lane, row) in at[..lanes]
+                    .iter_mut()
+                    .zip(rows.chunks_exact(n_features.max(1)))
+                {
+                    let node = &self.nodes[*lane];
+                    if !node.is_leaf() {
+                        *lane = node.child(row[node.feature()]);
+                        moving = true;
+                    }
+                }
+            }
+            for (k, &node) in at[..lanes].iter().enumerate() {
+                let start = self.nodes[node].left();
+                f(first + k, &self.values[start..start + width]);
+            }
+        }
+    }
+
+    /// Class index (as f64) or value for each row, and for classes the
+    /// probabilities, in blocks of rows on the current rayon pool.
+    pub fn predict_all(
+        &self,
+        x: ArrayView2<f64>,
+        rows: &[usize],
+    ) -> (Array1<f64>, Option<Array2<f64>>) {
+        super::predict::predict_all(std::slice::from_ref(self), self.task, x, rows)
     }
 
     /// Class index (as f64) or value for each row.
     pub fn predict_rows(&self, x: ArrayView2<f64>, rows: &[usize]) -> Array1<f64> {
-        rows.iter()
-            .map(|&r| {
-                let v = self.leaf_values(x.row(r));
-                match self.task {
-                    Task::Classification { .. } => argmax(v) as f64,
-                    Task::Regression => v[0],
-                }
-            })
-            .collect()
+        self.predict_all(x, rows).0
     }
 
     /// Class probabilities per row (None for regression).
     pub fn predict_proba_rows(&self, x: ArrayView2<f64>, rows: &[usize]) -> Option<Array2<f64>> {
-        let Task::Classification { n_classes } = self.task else {
-            return None;
-        };
-        let mut out = Array2::zeros((rows.len(), n_classes));
-        for (i, &r) in rows.iter().enumerate() {
-            out.row_mut(i)
-                .assign(&ArrayView1::from(self.leaf_values(x.row(r))));
-        }
-        Some(out)
+        self.predict_all(x, rows).1
     }
 
     /// Normalised total impurity decrease per feature (sums to 1, or all 0
@@ -281,13 +284,13 @@ impl From<DecisionTree> for Compact {
             threshold: vec![],
             left: vec![],
             right: vec![],
-            missing_left: t.nodes.iter().map(|n| n.missing_left).collect(),
+            missing_left: t.nodes.iter().map(|n| n.missing_left()).collect(),
             leaves: vec![],
             importances: t.importances.clone(),
         };
         for node in &t.nodes {
-            if node.feature == LEAF {
-                let start = node.left as usize;
+            if node.is_leaf() {
+                let start = node.left();
                 let values = &t.values[start..start + width];
                 c.feature.push(-1);
                 c.threshold.push(0.0);
@@ -302,10 +305,10 @@ impl From<DecisionTree> for Compact {
                         .collect(),
                 );
             } else {
-                c.feature.push(node.feature as i64);
-                c.threshold.push(node.threshold);
-                c.left.push(node.left);
-                c.right.push(node.right);
+                c.feature.push(node.feature() as i64);
+                c.threshold.push(node.threshold());
+                c.left.push(node.left() as u32);
+                c.right.push(node.right() as u32);
             }
         }
         c
@@ -344,26 +347,23 @@ impl TryFrom<Compact> for DecisionTree {
                         .get_mut(start + k as usize)
                         .ok_or("leaf value out of range")? = v;
                 }
-                t.nodes.push(Node {
-                    left: start as u32,
-                    ..Node::leaf()
-                });
+                t.nodes.push(Node::leaf(start));
             } else {
                 let (f, l, r) = (
                     c.feature[i] as usize,
                     c.left[i] as usize,
                     c.right[i] as usize,
                 );
-                if f >= c.n_features || l >= n || r >= n || l <= i || r <= i {
+                // Children come in pairs (right = left + 1), as grown.
+                if f >= c.n_features || f > MAX_FEATURE || r >= n || l <= i || r != l + 1 {
                     return Err(format!("node {i} is malformed"));
                 }
-                t.nodes.push(Node {
-                    feature: f as u32,
-                    threshold: c.threshold[i],
-                    left: l as u32,
-                    right: r as u32,
-                    missing_left: c.missing_left.get(i).copied().unwrap_or(false),
-                });
+                t.nodes.push(Node::split(
+                    f,
+                    c.threshold[i],
+                    c.missing_left.get(i).copied().unwrap_or(false),
+                    l,
+                ));
             }
         }
         Ok(t)
@@ -482,7 +482,7 @@ impl<'a, 'd> Grower<'a, 'd> {
 
     fn grow(mut self) -> DecisionTree {
         let n = self.samples.len();
-        self.tree.nodes.push(Node::leaf());
+        self.tree.nodes.push(Node::leaf(0));
         self.measure(0, n);
         self.total_weight = self.node_side.weight;
         let mut stack = vec![Pending {
@@ -495,10 +495,9 @@ impl<'a, 'd> Grower<'a, 'd> {
             self.measure(p.start, p.end);
             match self.split_node(&p) {
                 Some(mid) => {
+                    // split_node pointed the node at these two.
                     let (left, right) = (self.tree.nodes.len(), self.tree.nodes.len() + 1);
-                    self.tree.nodes[p.node].left = left as u32;
-                    self.tree.nodes[p.node].right = right as u32;
-                    self.tree.nodes.extend([Node::leaf(), Node::leaf()]);
+                    self.tree.nodes.extend([Node::leaf(0), Node::leaf(0)]);
                     stack.push(Pending {
                         node: right,
                         start: mid,
@@ -530,7 +529,7 @@ impl<'a, 'd> Grower<'a, 'd> {
 
     fn make_leaf(&mut self, node: usize) {
         let side = &self.node_side;
-        self.tree.nodes[node].left = self.tree.values.len() as u32;
+        self.tree.nodes[node] = Node::leaf(self.tree.values.len());
         match self.task {
             Task::Classification { .. } => self
                 .tree
@@ -564,10 +563,8 @@ impl<'a, 'd> Grower<'a, 'd> {
         }
         self.tree.importances[best.feature] += decrease;
         let threshold = self.threshold(best.feature, p.start, mid, p.end);
-        let node = &mut self.tree.nodes[p.node];
-        node.feature = best.feature as u32;
-        node.threshold = threshold;
-        node.missing_left = missing_left;
+        let children = self.tree.nodes.len();
+        self.tree.nodes[p.node] = Node::split(best.feature, threshold, missing_left, children);
         Some(mid)
     }
 

@@ -31,6 +31,19 @@ pub struct WorkerSetup {
     pub command: Option<Box<crate::command::CommandSetup>>,
 }
 
+/// The refit of the best setting on all rows, as asked of a worker.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefitRequest {
+    /// Full hyperparameters (fixed + grid).
+    pub params: Params,
+    pub seed: u64,
+    /// Threads the fit may use: it runs alone, so every core of the run.
+    pub threads: usize,
+    /// The output folder: the worker writes best_model.bin and its
+    /// best_model.json there itself (the coordinator never holds the model).
+    pub save_to: Option<PathBuf>,
+}
+
 /// Runs the tasks of one worker (or all threads of the thread executor):
 /// fits a built-in model, or runs the config's command.
 pub enum Evaluator {
@@ -53,10 +66,10 @@ impl Evaluator {
         }
     }
 
-    pub fn refit(&self, params: &Params, seed: u64) -> Result<RefitOutput, String> {
+    pub fn refit(&self, request: &RefitRequest) -> Result<RefitOutput, String> {
         match self {
-            Evaluator::Model(m) => m.refit(params, seed),
-            Evaluator::Command(c) => c.refit(params, seed),
+            Evaluator::Model(m) => m.refit(request),
+            Evaluator::Command(c) => c.refit(&request.params, request.seed),
         }
     }
 }
@@ -216,28 +229,41 @@ impl ModelEvaluator {
         })
     }
 
-    /// Fits on every row (preprocessing too).
-    pub fn refit(&self, params: &Params, seed: u64) -> Result<RefitOutput, String> {
+    /// Fits on every row (preprocessing too) and saves the model when asked.
+    pub fn refit(&self, request: &RefitRequest) -> Result<RefitOutput, String> {
         let rows: Vec<usize> = (0..self.data.header.n_rows).collect();
         let clock = Instant::now();
-        let (model, model_params) = self.model_for(params)?;
-        let settings = Settings::from_params(params)?;
+        let (model, model_params) = self.model_for(&request.params)?;
+        let settings = Settings::from_params(&request.params)?;
         let fold = self.fold_data(settings, &rows, &[])?;
         let train = TrainSet {
             x: fold.train_x.view(),
             y: fold.train_y.as_ref().map_or(self.data.y(), |y| y.view()),
             rows: &fold.train_rows,
             target: self.target(),
-            seed,
-            threads: self.setup.threads,
+            seed: request.seed,
+            threads: request.threads.max(1),
         };
         let fitted = catch_unwind(AssertUnwindSafe(|| model.fit(&model_params, &train)))
             .map_err(|p| format!("panic: {}", panic_message(&p)))??;
+        let fit_seconds = clock.elapsed().as_secs_f64();
+        let saved = match &request.save_to {
+            Some(dir) => {
+                let saved = Saved {
+                    model: model.name(),
+                    params: models::split_kind(&request.params).1,
+                    preprocess: fold.pipeline.clone(),
+                };
+                Some(self.save(fitted.as_ref(), saved, dir)?)
+            }
+            None => None,
+        };
         let h = &self.data.header;
         Ok(RefitOutput {
-            model: fitted.to_json(),
+            saved,
+            peak_rss_kb: peak_rss_kb(),
             feature_importances: fitted.feature_importances(),
-            fit_seconds: clock.elapsed().as_secs_f64(),
+            fit_seconds,
             feature_names: fold
                 .pipeline
                 .as_ref()
@@ -246,6 +272,40 @@ impl ModelEvaluator {
             warnings: fitted.warnings(),
         })
     }
+
+    /// Writes best_model.bin and its manifest into `dir`.
+    fn save(
+        &self,
+        fitted: &dyn models::Fitted,
+        saved: Saved,
+        dir: &std::path::Path,
+    ) -> Result<crate::results::model_file::Written, String> {
+        let h = &self.data.header;
+        let preprocess = saved.preprocess;
+        let meta = crate::results::model_file::ModelMeta {
+            model: saved.model.to_string(),
+            params: saved.params,
+            feature_names: h.feature_names.clone(),
+            target_name: h.target_name.clone(),
+            target: h.target,
+            classes: h.classes.clone(),
+            feature_kinds: h.kinds(),
+            na_values: h.na_values.clone(),
+            preprocess,
+        };
+        let bytes = fitted
+            .to_bytes()
+            .map_err(|e| format!("cannot save the model: {e}"))?;
+        crate::results::model_file::write(dir, &meta, &bytes).map_err(|e| format!("{e:#}"))
+    }
+}
+
+/// What the saved model is: its kind, its hyperparameters (without the
+/// kind) and the preprocessing fitted with it.
+struct Saved {
+    model: &'static str,
+    params: Params,
+    preprocess: Option<FittedPipeline>,
 }
 
 /// One fold's training and test rows, ready for the model.

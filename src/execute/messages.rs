@@ -127,7 +127,12 @@ pub fn peak_rss_kb() -> u64 {
 /// A model fitted on all rows.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RefitOutput {
-    pub model: Option<serde_json::Value>,
+    /// best_model.bin as written (None: not asked to save it).
+    #[serde(default)]
+    pub saved: Option<crate::results::model_file::Written>,
+    /// The refitting worker's peak resident memory, KiB (model write included).
+    #[serde(default)]
+    pub peak_rss_kb: u64,
     #[serde(with = "float::option_vec")]
     pub feature_importances: Option<Vec<f64>>,
     #[serde(with = "float")]

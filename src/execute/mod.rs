@@ -12,12 +12,11 @@ mod serial;
 mod thread;
 pub mod worker;
 
-pub use evaluate::WorkerSetup;
+pub use evaluate::{RefitRequest, WorkerSetup};
 pub use messages::{now, Outcome, Policy, RefitOutput, TaskMsg};
 pub use run_event::RunEvent;
 
 use crate::config::Backend;
-use crate::params::Params;
 use anyhow::Result;
 
 /// What executors report, in the order it happens.
@@ -46,11 +45,40 @@ pub trait Executor {
     /// has already started its workers by the time this is called).
     fn start(&mut self, setup: &WorkerSetup) -> Result<()>;
     /// Runs the tasks until all are done or an interrupt stops dispatching.
-    fn run(&mut self, tasks: &[TaskMsg], on_event: &mut dyn FnMut(Event)) -> Result<()>;
-    /// Fits one setting on all rows (for best_model.json).
-    fn refit(&mut self, params: &Params, seed: u64) -> Result<RefitOutput>;
+    fn run(&mut self, tasks: &dyn TaskList, on_event: &mut dyn FnMut(Event)) -> Result<()>;
+    /// Fits one setting on all rows (and writes best_model.bin when asked).
+    fn refit(&mut self, request: &RefitRequest) -> Result<RefitOutput>;
     /// How many tasks run at once.
     fn slots(&self) -> usize;
+}
+
+/// The tasks of one `run`, each message made when it is dispatched: a
+/// million messages, each with its own copy of its setting, never sit in
+/// memory at once.
+pub trait TaskList: Sync {
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The task at `position` (0..len).
+    fn get(&self, position: usize) -> TaskMsg;
+    /// Its `index` (what events report), without making the message.
+    fn index(&self, position: usize) -> usize;
+}
+
+/// Messages made beforehand.
+pub struct Messages<'a>(pub &'a [TaskMsg]);
+
+impl TaskList for Messages<'_> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn get(&self, position: usize) -> TaskMsg {
+        self.0[position].clone()
+    }
+    fn index(&self, position: usize) -> usize {
+        self.0[position].index
+    }
 }
 
 /// Number of cores, for `jobs = 0`.

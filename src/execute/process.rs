@@ -2,10 +2,9 @@
 //! that dies or runs past the timeout costs only its task: the task is
 //! recorded (or retried) with the cause and the worker is replaced.
 
-use super::evaluate::{Outcome, RefitOutput, TaskMsg, WorkerSetup};
+use super::evaluate::{Outcome, RefitOutput, RefitRequest, WorkerSetup};
 use super::protocol::{Reply, Request};
-use super::{interrupt, Event, Executor, Policy};
-use crate::params::Params;
+use super::{interrupt, Event, Executor, Policy, TaskList};
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -84,7 +83,7 @@ const HELLO_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The state of one `run`: queue, attempts, what is outstanding.
 struct RunState<'a> {
-    tasks: &'a [TaskMsg],
+    tasks: &'a dyn TaskList,
     queue: VecDeque<usize>,
     attempts: Vec<u32>,
     outstanding: usize,
@@ -243,9 +242,10 @@ impl ProcessPool {
         let Some(position) = state.queue.pop_front() else {
             return Ok(());
         };
-        let task = &state.tasks[position];
+        let task = state.tasks.get(position);
+        let index = task.index;
         let worker = &mut self.workers[slot];
-        if send(worker, &Request::Run(task.clone())).is_err() {
+        if send(worker, &Request::Run(task)).is_err() {
             // The worker died before taking the task (a broken pipe): the
             // task never ran, so it goes back first, without an attempt;
             // the worker's death is handled when its reader reports it.
@@ -261,7 +261,7 @@ impl ProcessPool {
         state.attempts[position] += 1;
         state.outstanding += 1;
         on_event(Event::Started {
-            index: task.index,
+            index,
             worker: slot,
         });
         Ok(())
@@ -293,7 +293,7 @@ impl ProcessPool {
         on_event: &mut dyn FnMut(Event),
     ) {
         state.outstanding -= 1;
-        let index = state.tasks[position].index;
+        let index = state.tasks.index(position);
         if state.attempts[position] as usize <= self.policy.retries && !state.draining {
             state.queue.push_front(position);
             on_event(Event::Retrying {
@@ -344,7 +344,7 @@ impl ProcessPool {
                 state.outstanding -= 1;
                 outcome.attempts = state.attempts[position];
                 on_event(Event::Finished {
-                    index: state.tasks[position].index,
+                    index: state.tasks.index(position),
                     worker: slot,
                     outcome,
                 });
@@ -521,11 +521,8 @@ enum RefitTry {
 }
 
 impl ProcessPool {
-    fn refit_once(&mut self, params: &Params, seed: u64) -> Result<RefitTry> {
-        let request = Request::Refit {
-            params: params.clone(),
-            seed,
-        };
+    fn refit_once(&mut self, request: &RefitRequest) -> Result<RefitTry> {
+        let request = Request::Refit(request.clone());
         if send(&mut self.workers[0], &request).is_err() {
             self.replace(0)?;
             return Ok(RefitTry::Undelivered);
@@ -578,7 +575,7 @@ impl Executor for ProcessPool {
         Ok(())
     }
 
-    fn run(&mut self, tasks: &[TaskMsg], on_event: &mut dyn FnMut(Event)) -> Result<()> {
+    fn run(&mut self, tasks: &dyn TaskList, on_event: &mut dyn FnMut(Event)) -> Result<()> {
         let mut state = RunState {
             tasks,
             queue: (0..tasks.len()).collect(),
@@ -615,11 +612,11 @@ impl Executor for ProcessPool {
     /// the request was written: a broken pipe) takes the same path as in
     /// the run: it is replaced, and the refit is tried again up to
     /// `retries` times (a request that never reached a worker is free).
-    fn refit(&mut self, params: &Params, seed: u64) -> Result<RefitOutput> {
+    fn refit(&mut self, request: &RefitRequest) -> Result<RefitOutput> {
         let mut deaths = 0;
         let mut undelivered = 0;
         loop {
-            match self.refit_once(params, seed)? {
+            match self.refit_once(request)? {
                 RefitTry::Done(result) => return result,
                 RefitTry::Undelivered if undelivered < MAX_UNDELIVERED => undelivered += 1,
                 RefitTry::Undelivered => {

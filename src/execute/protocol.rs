@@ -1,8 +1,7 @@
 //! Messages between the coordinator and its worker processes: one JSON
 //! object per line over the worker's stdin and stdout.
 
-use super::evaluate::{Outcome, RefitOutput, TaskMsg, WorkerSetup};
-use crate::params::Params;
+use super::evaluate::{Outcome, RefitOutput, RefitRequest, TaskMsg, WorkerSetup};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -12,10 +11,7 @@ pub enum Request {
     Hello,
     Init(WorkerSetup),
     Run(TaskMsg),
-    Refit {
-        params: Params,
-        seed: u64,
-    },
+    Refit(RefitRequest),
 }
 
 #[derive(Debug, Serialize, Deserialize)]

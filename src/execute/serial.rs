@@ -1,8 +1,7 @@
 //! One task after another in this thread: for debugging.
 
-use super::evaluate::{silence_panics, Evaluator, RefitOutput, TaskMsg, WorkerSetup};
-use super::{interrupt, Event, Executor};
-use crate::params::Params;
+use super::evaluate::{silence_panics, Evaluator, RefitOutput, RefitRequest, WorkerSetup};
+use super::{interrupt, Event, Executor, TaskList};
 use anyhow::{anyhow, Result};
 
 #[derive(Default)]
@@ -17,15 +16,16 @@ impl Executor for Serial {
         Ok(())
     }
 
-    fn run(&mut self, tasks: &[TaskMsg], on_event: &mut dyn FnMut(Event)) -> Result<()> {
+    fn run(&mut self, tasks: &dyn TaskList, on_event: &mut dyn FnMut(Event)) -> Result<()> {
         let evaluator = self
             .evaluator
             .as_ref()
             .ok_or_else(|| anyhow!("executor not started"))?;
-        for task in tasks {
+        for position in 0..tasks.len() {
             if interrupt::draining() {
                 break;
             }
+            let task = &tasks.get(position);
             on_event(Event::Started {
                 index: task.index,
                 worker: 0,
@@ -40,12 +40,12 @@ impl Executor for Serial {
         Ok(())
     }
 
-    fn refit(&mut self, params: &Params, seed: u64) -> Result<RefitOutput> {
+    fn refit(&mut self, request: &RefitRequest) -> Result<RefitOutput> {
         let evaluator = self
             .evaluator
             .as_ref()
             .ok_or_else(|| anyhow!("executor not started"))?;
-        evaluator.refit(params, seed).map_err(|e| anyhow!(e))
+        evaluator.refit(request).map_err(|e| anyhow!(e))
     }
 
     fn slots(&self) -> usize {

@@ -1,8 +1,7 @@
 //! A rayon thread pool in this process (one shared memory map).
 
-use super::evaluate::{silence_panics, Evaluator, RefitOutput, TaskMsg, WorkerSetup};
-use super::{interrupt, Event, Executor};
-use crate::params::Params;
+use super::evaluate::{silence_panics, Evaluator, RefitOutput, RefitRequest, WorkerSetup};
+use super::{interrupt, Event, Executor, TaskList};
 use anyhow::{anyhow, Result};
 use rayon::prelude::*;
 use std::sync::mpsc::channel;
@@ -33,7 +32,7 @@ impl Executor for ThreadPool {
         Ok(())
     }
 
-    fn run(&mut self, tasks: &[TaskMsg], on_event: &mut dyn FnMut(Event)) -> Result<()> {
+    fn run(&mut self, tasks: &dyn TaskList, on_event: &mut dyn FnMut(Event)) -> Result<()> {
         let evaluator = self
             .evaluator
             .as_ref()
@@ -42,13 +41,14 @@ impl Executor for ThreadPool {
         std::thread::scope(|scope| {
             scope.spawn(|| {
                 self.pool.install(|| {
-                    tasks
-                        .par_iter()
+                    (0..tasks.len())
+                        .into_par_iter()
                         .with_max_len(1)
-                        .for_each_with(tx, |tx, task| {
+                        .for_each_with(tx, |tx, position| {
                             if interrupt::draining() {
                                 return; // no new tasks after Ctrl-C or a halt
                             }
+                            let task = &tasks.get(position);
                             let worker = rayon::current_thread_index().unwrap_or(0);
                             let _ = tx.send(Event::Started {
                                 index: task.index,
@@ -87,12 +87,12 @@ impl Executor for ThreadPool {
         Ok(())
     }
 
-    fn refit(&mut self, params: &Params, seed: u64) -> Result<RefitOutput> {
+    fn refit(&mut self, request: &RefitRequest) -> Result<RefitOutput> {
         let evaluator = self
             .evaluator
             .as_ref()
             .ok_or_else(|| anyhow!("executor not started"))?;
-        evaluator.refit(params, seed).map_err(|e| anyhow!(e))
+        evaluator.refit(request).map_err(|e| anyhow!(e))
     }
 
     fn slots(&self) -> usize {

@@ -41,12 +41,12 @@ pub fn main() -> i32 {
                     outcome,
                 }
             }
-            Request::Refit { params, seed } => {
+            Request::Refit(request) => {
                 let ev = evaluator.get_or_insert_with(|| open(setup.as_ref()));
                 Reply::Refitted(
                     ev.as_ref()
                         .map_err(Clone::clone)
-                        .and_then(|ev| ev.refit(&params, seed)),
+                        .and_then(|ev| ev.refit(&request)),
                 )
             }
         };

@@ -87,6 +87,18 @@ impl Model for Debug {
         PARAMS
     }
 
+    fn load(&self, json: &serde_json::Value) -> Result<Box<dyn Fitted>, String> {
+        let number = |key: &str| {
+            json[key]
+                .as_f64()
+                .ok_or_else(|| format!("debug model: no `{key}`"))
+        };
+        Ok(Box::new(Constant {
+            value: number("value")?,
+            checksum: number("checksum")?,
+        }))
+    }
+
     fn fit(&self, params: &Params, train: &TrainSet) -> Result<Box<dyn Fitted>, String> {
         let p = ParamReader(params);
         if train.rows.len() > p.usize("misbehave_above_rows", 0)? {

@@ -3,7 +3,8 @@
 
 use super::{Fitted, Model, ParamKind, ParamSpec, Prediction, TargetKind, TrainSet};
 use crate::estimators::{
-    ClassWeight, Criterion, DecisionTree as Tree, MaxFeatures, RowPredictor, Task, TreeParams,
+    ClassWeight, Criterion, DecisionTree as Tree, MaxFeatures, Packable, RowPredictor, Task,
+    TreeParams,
 };
 use crate::params::{ParamReader, ParamValue, Params};
 use ndarray::ArrayView2;
@@ -154,31 +155,46 @@ impl Model for DecisionTree {
     fn load(&self, json: &serde_json::Value) -> Result<Box<dyn Fitted>, String> {
         FittedEstimator::<Tree>::load(json)
     }
+
+    fn load_bytes(&self, bytes: &[u8]) -> Result<Box<dyn Fitted>, String> {
+        FittedEstimator::<Tree>::load_bytes(bytes)
+    }
 }
 
 /// A fitted tree or forest of src/estimators, as a gridrun model.
 pub struct FittedEstimator<M>(pub M);
 
-impl<M: RowPredictor + serde::Serialize + serde::de::DeserializeOwned + Send + 'static>
-    FittedEstimator<M>
+impl<
+        M: RowPredictor + Packable + serde::Serialize + serde::de::DeserializeOwned + Send + 'static,
+    > FittedEstimator<M>
 {
     /// Rebuilds a saved model (best_model.json).
     pub fn load(json: &serde_json::Value) -> Result<Box<dyn Fitted>, String> {
         let model: M = crate::results::float_tree::from_json(json)?;
         Ok(Box::new(FittedEstimator(model)))
     }
+
+    /// Rebuilds a model saved by [`Fitted::to_bytes`] (best_model.bin).
+    pub fn load_bytes(bytes: &[u8]) -> Result<Box<dyn Fitted>, String> {
+        Ok(Box::new(FittedEstimator(M::from_bytes(bytes)?)))
+    }
 }
 
-impl<M: RowPredictor + serde::Serialize + Send> Fitted for FittedEstimator<M> {
+impl<M: RowPredictor + Packable + serde::Serialize + Send> Fitted for FittedEstimator<M> {
     fn predict(&self, x: ArrayView2<f64>, rows: &[usize]) -> Result<Prediction, String> {
+        let (values, proba) = self.0.predict_all(x, rows);
         Ok(Prediction {
-            values: self.0.predict_rows(x, rows).to_vec(),
-            proba: self.0.predict_proba_rows(x, rows),
+            values: values.to_vec(),
+            proba,
         })
     }
 
     fn to_json(&self) -> Option<serde_json::Value> {
         crate::results::float_tree::to_json(&self.0).ok()
+    }
+
+    fn to_bytes(&self) -> Result<Vec<u8>, String> {
+        self.0.to_bytes()
     }
 
     fn feature_importances(&self) -> Option<Vec<f64>> {

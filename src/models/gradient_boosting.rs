@@ -208,4 +208,8 @@ impl Model for GradientBoosting {
     fn load(&self, json: &serde_json::Value) -> Result<Box<dyn Fitted>, String> {
         FittedEstimator::<Gbdt>::load(json)
     }
+
+    fn load_bytes(&self, bytes: &[u8]) -> Result<Box<dyn Fitted>, String> {
+        FittedEstimator::<Gbdt>::load_bytes(bytes)
+    }
 }

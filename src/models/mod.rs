@@ -87,6 +87,15 @@ pub trait Fitted: Send {
         None
     }
 
+    /// The model as bytes, for best_model.bin; [`Model::load_bytes`] reads
+    /// them back. Default: its JSON (the tree models pack themselves).
+    fn to_bytes(&self) -> Result<Vec<u8>, String> {
+        let json = self
+            .to_json()
+            .ok_or("this model cannot be saved to a file")?;
+        serde_json::to_vec(&json).map_err(|e| e.to_string())
+    }
+
     fn feature_importances(&self) -> Option<Vec<f64>> {
         None
     }
@@ -141,6 +150,13 @@ pub trait Model: Send + Sync {
     /// Rebuilds a model saved by [`Fitted::to_json`].
     fn load(&self, _json: &serde_json::Value) -> Result<Box<dyn Fitted>, String> {
         Err(format!("{} models cannot be loaded from JSON", self.name()))
+    }
+
+    /// Rebuilds a model saved by [`Fitted::to_bytes`].
+    fn load_bytes(&self, bytes: &[u8]) -> Result<Box<dyn Fitted>, String> {
+        let json: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|e| format!("malformed model: {e}"))?;
+        self.load(&json)
     }
 }
 
@@ -249,6 +265,9 @@ pub fn argmax_rows(proba: &Array2<f64>) -> Vec<f64> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod saved_tests;
 
 #[cfg(test)]
 mod tests {

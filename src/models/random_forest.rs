@@ -94,4 +94,8 @@ impl Model for RandomForest {
     fn load(&self, json: &serde_json::Value) -> Result<Box<dyn Fitted>, String> {
         FittedEstimator::<Forest>::load(json)
     }
+
+    fn load_bytes(&self, bytes: &[u8]) -> Result<Box<dyn Fitted>, String> {
+        FittedEstimator::<Forest>::load_bytes(bytes)
+    }
 }

@@ -88,10 +88,10 @@ impl RunReporter for StatusLine {
                 round + 1
             )),
             RunEvent::RefitStarted { rows, setting } => self.set(&format!(
-                "refitting the best setting on all {rows} rows ({setting})..."
+                "refitting the best setting on all {rows} rows ({setting}) and writing best_model.bin..."
             )),
             RunEvent::RefitFinished { error: Some(why) } => self.warn(&format!(
-                "refitting the best setting on all rows failed: {why}; no best_model.json"
+                "refitting the best setting on all rows failed: {why}; no best_model.bin"
             )),
             RunEvent::RefitFinished { error: None } => {}
             RunEvent::Writing { what } => self.set(&format!("writing {what}...")),

@@ -23,6 +23,25 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     result
 }
 
+/// As [`write`], for a file made piece by piece (a large table is never
+/// held whole in memory).
+pub fn write_streamed(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    let tmp = temporary(path);
+    let result = (|| -> Result<()> {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        fill(&mut out)?;
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        file.sync_data()?;
+        std::fs::rename(&tmp, path)?;
+        Ok(())
+    })()
+    .with_context(|| format!("{}: cannot write", path.display()));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
 /// `.NAME.tmpPID` beside `path`: hidden, and unique per process so shards
 /// writing the same file into a shared folder never share a temporary.
 fn temporary(path: &Path) -> PathBuf {

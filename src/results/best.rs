@@ -26,9 +26,23 @@ pub struct Best {
     /// Impurity-based importances by feature name, where the model gives them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub feature_importances: Option<Vec<Importance>>,
+    /// Whether the best setting is refit on all rows (scikit-learn's
+    /// `refit`; false: no model is written).
+    pub refit: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refit_seconds: Option<f64>,
-    /// Why refitting on all rows failed (there is then no best_model.json).
+    /// The refit model's file (best_model.bin; best_model.json describes it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_file_bytes: Option<u64>,
+    /// Seconds the worker took to pack and write it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_write_seconds: Option<f64>,
+    /// Peak resident memory of the worker that refit and wrote it, KiB.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refit_worker_peak_rss_kb: Option<u64>,
+    /// Why refitting on all rows failed (there is then no best_model.bin).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refit_error: Option<String>,
     /// When the refit ran (seconds since the Unix epoch), for the timeline.
@@ -63,7 +77,12 @@ impl Best {
             model: model.to_string(),
             classes: header.classes.clone(),
             feature_importances: None,
+            refit: true,
             refit_seconds: None,
+            model_file: None,
+            model_file_bytes: None,
+            model_write_seconds: None,
+            refit_worker_peak_rss_kb: None,
             refit_error: None,
             refit_start: None,
             refit_end: None,
@@ -80,7 +99,8 @@ pub struct Importance {
     pub importance: f64,
 }
 
-/// best_model.json: everything `gridrun predict` needs.
+/// best_model.json as gridrun wrote it before best_model.bin (the whole
+/// model as JSON); `gridrun predict` still reads it.
 #[derive(Debug, Serialize, serde::Deserialize)]
 pub struct SavedModel {
     pub model: String,

@@ -1,10 +1,11 @@
 //! Per-setting aggregation in scikit-learn's `cv_results_` layout.
 
+use super::tally::Tally;
 use super::TaskRecord;
 use crate::params::{ParamValue, Params};
 use crate::plan::Plan;
-use anyhow::{Context, Result};
-use std::collections::{BTreeMap, HashMap};
+use anyhow::Result;
+use std::collections::BTreeMap;
 
 /// Mean and population standard deviation (numpy's default, as scikit-learn).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -108,39 +109,43 @@ impl CvResults {
         refit: &str,
         records: &[TaskRecord],
     ) -> CvResults {
-        let by_id = best_record_per_task(records);
-        let n_splits = plan.folds * plan.repeats;
-        let mut rows: Vec<SettingRow> = plan
-            .settings
-            .iter()
-            .map(|p| empty_row(p, metrics, n_splits))
-            .collect();
-        for task in &plan.tasks {
-            let Some(record) = by_id.get(task.id.as_str()) else {
-                continue;
-            };
-            let row = &mut rows[task.setting];
-            let split = task.repeat as usize * plan.folds + task.fold as usize;
-            row.finished += 1;
-            if !record.ok() {
-                row.failed += 1;
-                if row.error.is_none() {
-                    row.error = record.error.clone();
+        let mut tally = Tally::new(plan, metrics, 0.0);
+        tally.add_records(plan, records);
+        CvResults::from_tally(plan, grid_keys, refit, &tally)
+    }
+
+    /// The table from what the coordinator tallied while the tasks finished.
+    pub fn from_tally(plan: &Plan, grid_keys: &[String], refit: &str, tally: &Tally) -> CvResults {
+        let metrics = &tally.metrics;
+        let n_splits = tally.n_splits;
+        let mut rows: Vec<SettingRow> = Vec::with_capacity(plan.settings.len());
+        for (s, params) in plan.settings.iter().enumerate() {
+            let mut row = empty_row(params, metrics, n_splits);
+            let (mut fit, mut score) = (Vec::new(), Vec::new());
+            for split in 0..n_splits {
+                let slot = tally.slot(s, split);
+                row.finished += usize::from(slot.finished);
+                if slot.finished && !slot.ok {
+                    row.failed += 1;
                 }
-                continue;
+                if !slot.ok {
+                    continue;
+                }
+                for (k, m) in metrics.iter().enumerate() {
+                    let v = slot.scores[k];
+                    row.splits.get_mut(m).expect("row has every metric")[split] =
+                        (!v.is_nan()).then_some(v);
+                }
+                fit.push(Some(slot.fit_seconds));
+                score.push(Some(slot.score_seconds));
             }
-            for m in metrics {
-                row.splits.get_mut(m).expect("row has every metric")[split] =
-                    record.scores.get(m).copied();
-            }
-        }
-        let times = collect_times(plan, &by_id);
-        for (s, row) in rows.iter_mut().enumerate() {
+            row.error = tally.error(s).cloned();
             for m in metrics {
                 row.test.insert(m.clone(), MeanStd::of(&row.splits[m]));
             }
-            row.fit_time = MeanStd::of(&times[s].0);
-            row.score_time = MeanStd::of(&times[s].1);
+            row.fit_time = MeanStd::of(&fit);
+            row.score_time = MeanStd::of(&score);
+            rows.push(row);
         }
         for m in metrics {
             let means: Vec<f64> = rows.iter().map(|r| r.test[m].mean).collect();
@@ -288,15 +293,15 @@ impl CvResults {
         cells
     }
 
-    /// The table as CSV text (written atomically by the caller).
-    pub fn to_csv(&self) -> Result<String> {
-        let mut w = csv::Writer::from_writer(Vec::new());
+    /// The table as CSV, row by row into `out`.
+    pub fn write_csv(&self, out: &mut dyn std::io::Write) -> Result<()> {
+        let mut w = csv::Writer::from_writer(out);
         w.write_record(self.header())?;
         for row in &self.rows {
             w.write_record(self.record(row))?;
         }
-        let bytes = w.into_inner().context("cannot build cv_results.csv")?;
-        Ok(String::from_utf8(bytes)?)
+        w.flush()?;
+        Ok(())
     }
 }
 
@@ -324,43 +329,20 @@ fn empty_row(params: &Params, metrics: &[String], n_splits: usize) -> SettingRow
     }
 }
 
-/// Per task id, a successful record if there is one (else the last failure).
-fn best_record_per_task(records: &[TaskRecord]) -> HashMap<&str, &TaskRecord> {
-    let mut by_id: HashMap<&str, &TaskRecord> = HashMap::new();
-    for r in records {
-        let keep_old = by_id
-            .get(r.id.as_str())
-            .is_some_and(|old| old.ok() && !r.ok());
-        if !keep_old {
-            by_id.insert(&r.id, r);
-        }
-    }
-    by_id
-}
-
-type Times = (Vec<Option<f64>>, Vec<Option<f64>>);
-
-/// Fit and score times per setting, over the splits that ran.
-fn collect_times(plan: &Plan, by_id: &HashMap<&str, &TaskRecord>) -> Vec<Times> {
-    let mut times: Vec<Times> = vec![(Vec::new(), Vec::new()); plan.settings.len()];
-    for task in &plan.tasks {
-        if let Some(r) = by_id.get(task.id.as_str()).filter(|r| r.ok()) {
-            times[task.setting].0.push(Some(r.fit_seconds));
-            times[task.setting].1.push(Some(r.score_seconds));
-        }
-    }
-    times
-}
-
 /// scipy's rankdata(method="min") of negated means; NaN ranks last.
 pub fn rank_min(means: &[f64]) -> Vec<usize> {
+    // Sorted once (a million settings rank in a second): a value's rank is
+    // 1 + how many are greater; NaN after every number.
+    let mut sorted: Vec<f64> = means.iter().copied().filter(|v| !v.is_nan()).collect();
+    sorted.sort_by(|a, b| b.total_cmp(a));
+    let numbers = sorted.len();
     means
         .iter()
         .map(|&m| {
             if m.is_nan() {
-                1 + means.iter().filter(|v| !v.is_nan()).count()
+                1 + numbers
             } else {
-                1 + means.iter().filter(|&&v| !v.is_nan() && v > m).count()
+                1 + sorted.partition_point(|&v| v > m)
             }
         })
         .collect()

@@ -8,8 +8,11 @@ pub mod float;
 pub mod float_tree;
 pub mod journal;
 pub mod lock;
+pub mod model_file;
 pub mod supersede;
+pub mod tally;
 pub mod timeline;
+pub mod timeline_log;
 
 use crate::params::Params;
 use serde::{Deserialize, Serialize};

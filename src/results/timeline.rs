@@ -7,6 +7,7 @@
 //! drawn in grey lanes of their own ("reused w0", ...), back to back on the
 //! same seconds scale, so the chart shows every task of the plan.
 
+use super::timeline_log::{Cell, TimelineLog, MAX_BARS};
 use super::TaskRecord;
 use crate::params::{describe, Params};
 use crate::report::svg::{duration_label, esc, ticks};
@@ -17,7 +18,6 @@ const LEFT: f64 = 90.0;
 const RIGHT: f64 = 20.0;
 const ROW: f64 = 22.0;
 const TOP: f64 = 58.0;
-const MAX_BARS: usize = 3000;
 const BINS: usize = 400;
 const OK: &str = "#4a90d9";
 const FAILED: &str = "#d9534f";
@@ -32,42 +32,9 @@ pub struct RefitSpan {
     pub params: Params,
 }
 
-/// One timeline row per (shard, worker slot) that ran something, plus idle
-/// slots up to `slots` (workers of a single run that got no task).
-fn lanes(records: &[TaskRecord], slots: usize) -> Vec<(Option<&str>, usize)> {
-    let mut lanes: Vec<(Option<&str>, usize)> = records
-        .iter()
-        .map(|r| (r.shard.as_deref(), r.worker))
-        .collect();
-    if records.iter().all(|r| r.shard.is_none()) {
-        lanes.extend((0..slots).map(|w| (None, w)));
-    }
-    lanes.sort();
-    lanes.dedup();
-    lanes
-}
-
 /// Busy time over (workers x wall time), in [0, 1].
 pub fn utilisation(records: &[TaskRecord], slots: usize) -> f64 {
-    let (t0, t1) = span(records);
-    let wall = t1 - t0;
-    let workers = lanes(records, slots).len();
-    if wall <= 0.0 || workers == 0 {
-        return 0.0;
-    }
-    records.iter().map(|r| r.end - r.start).sum::<f64>() / (workers as f64 * wall)
-}
-
-fn span(records: &[TaskRecord]) -> (f64, f64) {
-    let t0 = records
-        .iter()
-        .map(|r| r.start)
-        .fold(f64::INFINITY, f64::min);
-    let t1 = records
-        .iter()
-        .map(|r| r.end)
-        .fold(f64::NEG_INFINITY, f64::max);
-    (t0, t1)
+    TimelineLog::from_records(records).utilisation(slots)
 }
 
 /// Maps times to x positions.
@@ -118,17 +85,17 @@ fn reused_lanes(reused: &[TaskRecord], origin: f64) -> (Vec<(usize, TaskRecord)>
 /// their own lanes, and the refit; `slots` is the run's worker count (0
 /// when merging shards).
 pub fn render(
-    records: &[TaskRecord],
+    session: &TimelineLog,
     reused: &[TaskRecord],
     slots: usize,
     refit: Option<&RefitSpan>,
 ) -> String {
-    let lanes = lanes(records, slots);
-    let (mut t0, mut t1) = span(records);
-    let origin = match (records.is_empty(), refit) {
-        (false, _) => t0,
-        (true, Some(r)) => r.start,
-        (true, None) => 0.0,
+    let lanes = session.lanes(slots);
+    let (mut t0, mut t1) = session.span().unwrap_or((f64::INFINITY, f64::NEG_INFINITY));
+    let origin = match (session.span(), refit) {
+        (Some((start, _)), _) => start,
+        (None, Some(r)) => r.start,
+        (None, None) => 0.0,
     };
     let (old, old_labels) = reused_lanes(reused, origin);
     for (_, r) in &old {
@@ -152,8 +119,8 @@ pub fn render(
         svg,
         r#"<svg xmlns="http://www.w3.org/2000/svg" class="timeline" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" font-family="sans-serif" font-size="12">"#
     );
-    let session_wall = match span(records) {
-        (a, b) if b > a => b - a,
+    let session_wall = match session.span() {
+        Some((a, b)) if b > a => b - a,
         _ => 0.0,
     };
     let reused_note = match reused.len() {
@@ -163,17 +130,19 @@ pub fn render(
     let _ = writeln!(
         svg,
         r#"<text x="10" y="18" font-size="14">{} tasks on {} workers in {}, utilisation {:.1}%{reused_note}</text>"#,
-        records.len(),
+        session.len(),
         lanes.len(),
         duration_label(session_wall),
-        100.0 * utilisation(records, slots)
+        100.0 * session.utilisation(slots)
     );
     svg.push_str(&legend(refit.is_some(), !reused.is_empty()));
     svg.push_str(&axis(&scale, wall, TOP + ROW * rows as f64));
     let labels = lanes
         .iter()
         .map(|(shard, worker)| {
-            shard.map_or(format!("worker {worker}"), |s| format!("{s} w{worker}"))
+            shard
+                .as_ref()
+                .map_or(format!("worker {worker}"), |s| format!("{s} w{worker}"))
         })
         .chain(old_labels);
     for (row, label) in labels.enumerate() {
@@ -183,25 +152,36 @@ pub fn render(
     let row_of = |r: &TaskRecord| {
         lanes
             .iter()
-            .position(|l| *l == (r.shard.as_deref(), r.worker))
+            .position(|(shard, worker)| {
+                shard.as_deref() == r.shard.as_deref() && *worker == r.worker
+            })
             .unwrap_or(0)
     };
-    if records.len() + old.len() <= MAX_BARS {
-        for r in records {
-            svg.push_str(&task_bar(r, row_of(r), &scale, false));
+    match session
+        .records()
+        .filter(|r| r.len() + old.len() <= MAX_BARS)
+    {
+        Some(records) => {
+            for r in records {
+                svg.push_str(&task_bar(r, row_of(r), &scale, false));
+            }
+            for (lane, r) in &old {
+                svg.push_str(&task_bar(r, lanes.len() + lane, &scale, true));
+            }
         }
-        for (lane, r) in &old {
-            svg.push_str(&task_bar(r, lanes.len() + lane, &scale, true));
+        None => {
+            for (row, lane) in lanes.iter().enumerate() {
+                let cells = session.rebinned(lane, t0, wall, BINS);
+                svg.push_str(&cell_bars(&cells, row, &scale, wall, OK));
+            }
+            let moved: Vec<TaskRecord> = old.iter().map(|(_, r)| r.clone()).collect();
+            let lane_of: std::collections::HashMap<&str, usize> =
+                old.iter().map(|(lane, r)| (r.id.as_str(), *lane)).collect();
+            let old_row = |r: &TaskRecord| lanes.len() + lane_of[r.id.as_str()];
+            svg.push_str(&binned_bars(
+                &moved, task_rows, &old_row, &scale, wall, REUSED,
+            ));
         }
-    } else {
-        svg.push_str(&binned_bars(records, task_rows, &row_of, &scale, wall, OK));
-        let moved: Vec<TaskRecord> = old.iter().map(|(_, r)| r.clone()).collect();
-        let lane_of: std::collections::HashMap<&str, usize> =
-            old.iter().map(|(lane, r)| (r.id.as_str(), *lane)).collect();
-        let old_row = |r: &TaskRecord| lanes.len() + lane_of[r.id.as_str()];
-        svg.push_str(&binned_bars(
-            &moved, task_rows, &old_row, &scale, wall, REUSED,
-        ));
     }
     if let Some(r) = refit {
         svg.push_str(&refit_bar(r, task_rows, &scale));
@@ -348,24 +328,42 @@ fn binned_bars(
     }
     let mut s = String::new();
     for (row, bins) in cells.iter().enumerate() {
-        let y = TOP + ROW * row as f64 + 2.0;
-        for (k, &(busy, started, failed)) in bins.iter().enumerate() {
-            if busy <= 0.0 {
-                continue;
-            }
-            let colour = if failed > 0 { FAILED } else { ok_colour };
-            let _ = writeln!(
-                s,
-                r#"<rect class="bin" x="{:.2}" y="{y:.1}" width="{:.2}" height="{:.1}" fill="{colour}" fill-opacity="{:.2}"><title>{} to {}: {started} tasks started, {failed} failed, busy {:.0}%</title></rect>"#,
-                scale.x(scale.t0 + k as f64 * bin),
-                bin * scale.per_second + 0.2,
-                ROW - 4.0,
-                (busy / bin).clamp(0.15, 1.0),
-                duration_label(k as f64 * bin),
-                duration_label((k + 1) as f64 * bin),
-                100.0 * busy / bin
-            );
+        let bins: Vec<Cell> = bins
+            .iter()
+            .map(|&(busy, started, failed)| Cell {
+                busy,
+                started,
+                failed,
+            })
+            .collect();
+        s.push_str(&cell_bars(&bins, row, scale, wall, ok_colour));
+    }
+    s
+}
+
+/// One row of time bins: opacity is the busy share (idle bins are blank),
+/// red where a task in the bin failed.
+fn cell_bars(cells: &[Cell], row: usize, scale: &Scale, wall: f64, ok_colour: &str) -> String {
+    let bin = wall / cells.len().max(1) as f64;
+    let y = TOP + ROW * row as f64 + 2.0;
+    let mut s = String::new();
+    for (k, cell) in cells.iter().enumerate() {
+        let (busy, started, failed) = (cell.busy, cell.started, cell.failed);
+        if busy <= 0.0 && started == 0 {
+            continue;
         }
+        let colour = if failed > 0 { FAILED } else { ok_colour };
+        let _ = writeln!(
+            s,
+            r#"<rect class="bin" x="{:.2}" y="{y:.1}" width="{:.2}" height="{:.1}" fill="{colour}" fill-opacity="{:.2}"><title>{} to {}: {started} tasks started, {failed} failed, busy {:.0}%</title></rect>"#,
+            scale.x(scale.t0 + k as f64 * bin),
+            bin * scale.per_second + 0.2,
+            ROW - 4.0,
+            (busy / bin).clamp(0.15, 1.0),
+            duration_label(k as f64 * bin),
+            duration_label((k + 1) as f64 * bin),
+            100.0 * busy / bin
+        );
     }
     s
 }

@@ -250,7 +250,7 @@ impl<'c> Session<'c> {
         let pending: Vec<usize> = mine
             .iter()
             .copied()
-            .filter(|&i| !done.contains(&plan.tasks[i].id))
+            .filter(|&i| !done.contains(plan.tasks[i].id.as_str()))
             .collect();
         let cx = tasks::BatchContext {
             config: self.config,

@@ -31,7 +31,7 @@ pub fn shard_assignment(
         .tasks
         .iter()
         .zip(&predicted)
-        .map(|(t, p)| (t.id.clone(), *p))
+        .map(|(t, p)| (t.id.to_string(), *p))
         .collect();
     let assignment = shard::assign(&ids, count);
     let balance = shard::balance(&assignment, &predicted, count);

@@ -3,7 +3,7 @@
 
 use crate::batch::shard::ShardSpec;
 use crate::config::Config;
-use crate::execute::{self, interrupt, Event, Executor, TaskMsg};
+use crate::execute::{self, interrupt, Event, Executor, TaskList, TaskMsg};
 use crate::output_dir::OutputDir;
 use crate::plan::{Plan, Task};
 use crate::report::{Progress, Reporter};
@@ -20,6 +20,30 @@ pub(super) struct BatchContext<'a> {
     pub out: &'a OutputDir,
 }
 
+/// The tasks of a batch as the executor takes them: each message is made
+/// when its task is dispatched, so a plan of a million tasks never holds a
+/// million copies of its settings' parameters.
+struct PendingTasks<'a> {
+    config: &'a Config,
+    plan: &'a Plan,
+    /// Positions in the plan of the tasks to run.
+    pending: &'a [usize],
+}
+
+impl TaskList for PendingTasks<'_> {
+    fn len(&self) -> usize {
+        self.pending.len()
+    }
+
+    fn get(&self, position: usize) -> TaskMsg {
+        message(self.config, self.plan, self.pending[position])
+    }
+
+    fn index(&self, position: usize) -> usize {
+        self.pending[position]
+    }
+}
+
 /// Runs the plan's tasks at `pending`, feeding events to the journal and the
 /// progress display; returns this batch's records.
 pub(super) fn run_batch(
@@ -30,15 +54,16 @@ pub(super) fn run_batch(
     journal: &mut JournalWriter,
 ) -> Result<Vec<TaskRecord>> {
     let output = cx.out.path();
-    let messages: Vec<TaskMsg> = pending
-        .iter()
-        .map(|&index| message(cx.config, plan, index))
-        .collect();
-    let mut progress = Progress::new(messages.len(), cx.quiet);
-    let mut records = Vec::with_capacity(messages.len());
+    let tasks = PendingTasks {
+        config: cx.config,
+        plan,
+        pending,
+    };
+    let mut progress = Progress::new(pending.len(), cx.quiet);
+    let mut records = Vec::with_capacity(pending.len());
     let mut failure: Option<anyhow::Error> = None;
     let mut journalled = 0;
-    executor.run(&messages, &mut |event| match event {
+    executor.run(&tasks, &mut |event| match event {
         Event::Started { index, worker } => progress.started(index, worker),
         Event::Retrying { index, reason, .. } => {
             crate::command::procs::end_leftovers(output, &plan.tasks[index].id);
@@ -76,7 +101,7 @@ pub(super) fn run_batch(
     if let Some(e) = failure {
         bail!(
             "{e:#}; stopped at once: {journalled} of {} tasks journalled this run, the rest not run (the folder resumes: run the same command again once the cause is fixed)",
-            messages.len()
+            pending.len()
         );
     }
     journal.done()?;
@@ -119,7 +144,7 @@ fn make_record(
     outcome: execute::Outcome,
 ) -> TaskRecord {
     TaskRecord {
-        id: task.id.clone(),
+        id: task.id.to_string(),
         setting: task.setting,
         params: plan.settings[task.setting].clone(),
         repeat: task.repeat,

@@ -1,19 +1,22 @@
 //! Writing a run's results: cv_results.csv, best.json (refitting the best
-//! setting for best_model.json), timeline.svg, report.html and run.json,
+//! setting, whose worker writes best_model.bin), timeline.svg, report.html
+//! and run.json,
 //! announcing each step as a run event.
 
 use crate::batch::shard::ShardSpec;
 use crate::config::{Backend, Config};
 use crate::data::CacheHeader;
-use crate::execute::{self, Executor, RunEvent};
+use crate::execute::{self, Executor, RefitOutput, RefitRequest, RunEvent};
 use crate::models;
 use crate::output_dir::OutputDir;
 use crate::plan::Plan;
 use crate::report::{self, RunReporter};
 use crate::results::atomic::write_text;
-use crate::results::best::{Best, Importance, SavedModel};
+use crate::results::best::{Best, Importance};
 use crate::results::cv_results::CvResults;
+use crate::results::model_file;
 use crate::results::timeline::{self, RefitSpan};
+use crate::results::timeline_log::TimelineLog;
 use crate::results::TaskRecord;
 use anyhow::{Context, Result};
 use std::collections::HashSet;
@@ -81,28 +84,31 @@ impl Writer<'_> {
         self.event(RunEvent::Writing {
             what: "cv_results.csv".into(),
         });
-        write_text(&self.out.cv_results(), &results.to_csv()?)?;
+        crate::results::atomic::write_streamed(&self.out.cv_results(), |out| {
+            results.write_csv(out)
+        })?;
         let (refit_span, refit_error) = match results.best() {
             Some(index) => self.write_best(results, index, refit)?,
             None => {
                 // No setting has a score: nothing earlier may pose as the best.
                 remove_stale(&self.out.best())?;
-                remove_stale(&self.out.best_model())?;
+                remove_model_files(self.out)?;
                 (None, None)
             }
         };
         self.event(RunEvent::Writing {
             what: "timeline.svg and report.html".into(),
         });
+        let session_log = TimelineLog::from_records(records.session);
         write_text(
             &self.out.timeline(),
-            &timeline::render(records.session, records.reused, slots, refit_span.as_ref()),
+            &timeline::render(&session_log, records.reused, slots, refit_span.as_ref()),
         )?;
         let input = report::html::Input {
             name: self.config.name.clone(),
             model: self.config.model.clone(),
             results,
-            records: records.session,
+            timeline: &session_log,
             reused: records.reused,
             slots,
             refit: refit_span,
@@ -113,9 +119,11 @@ impl Writer<'_> {
         Ok((report::summary::table(results, 10), refit_error))
     }
 
-    /// Writes best.json, refitting the best setting on all rows when an
-    /// executor is given; returns when the refit ran and why it failed (the
-    /// old best_model.json is then removed: it would belong to another setting).
+    /// Writes best.json, refitting the best setting on all rows (on every
+    /// core of the run) when an executor is given and the config asks for
+    /// it; the refitting worker writes best_model.bin and its manifest
+    /// itself. Returns when the refit ran and why it failed (old model files
+    /// are then removed: they would belong to another setting).
     fn write_best(
         &mut self,
         results: &CvResults,
@@ -123,83 +131,99 @@ impl Writer<'_> {
         executor: Option<&mut Box<dyn Executor>>,
     ) -> Result<(Option<RefitSpan>, Option<String>)> {
         let (config, header) = (self.config, self.header);
-        let model_path = self.out.best_model();
-        let mut refit_error = None;
         let grid_params = &results.rows[index].params;
         // The refit's worker reads the model kind from the params; the saved
         // params are what the model was given.
         let refit_params = config.full_params(grid_params);
         let kind = config.model_of(grid_params).to_string();
         let (_, model_params) = models::split_kind(&refit_params);
-        let executor =
-            executor.filter(|_| config.task.as_ref().is_none_or(|t| t.refit_argv.is_some()));
         let mut best = Best::new(results, index, &kind, model_params.clone(), header);
+        best.refit = config.refit_best;
+        let executor = executor
+            .filter(|_| config.refit_best)
+            .filter(|_| config.task.as_ref().is_none_or(|t| t.refit_argv.is_some()));
+        let Some(executor) = executor else {
+            remove_model_files(self.out)?;
+            write_text(&self.out.best(), &serde_json::to_string_pretty(&best)?)?;
+            return Ok((None, None));
+        };
+        self.event(RunEvent::RefitStarted {
+            rows: header.n_rows,
+            setting: crate::params::describe(grid_params),
+        });
+        let request = RefitRequest {
+            params: refit_params,
+            seed: config.cv.seed,
+            threads: refit_threads(executor.slots()),
+            // A command task's refit command saves its own model.
+            save_to: config.task.is_none().then(|| self.out.path().to_path_buf()),
+        };
         let start = execute::now();
-        if executor.is_some() {
-            self.event(RunEvent::RefitStarted {
-                rows: header.n_rows,
-                setting: crate::params::describe(grid_params),
-            });
-        }
-        let refit_result = executor.map(|e| e.refit(&refit_params, config.cv.seed));
-        let span = refit_result.as_ref().map(|_| RefitSpan {
+        let refit_result = executor.refit(&request);
+        let span = RefitSpan {
             start,
             end: execute::now(),
             params: grid_params.clone(),
-        });
-        best.refit_start = span.as_ref().map(|s| s.start);
-        best.refit_end = span.as_ref().map(|s| s.end);
+        };
+        best.refit_start = Some(span.start);
+        best.refit_end = Some(span.end);
+        let mut refit_error = None;
         match refit_result {
-            Some(Ok(refit)) => {
+            Ok(refit) => {
                 self.event(RunEvent::RefitFinished { error: None });
-                best.refit_seconds = Some(refit.fit_seconds);
-                let names = refit
-                    .feature_names
-                    .clone()
-                    .unwrap_or_else(|| header.feature_names.clone());
-                best.feature_importances = refit.feature_importances.map(|imp| {
-                    names
-                        .iter()
-                        .zip(imp)
-                        .map(|(f, importance)| Importance {
-                            feature: f.clone(),
-                            importance,
-                        })
-                        .collect()
-                });
-                if let Some(fitted) = refit.model {
-                    let saved = SavedModel {
-                        model: kind,
-                        params: model_params,
-                        feature_names: header.feature_names.clone(),
-                        target_name: header.target_name.clone(),
-                        target: header.target,
-                        classes: header.classes.clone(),
-                        fitted,
-                        feature_kinds: header.kinds(),
-                        na_values: header.na_values.clone(),
-                        preprocess: refit.preprocess,
-                    };
-                    self.event(RunEvent::Writing {
-                        what: "best_model.json".into(),
-                    });
-                    write_text(&model_path, &serde_json::to_string(&saved)?)?;
-                }
+                record_refit(&mut best, refit, header);
             }
-            Some(Err(e)) => {
+            Err(e) => {
                 let why = crate::config::one_line(&format!("{e:#}"));
                 self.event(RunEvent::RefitFinished {
                     error: Some(why.clone()),
                 });
-                remove_stale(&model_path)?;
+                remove_model_files(self.out)?;
                 best.refit_error = Some(why.clone());
                 refit_error = Some(why);
             }
-            None => remove_stale(&model_path)?,
         }
         write_text(&self.out.best(), &serde_json::to_string_pretty(&best)?)?;
-        Ok((span, refit_error))
+        Ok((Some(span), refit_error))
     }
+}
+
+/// The refit runs alone, so it gets the whole run's share of the cores
+/// (workers x threads per worker, at most the cores).
+fn refit_threads(slots: usize) -> usize {
+    let per_task = execute::threads_per_task(slots);
+    (slots.max(1) * per_task)
+        .min(execute::cores())
+        .max(per_task)
+}
+
+fn record_refit(best: &mut Best, refit: RefitOutput, header: &CacheHeader) {
+    best.refit_seconds = Some(refit.fit_seconds);
+    best.refit_worker_peak_rss_kb = Some(refit.peak_rss_kb).filter(|&kb| kb > 0);
+    let names = refit
+        .feature_names
+        .unwrap_or_else(|| header.feature_names.clone());
+    best.feature_importances = refit.feature_importances.map(|imp| {
+        names
+            .iter()
+            .zip(imp)
+            .map(|(f, importance)| Importance {
+                feature: f.clone(),
+                importance,
+            })
+            .collect()
+    });
+    if let Some(saved) = refit.saved {
+        best.model_file = Some(model_file::BIN_FILE_NAME.to_string());
+        best.model_file_bytes = Some(saved.bytes);
+        best.model_write_seconds = Some(saved.seconds);
+    }
+}
+
+/// Removes best_model.bin and best_model.json left by an earlier run.
+fn remove_model_files(out: &OutputDir) -> Result<()> {
+    remove_stale(&out.path().join(model_file::BIN_FILE_NAME))?;
+    remove_stale(&out.best_model())
 }
 
 /// How one session went (run.json, or run.shard-I-of-N.json), for people

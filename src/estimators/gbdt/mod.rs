@@ -11,6 +11,7 @@ mod bins;
 mod grower;
 mod histogram;
 mod loss;
+mod pack;
 
 pub use loss::Loss;
 

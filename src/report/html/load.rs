@@ -8,6 +8,7 @@ use crate::plan::Plan;
 use crate::results::cv_results::CvResults;
 use crate::results::journal;
 use crate::results::timeline::RefitSpan;
+use crate::results::timeline_log::TimelineLog;
 use anyhow::{anyhow, Context, Result};
 use std::collections::HashSet;
 use std::path::Path;
@@ -39,7 +40,7 @@ pub fn write_from_output(output: &Path, to: &Path) -> Result<(usize, usize)> {
         name: config.name.clone(),
         model: config.model.clone(),
         results: &results,
-        records: &records,
+        timeline: &TimelineLog::from_records(&records),
         reused: &[],
         slots: saved_workers(output),
         refit: saved_refit(output),

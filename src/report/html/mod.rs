@@ -29,6 +29,7 @@ mod table;
 use crate::params::Params;
 use crate::results::cv_results::CvResults;
 use crate::results::timeline::{self, RefitSpan};
+use crate::results::timeline_log::TimelineLog;
 use crate::results::TaskRecord;
 use anyhow::{Context, Result};
 use std::path::Path;
@@ -40,7 +41,7 @@ pub struct Input<'a> {
     pub model: String,
     pub results: &'a CvResults,
     /// Tasks drawn on the timeline (this run's, or every shard's).
-    pub records: &'a [TaskRecord],
+    pub timeline: &'a TimelineLog,
     /// Tasks reused from earlier runs (their own grey timeline lanes).
     pub reused: &'a [TaskRecord],
     /// Worker slots of the run (0 when merging shards).
@@ -100,7 +101,7 @@ fn sections(input: &Input) -> Vec<Section> {
             id: "timeline",
             title: "Workers over time".into(),
             body: timeline::render(
-                input.records,
+                input.timeline,
                 input.reused,
                 input.slots,
                 input.refit.as_ref(),
