@@ -65,7 +65,7 @@ read -r random_wall random_best < <(run random)
 printf '%-10s %10s %10s %12s %12s\n' method wall_s best_acc vs_grid_acc wall/grid
 for m in grid halving random; do
   wall=${m}_wall best=${m}_best
-  python3 -c "import sys; w,b,gw,gb=map(float,sys.argv[1:]); print(f'{sys.argv[5]:<10} {w:>10.2f} {b:>10.4f} {b-gb:>+12.4f} {w/gw:>12.3f}')" \
+  python3 -c "import sys; w,b,gw,gb=map(float,sys.argv[1:5]); print(f'{sys.argv[5]:<10} {w:>10.2f} {b:>10.4f} {b-gb:>+12.4f} {w/gw:>12.3f}')" \
     "${!wall}" "${!best}" "$grid_wall" "$grid_best" "$m"
 done
 
@@ -73,12 +73,14 @@ py=$("$repo/scripts/python-env.sh")
 start=$(date +%s.%N)
 "$py" - "$data" "$work/halving-out/best.json" <<'PY'
 import json, sys, time
-import numpy as np, pandas as pd
+import numpy as np
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
 from sklearn.model_selection import HalvingGridSearchCV, StratifiedKFold
 from sklearn.ensemble import RandomForestClassifier
-df = pd.read_csv(sys.argv[1])
-x, y = df.drop(columns="class").to_numpy(), df["class"].to_numpy()
+header = open(sys.argv[1]).readline().strip().split(",")
+table = np.loadtxt(sys.argv[1], delimiter=",", skiprows=1)
+target = header.index("class")
+x, y = np.delete(table, target, axis=1), table[:, target].astype(int)
 grid = {"n_estimators": [10, 20, 40, 80, 160], "max_depth": [2, 4, 8, 16, None],
         "max_features": ["sqrt", "log2", 0.1, 0.3, 0.6]}
 t = time.time()

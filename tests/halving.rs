@@ -2,7 +2,7 @@
 //! (equal to scikit-learn's HalvingGridSearchCV on the seed's 5 x 5 x 5
 //! grid), survivors chosen from the last round's scores, cv_results.csv with
 //! `iter` and `n_resources`, best.json's rounds, subsampled folds, resume
-//! round by round, and shards refused.
+//! round by round, report.html's candidates per round, and shards refused.
 
 mod common;
 use common::*;
@@ -164,6 +164,34 @@ fn rounds_keep_the_best_and_resume_round_by_round() {
         })
         .collect();
     assert_eq!(rounds, vec![(9, 18), (3, 54), (1, 162)]);
+    // report.html: a row per round (candidates, resources, how many went on),
+    // a dot per candidate and a line per setting that went on.
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let round_rows: Vec<&str> = report
+        .split("<tr class=\"round\">")
+        .skip(1)
+        .map(|r| r.split("</tr>").next().unwrap())
+        .collect();
+    assert_eq!(round_rows.len(), 3, "{report}");
+    assert!(round_rows[0].starts_with("<td>1 (iter 0)</td><td>9</td><td>18</td><td>3</td>"));
+    assert!(round_rows[1].starts_with("<td>2 (iter 1)</td><td>3</td><td>54</td><td>1</td>"));
+    assert!(round_rows[2].starts_with("<td>3 (iter 2)</td><td>1</td><td>162</td><td>0</td>"));
+    assert_eq!(report.matches("class=\"round-dot\"").count(), 13);
+    assert_eq!(report.matches("class=\"round-path\"").count(), 3 + 1);
+    // `gridrun report` rebuilds the rounds from the journal alone.
+    let page = dir.path().join("again.html");
+    let assert = gridrun()
+        .arg("report")
+        .arg(&out)
+        .arg("--to")
+        .arg(&page)
+        .timeout(LIMIT)
+        .assert()
+        .success();
+    assert!(stdout_of(&assert).contains("(39 of 39 tasks finished)"));
+    let again = std::fs::read_to_string(&page).unwrap();
+    assert_eq!(again.matches("<tr class=\"round\">").count(), 3);
+    assert_eq!(again.matches("class=\"round-dot\"").count(), 13);
     // Each fold keeps int(18/178 x rows) of its training and test rows.
     let records = journal(&out);
     assert_eq!(records.len(), 27 + 9 + 3);

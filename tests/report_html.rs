@@ -161,6 +161,28 @@ fn report_of_10000_settings_stays_small_and_renders() {
 }
 
 #[test]
+fn report_of_a_halving_search_shows_candidates_per_round() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        "[dataset]\npath = \"{data}\"\n[model]\nkind = \"decision_tree\"\n[search]\nmethod = \"halving\"\nmin_resources = \"smallest\"\nseed = 5\n[grid]\nmax_depth = [1, 2, 3]\ncriterion = [\"gini\", \"entropy\", \"log_loss\"]\n[cv]\nfolds = 3\n",
+        "wine.csv",
+    );
+    let out = dir.path().join("out");
+    run_ok(&config, &out);
+    let r = render(
+        &browser,
+        &out.join("report.html"),
+        &dir.path().join("shot.png"),
+    );
+    assert!(r.dom.contains("<section id=\"rounds\">"));
+    assert_eq!(r.count("<tr class=\"round\">"), 3);
+    assert_eq!(r.count("class=\"round-dot\""), 9 + 3 + 1);
+    assert_eq!(r.count("class=\"round-path\""), 3 + 1);
+}
+
+#[test]
 fn report_command_works_on_a_run_still_going() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(

@@ -7,6 +7,8 @@ use crate::output_dir::OutputDir;
 use crate::plan::Plan;
 use crate::results::cv_results::CvResults;
 use crate::results::journal;
+use crate::results::TaskRecord;
+use crate::strategy::halving_run::HalvingRun;
 use crate::results::timeline::RefitSpan;
 use crate::results::timeline_log::TimelineLog;
 use anyhow::{anyhow, Context, Result};
@@ -23,14 +25,24 @@ pub fn write_from_output(output: &Path, to: &Path) -> Result<(usize, usize)> {
         // A torn last line is a task being written right now: skip it.
         records.extend(journal::read(&file)?.records);
     }
-    let results = CvResults::build(
-        &plan,
-        &config.grid_keys,
-        &config.metrics,
-        &config.refit,
-        &records,
-    );
-    let plan_ids: HashSet<&str> = plan.tasks.iter().map(|t| t.id.as_str()).collect();
+    let (results, plans, total_tasks) = match &config.search.halving {
+        Some(_) => halving_rounds(&config, output, &records)?,
+        None => {
+            let results = CvResults::build(
+                &plan,
+                &config.grid_keys,
+                &config.metrics,
+                &config.refit,
+                &records,
+            );
+            let total = plan.tasks.len();
+            (results, vec![plan], total)
+        }
+    };
+    let plan_ids: HashSet<&str> = plans
+        .iter()
+        .flat_map(|p| p.tasks.iter().map(|t| t.id.as_str()))
+        .collect();
     let finished: HashSet<&str> = records
         .iter()
         .map(|r| r.id.as_str())
@@ -44,11 +56,49 @@ pub fn write_from_output(output: &Path, to: &Path) -> Result<(usize, usize)> {
         reused: &[],
         slots: saved_workers(output),
         refit: saved_refit(output),
-        total_tasks: plan.tasks.len(),
+        total_tasks,
         finished_tasks: finished.len(),
     };
     super::write(&input, to)?;
-    Ok((finished.len(), plan.tasks.len()))
+    Ok((finished.len(), total_tasks))
+}
+
+/// A halving search's rounds as far as its journals go: each round's
+/// survivors come from the round before's records, as in the run; a round
+/// with no record yet ends the list. Returns the results, the rounds'
+/// plans and the tasks of every round of the schedule.
+fn halving_rounds(
+    config: &Config,
+    output: &Path,
+    records: &[TaskRecord],
+) -> Result<(CvResults, Vec<Plan>, usize)> {
+    let cache = OutputDir::new(output).cache_dir();
+    let (_, header) = crate::data::prepare_optional(config.dataset.as_ref(), &cache)?;
+    let mut run = HalvingRun::new(config, &header)?;
+    let ids: HashSet<&str> = records.iter().map(|r| r.id.as_str()).collect();
+    while let Some(plan) = run.next_round(config, records) {
+        if !plan.tasks.iter().any(|t| ids.contains(t.id.as_str())) {
+            run.rounds.pop();
+            break;
+        }
+    }
+    let n_splits = config.cv.folds * config.cv.repeats;
+    let total = run
+        .schedule
+        .rounds
+        .iter()
+        .map(|r| r.n_candidates * n_splits)
+        .sum();
+    let results = run.results(config, records).unwrap_or_else(|| {
+        CvResults::build(
+            &Plan::build(config),
+            &config.grid_keys,
+            &config.metrics,
+            &config.refit,
+            &[],
+        )
+    });
+    Ok((results, std::mem::take(&mut run.rounds), total))
 }
 
 /// The resolved config a run saved in its output folder.

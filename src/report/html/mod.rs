@@ -3,10 +3,9 @@
 //! sortable table, score against each hyperparameter, a heatmap over the
 //! two most influential ones, parallel coordinates, and the worker timeline.
 //!
-//! Each section is one file returning an HTML fragment; adding one (e.g.
-//! candidates per round for successive halving, or one colour per model when
-//! a search spans several models) is a new file plus one line in
-//! [`sections`]. Charts are hand-written SVG: they need a tooltip (<title>)
+//! Each section is one file returning an HTML fragment (candidates per round
+//! for successive halving, one colour per model when a search spans several
+//! models); adding one is a new file plus one line in [`sections`]. Charts are hand-written SVG: they need a tooltip (<title>)
 //! per element and classes the page's script and the rendering tests use,
 //! which plotters' SVG backend does not emit, and they are smaller:
 //! examples/svg_compare.rs draws the same charts with plotters (run by
@@ -24,6 +23,7 @@ mod models;
 mod page;
 mod parallel;
 mod per_param;
+mod rounds;
 mod table;
 
 use crate::params::Params;
@@ -93,6 +93,7 @@ fn sections(input: &Input) -> Vec<Section> {
     let scored = input.scored();
     [
         Some(table::section(input)),
+        rounds::section(input),
         models::section(input, &scored),
         per_param::section(input, &varied, &scored),
         heatmap::section(input, &varied, &scored),
