@@ -1,7 +1,7 @@
 //! The plan: every grid setting x repeat x fold is one task with a stable id.
 
 use crate::config::Config;
-use crate::execute::messages::Subsample;
+use crate::folds::subsample::Subsample;
 use crate::params::{canonical_json, describe, ParamValue, Params};
 use crate::strategy::halving::Resource;
 use serde::{Deserialize, Serialize};

@@ -9,6 +9,7 @@ mod group;
 mod numpy;
 mod predefined;
 pub mod spec;
+pub mod subsample;
 mod time_series;
 
 pub use predefined::{check_predefined, count_predefined, parse_predefined};
