@@ -131,6 +131,33 @@ pub fn colour_bar(x: f64, y: f64, width: f64, low: &str, high: &str, title: &str
     s
 }
 
+/// The range of scores with 5% room above and below (at least 1e-6, so a
+/// single value still has a range).
+pub fn padded_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    let pad = ((hi - lo) * 0.05).max(1e-6);
+    (lo - pad, hi + pad)
+}
+
+/// Light horizontal lines at the ticks of [lo, hi] from x `left` to
+/// `right`, labelled left of `left`; `py` maps a score to its y.
+pub fn score_grid(lo: f64, hi: f64, left: f64, right: f64, py: &dyn Fn(f64) -> f64) -> String {
+    let mut s = String::new();
+    for t in ticks(lo, hi, 5) {
+        let _ = write!(
+            s,
+            r##"<line x1="{left}" x2="{right:.1}" y1="{y:.1}" y2="{y:.1}" stroke="#eee"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"##,
+            left - 4.0,
+            py(t) + 4.0,
+            num_label(t),
+            y = py(t),
+        );
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 use super::{Input, Section};
 use crate::models::KIND_PARAM;
 use crate::params::ParamValue;
-use crate::report::svg::{esc, num_label, ticks};
+use crate::report::svg::{esc, padded_range, score_grid};
 use std::fmt::Write;
 
 const W: f64 = 1000.0;
@@ -45,27 +45,13 @@ fn kinds(input: &Input) -> Vec<String> {
 }
 
 fn chart(input: &Input, scored: &[usize], kinds: &[String]) -> String {
-    let means: Vec<f64> = scored.iter().map(|&i| input.mean(i)).collect();
-    let lo = means.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = means.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let pad = ((hi - lo) * 0.05).max(1e-6);
-    let (lo, hi) = (lo - pad, hi + pad);
+    let (lo, hi) = padded_range(scored.iter().map(|&i| input.mean(i)));
     let px = |rank: usize| L + (rank as f64 + 0.5) / scored.len() as f64 * (W - L - R);
     let py = |y: f64| T + (hi - y) / (hi - lo) * (H - T - B);
     let mut s = format!(
         r#"<svg class="models" viewBox="0 0 {W} {H}" width="{W}" height="{H}" font-family="sans-serif" font-size="11">"#
     );
-    for t in ticks(lo, hi, 5) {
-        let _ = write!(
-            s,
-            r##"<line x1="{L}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}" stroke="#eee"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"##,
-            W - R,
-            L - 4.0,
-            py(t) + 4.0,
-            num_label(t),
-            y = py(t),
-        );
-    }
+    s.push_str(&score_grid(lo, hi, L, W - R, &py));
     let _ = write!(
         s,
         r#"<text x="{:.0}" y="{:.0}" text-anchor="middle">settings, best first</text>"#,

@@ -6,7 +6,7 @@
 use super::axes::ParamAxis;
 use super::{Input, Section};
 use crate::params::ParamValue;
-use crate::report::svg::{esc, num_label, ticks};
+use crate::report::svg::{esc, num_label, padded_range, ticks};
 use std::fmt::Write;
 
 const W: f64 = 350.0;
@@ -38,15 +38,11 @@ pub fn section(input: &Input, varied: &[ParamAxis], scored: &[usize]) -> Option<
 /// Lowest and highest split score of the scored settings, padded a little.
 fn score_range(input: &Input, scored: &[usize]) -> (f64, f64) {
     let r = input.results;
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for &i in scored {
-        for v in r.rows[i].splits[&r.refit].iter().flatten() {
-            lo = lo.min(*v);
-            hi = hi.max(*v);
-        }
-    }
-    let pad = ((hi - lo) * 0.05).max(1e-6);
-    (lo - pad, hi + pad)
+    padded_range(
+        scored
+            .iter()
+            .flat_map(|&i| r.rows[i].splits[&r.refit].iter().flatten().copied()),
+    )
 }
 
 /// One box: settings whose value is in `values`, drawn at `x` in [0, 1].

@@ -5,7 +5,7 @@
 
 use super::{Input, Section};
 use crate::params::describe;
-use crate::report::svg::{esc, num_label, ticks};
+use crate::report::svg::{esc, padded_range, score_grid};
 use crate::results::cv_results::RoundCount;
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -88,30 +88,14 @@ fn table(input: &Input, rounds: &[RoundCount], dots: &[Dot]) -> String {
 }
 
 fn chart(rounds: &[RoundCount], dots: &[Dot]) -> String {
-    let lo = dots.iter().map(|d| d.mean).fold(f64::INFINITY, f64::min);
-    let hi = dots
-        .iter()
-        .map(|d| d.mean)
-        .fold(f64::NEG_INFINITY, f64::max);
-    let pad = ((hi - lo) * 0.05).max(1e-6);
-    let (lo, hi) = (lo - pad, hi + pad);
+    let (lo, hi) = padded_range(dots.iter().map(|d| d.mean));
     let column = W.min(L + R + 200.0 * rounds.len() as f64);
     let px = |iter: usize| L + (iter as f64 + 0.5) / rounds.len() as f64 * (column - L - R);
     let py = |y: f64| T + (hi - y) / (hi - lo) * (H - T - B);
     let mut s = format!(
         r#"<svg class="rounds" viewBox="0 0 {column} {H}" width="{column}" height="{H}" font-family="sans-serif" font-size="11">"#
     );
-    for t in ticks(lo, hi, 5) {
-        let _ = write!(
-            s,
-            r##"<line x1="{L}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}" stroke="#eee"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"##,
-            column - R,
-            L - 4.0,
-            py(t) + 4.0,
-            num_label(t),
-            y = py(t),
-        );
-    }
+    s.push_str(&score_grid(lo, hi, L, column - R, &py));
     for r in rounds {
         let _ = write!(
             s,
