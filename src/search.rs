@@ -14,16 +14,16 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
     let mut session = Session::open(config, opts)?;
     let mut strategy = Strategy::new(config, session.header())?;
     session.resume(&strategy.task_ids())?;
-    let mut last = Vec::new();
-    while let Some(batch) = strategy.next_batch(config, &last) {
+    while let Some(batch) = strategy.next_batch(config) {
         if let Some(event) = batch.event {
             session.announce(event);
         }
-        last = session.run(batch.plan)?;
+        let tally = session.run(batch.plan)?;
+        strategy.batch_done(tally);
         if session.interrupted() {
             break;
         }
     }
-    let outcome = strategy.outcome(config, &session.all_records());
+    let outcome = strategy.outcome(config);
     session.finish(outcome)
 }

@@ -109,8 +109,7 @@ impl CvResults {
         refit: &str,
         records: &[TaskRecord],
     ) -> CvResults {
-        let mut tally = Tally::new(plan, metrics, 0.0);
-        tally.add_records(plan, records);
+        let tally = Tally::of_records(plan, metrics, records);
         CvResults::from_tally(plan, grid_keys, refit, &tally)
     }
 

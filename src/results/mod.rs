@@ -9,6 +9,7 @@ pub mod float_tree;
 pub mod journal;
 pub mod lock;
 pub mod model_file;
+pub mod session_log;
 pub mod supersede;
 pub mod tally;
 pub mod timeline;

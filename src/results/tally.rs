@@ -1,11 +1,10 @@
-//! What the coordinator keeps of the finished tasks, as they finish: per
-//! (setting, split) its state, scores and times (cv_results.csv shows every
-//! split's score), the first error per setting, run counters and the
-//! timeline log. A few numbers per task, never the task records themselves,
-//! which go to the journal and are dropped: a million tasks fit in a few
-//! dozen MB.
+//! What the coordinator keeps of one plan's finished tasks, as they finish:
+//! per (setting, split) its state, scores and times (cv_results.csv shows
+//! every split's score), and the first error per setting. A few numbers per
+//! task, never the task records themselves, which go to the journal and are
+//! dropped: a million tasks fit in a few dozen MB. (What a session ran, over
+//! all its plans, is in [`super::session_log`].)
 
-use super::timeline_log::TimelineLog;
 use super::TaskRecord;
 use crate::plan::Plan;
 use std::collections::HashMap;
@@ -25,23 +24,10 @@ pub struct Tally {
     score_seconds: Vec<f64>,
     /// The first error per setting that has one.
     errors: HashMap<usize, String>,
-    /// This session's tasks (not the reused ones).
-    pub session: SessionCounts,
-    pub timeline: TimelineLog,
-}
-
-/// Counters over this session's finished tasks (run.json, the summary line).
-#[derive(Debug, Default, Clone)]
-pub struct SessionCounts {
-    pub ran: usize,
-    pub failed: usize,
-    pub warned: usize,
-    pub busy_seconds: f64,
-    pub peak_worker_rss_kb: u64,
 }
 
 impl Tally {
-    pub fn new(plan: &Plan, metrics: &[String], origin: f64) -> Tally {
+    pub fn new(plan: &Plan, metrics: &[String]) -> Tally {
         let n_splits = plan.folds * plan.repeats;
         let slots = plan.settings.len() * n_splits;
         Tally {
@@ -52,9 +38,14 @@ impl Tally {
             fit_seconds: vec![f64::NAN; slots],
             score_seconds: vec![f64::NAN; slots],
             errors: HashMap::new(),
-            session: SessionCounts::default(),
-            timeline: TimelineLog::new(origin),
         }
+    }
+
+    /// The tally of `records` (read from journals) for `plan`.
+    pub fn of_records(plan: &Plan, metrics: &[String], records: &[TaskRecord]) -> Tally {
+        let mut tally = Tally::new(plan, metrics);
+        tally.add_records(plan, records);
+        tally
     }
 
     /// Counts a finished task of the plan at `task` (its index in
@@ -81,18 +72,6 @@ impl Tally {
         }
         self.fit_seconds[slot] = record.fit_seconds;
         self.score_seconds[slot] = record.score_seconds;
-    }
-
-    /// Counts a task this session ran: also in the counters and the timeline.
-    pub fn add_session(&mut self, plan: &Plan, task: usize, record: &TaskRecord) {
-        self.add(plan, task, record);
-        let c = &mut self.session;
-        c.ran += 1;
-        c.failed += usize::from(!record.ok());
-        c.warned += usize::from(!record.warnings.is_empty());
-        c.busy_seconds += record.end - record.start;
-        c.peak_worker_rss_kb = c.peak_worker_rss_kb.max(record.peak_rss_kb);
-        self.timeline.add(record);
     }
 
     /// Counts records read from journals, matched to the plan by task id

@@ -7,6 +7,7 @@ use crate::execute::{self, Policy, WorkerSetup};
 use crate::output_dir::OutputDir;
 use crate::plan::Plan;
 use crate::report::StatusLine;
+use crate::results::timeline_log::TimelineLog;
 use crate::results::{journal, lock};
 use anyhow::Result;
 use std::collections::HashSet;
@@ -69,9 +70,9 @@ pub fn merge(output: &Path, quiet: bool) -> Result<MergeSummary> {
         threads: execute::cores(),
     })?;
     let refit = missing.is_empty().then_some(&mut serial);
+    let timeline = TimelineLog::from_records(&records);
     let set = Records {
-        all: &records,
-        session: &records,
+        session: &timeline,
         reused: &[],
     };
     let mut status = StatusLine::new(quiet);

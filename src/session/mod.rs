@@ -1,10 +1,11 @@
 //! A session: one coordinator's hold on an output folder for one run. It
 //! owns the folder ([`OutputDir`], locked), the journal and what earlier
 //! runs left there (resume), the executor and the reporters, and offers
-//! "run these tasks, give me their records" ([`Session::run`]) to the
+//! "run these tasks, give me their tally" ([`Session::run`]) to the
 //! strategy deciding which tasks run ([`crate::strategy`]), then writes the
-//! results ([`Session::finish`]). `merge` builds the results of shards run
-//! elsewhere.
+//! results ([`Session::finish`]). Records are journalled and tallied as they
+//! arrive, then dropped: the coordinator's memory does not grow with the
+//! tasks run. `merge` builds the results of shards run elsewhere.
 
 mod checks;
 mod merge;
@@ -26,9 +27,11 @@ use crate::report::{RunReporter, StatusLine};
 use crate::results::cv_results::CvResults;
 use crate::results::journal::{JournalWriter, Previous, ReuseKey};
 use crate::results::lock::{self, OutputLock};
+use crate::results::session_log::SessionLog;
+use crate::results::tally::Tally;
 use crate::results::TaskRecord;
 use anyhow::{Context, Result};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -117,12 +120,16 @@ pub struct Session<'c> {
     previous: Previous,
     /// Made by [`Session::resume`].
     journal: Option<JournalWriter>,
-    /// Records run by this session, over all batches.
-    ran: Vec<TaskRecord>,
+    /// Counters and timeline of the tasks this session ran, over all batches.
+    log: SessionLog,
     /// Earlier records reused for this session's tasks.
     reused: Vec<TaskRecord>,
-    /// Ids of the tasks this session was responsible for.
-    assigned: HashSet<String>,
+    /// Tasks this session was responsible for, and of those the ones with a
+    /// record (reused or run), over all batches.
+    assigned: usize,
+    finished: usize,
+    /// Tasks run again because their earlier record could not be reused.
+    rerun: usize,
     status: StatusLine,
     clock: Instant,
     _lock: OutputLock,
@@ -157,6 +164,7 @@ impl<'c> Session<'c> {
             crate::errln!("gridrun: warning: {warning}");
         }
         let clock = Instant::now();
+        let origin = execute::now();
         // Workers first, data second: they start empty and map the cache
         // themselves. A worker that cannot start fails here, before anything
         // is written into the output folder.
@@ -188,9 +196,11 @@ impl<'c> Session<'c> {
             fingerprint,
             previous: Previous::default(),
             journal: None,
-            ran: Vec::new(),
+            log: SessionLog::new(origin),
             reused: Vec::new(),
-            assigned: HashSet::new(),
+            assigned: 0,
+            finished: 0,
+            rerun: 0,
             status: StatusLine::new(opts.quiet),
             clock,
             _lock: lock,
@@ -241,17 +251,23 @@ impl<'c> Session<'c> {
     }
 
     /// Runs the tasks of `plan` this session is responsible for (its shard's,
-    /// or all) that no earlier run finished; returns the records of all of
+    /// or all) that no earlier run finished; returns the tally of all of
     /// them (reused and new).
-    pub fn run(&mut self, plan: &Plan) -> Result<Vec<TaskRecord>> {
+    pub fn run(&mut self, plan: &Plan) -> Result<Tally> {
         self.status.clear();
         let mine = shards::tasks_of(plan, self.shard, &self.out);
-        let done = resume::done_ids(&self.previous);
-        let pending: Vec<usize> = mine
-            .iter()
-            .copied()
-            .filter(|&i| !done.contains(plan.tasks[i].id.as_str()))
-            .collect();
+        let reused = self.reused_for(plan, &mine);
+        let done: HashSet<usize> = reused.iter().map(|(position, _)| *position).collect();
+        let assigned = mine.len();
+        let pending = if done.is_empty() {
+            mine
+        } else {
+            mine.filtered(|i| !done.contains(&i))
+        };
+        let mut tally = Tally::new(plan, &self.config.metrics);
+        for (position, record) in &reused {
+            tally.add(plan, *position, record);
+        }
         let cx = tasks::BatchContext {
             config: self.config,
             fingerprint: &self.fingerprint,
@@ -263,20 +279,46 @@ impl<'c> Session<'c> {
             .journal
             .as_mut()
             .context("the session was not resumed")?;
-        let new = tasks::run_batch(&cx, plan, &pending, self.executor.as_mut(), journal)?;
-        let mine_ids: HashSet<&str> = mine.iter().map(|&i| plan.tasks[i].id.as_str()).collect();
-        let reused: Vec<TaskRecord> = self
+        let (log, rerun, previous) = (&mut self.log, &mut self.rerun, &self.previous);
+        tasks::run_batch(
+            &cx,
+            plan,
+            &pending,
+            self.executor.as_mut(),
+            journal,
+            &mut |position, record| {
+                tally.add(plan, position, record);
+                log.add(record);
+                *rerun += usize::from(previous.rerun.contains(&record.id));
+            },
+        )?;
+        self.assigned += assigned;
+        self.finished += tally.finished();
+        self.reused.extend(reused.into_iter().map(|(_, r)| r));
+        Ok(tally)
+    }
+
+    /// The earlier records of the plan's tasks at `mine`, with their
+    /// positions, in the order earlier runs left them.
+    fn reused_for(&self, plan: &Plan, mine: &tasks::Positions) -> Vec<(usize, TaskRecord)> {
+        let earlier: HashMap<&str, usize> = self
             .earlier()
-            .filter(|r| mine_ids.contains(r.id.as_str()))
-            .cloned()
+            .enumerate()
+            .map(|(k, r)| (r.id.as_str(), k))
             .collect();
-        self.assigned
-            .extend(mine_ids.iter().map(|id| id.to_string()));
-        let mut records = reused.clone();
-        records.extend(new.iter().cloned());
-        self.reused.extend(reused);
-        self.ran.extend(new);
-        Ok(records)
+        if earlier.is_empty() {
+            return Vec::new();
+        }
+        let mut found: Vec<(usize, usize)> = mine
+            .iter()
+            .filter_map(|i| earlier.get(plan.tasks[i].id.as_str()).map(|&k| (k, i)))
+            .collect();
+        found.sort_unstable();
+        let records: Vec<&TaskRecord> = self.earlier().collect();
+        found
+            .into_iter()
+            .map(|(k, i)| (i, records[k].clone()))
+            .collect()
     }
 
     /// Every reusable record earlier runs left (all shards').
@@ -289,17 +331,11 @@ impl<'c> Session<'c> {
         interrupt::draining()
     }
 
-    /// Every record of the folder this run knows: earlier ones and its own.
-    pub fn all_records(&self) -> Vec<TaskRecord> {
-        self.earlier().chain(&self.ran).cloned().collect()
-    }
-
     /// Writes run.json and (unless a shard) the results, refitting the best
     /// setting unless interrupted; `outcome` comes from the strategy.
     pub fn finish(mut self, outcome: Option<Outcome>) -> Result<RunSummary> {
         let wall = self.clock.elapsed().as_secs_f64();
         let interrupted = self.interrupted();
-        let all = self.all_records();
         let total = outcome.as_ref().map_or(0, |o| o.total_tasks);
         write::write_run_info(
             self.config,
@@ -309,7 +345,7 @@ impl<'c> Session<'c> {
                 workers: self.executor.slots(),
                 wall,
                 tasks: total,
-                session: &self.ran,
+                session: &self.log,
                 shard: self.shard,
             },
         )?;
@@ -317,8 +353,7 @@ impl<'c> Session<'c> {
         let (table, refit_error) = match (self.shard, &outcome) {
             (None, Some(outcome)) => {
                 let records = write::Records {
-                    all: &all,
-                    session: &self.ran,
+                    session: &self.log.timeline,
                     reused: &self.reused,
                 };
                 let refit = (!interrupted).then_some(&mut self.executor);
@@ -341,41 +376,27 @@ impl<'c> Session<'c> {
         };
         self.status
             .run_event(&RunEvent::RunFinished { wall_seconds: wall });
-        Ok(self.summary(total, &all, wall, interrupted, table, refit_error))
+        Ok(self.summary(total, wall, interrupted, table, refit_error))
     }
 
     fn summary(
         &self,
         total: usize,
-        all: &[TaskRecord],
         wall: f64,
         interrupted: bool,
         table: Option<String>,
         refit_error: Option<String>,
     ) -> RunSummary {
-        let mine = |r: &&TaskRecord| self.assigned.contains(&r.id);
-        let finished_mine = all
-            .iter()
-            .filter(mine)
-            .map(|r| r.id.as_str())
-            .collect::<HashSet<_>>()
-            .len();
+        let counts = &self.log.counts;
+        let reused_where = |f: fn(&TaskRecord) -> bool| self.reused.iter().filter(|r| f(r)).count();
         RunSummary {
             total,
-            assigned: self.assigned.len(),
-            failed: all.iter().filter(mine).filter(|r| !r.ok()).count(),
+            assigned: self.assigned,
+            failed: counts.failed + reused_where(|r| !r.ok()),
             reused: self.reused.len(),
-            rerun: self
-                .ran
-                .iter()
-                .filter(|r| self.previous.rerun.contains(&r.id))
-                .count(),
-            not_run: self.assigned.len() - finished_mine,
-            warned: all
-                .iter()
-                .filter(mine)
-                .filter(|r| !r.warnings.is_empty())
-                .count(),
+            rerun: self.rerun,
+            not_run: self.assigned.saturating_sub(self.finished),
+            warned: counts.warned + reused_where(|r| !r.warnings.is_empty()),
             interrupted,
             refit_error,
             shard: self.shard,

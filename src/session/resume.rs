@@ -6,7 +6,6 @@ use crate::output_dir::OutputDir;
 use crate::results::journal::{self, Previous, ReuseKey};
 use crate::results::supersede;
 use anyhow::Result;
-use std::collections::HashSet;
 
 /// The reusable records of earlier runs (none with `fresh`), after moving
 /// aside those of another plan; says what it did unless quiet.
@@ -65,13 +64,4 @@ fn supersede_earlier(
         prev.own.len() + prev.elsewhere.len()
     );
     Ok(prev)
-}
-
-/// Ids of the earlier records a run can build on.
-pub(super) fn done_ids(prev: &Previous) -> HashSet<String> {
-    prev.own
-        .iter()
-        .chain(&prev.elsewhere)
-        .map(|r| r.id.clone())
-        .collect()
 }

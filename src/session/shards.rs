@@ -1,18 +1,18 @@
 //! Which tasks of a plan one shard runs.
 
+use super::tasks::Positions;
 use crate::batch::shard::{self, ShardSpec};
 use crate::output_dir::OutputDir;
 use crate::plan::Plan;
 
 /// Positions (in the plan) of the tasks this run is responsible for.
-pub(super) fn tasks_of(plan: &Plan, shard: Option<ShardSpec>, out: &OutputDir) -> Vec<usize> {
+pub(super) fn tasks_of(plan: &Plan, shard: Option<ShardSpec>, out: &OutputDir) -> Positions {
+    let all = Positions::All(plan.tasks.len());
     let Some(shard) = shard else {
-        return (0..plan.tasks.len()).collect();
+        return all;
     };
     let assignment = shard_assignment(plan, shard.count, out).0;
-    (0..plan.tasks.len())
-        .filter(|&i| assignment[i] == shard.index)
-        .collect()
+    all.filtered(|i| assignment[i] == shard.index)
 }
 
 /// Every task's shard: LPT on the predicted seconds that `gridrun estimate`

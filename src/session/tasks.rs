@@ -20,6 +20,44 @@ pub(super) struct BatchContext<'a> {
     pub out: &'a OutputDir,
 }
 
+/// Positions of some of a plan's tasks: all of them (a fresh run: no list
+/// of a million numbers), or a list (a shard's, or what earlier runs left).
+pub(super) enum Positions {
+    All(usize),
+    Listed(Vec<u32>),
+}
+
+impl Positions {
+    pub fn len(&self) -> usize {
+        match self {
+            Positions::All(n) => *n,
+            Positions::Listed(list) => list.len(),
+        }
+    }
+
+    pub fn get(&self, i: usize) -> usize {
+        match self {
+            Positions::All(_) => i,
+            Positions::Listed(list) => list[i] as usize,
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// Those of `self` for which `keep` holds.
+    pub fn filtered(self, keep: impl Fn(usize) -> bool) -> Positions {
+        let kept: Vec<u32> = self.iter().filter(|&i| keep(i)).map(|i| i as u32).collect();
+        if let Positions::All(n) = self {
+            if kept.len() == n {
+                return Positions::All(n);
+            }
+        }
+        Positions::Listed(kept)
+    }
+}
+
 /// The tasks of a batch as the executor takes them: each message is made
 /// when its task is dispatched, so a plan of a million tasks never holds a
 /// million copies of its settings' parameters.
@@ -27,7 +65,7 @@ struct PendingTasks<'a> {
     config: &'a Config,
     plan: &'a Plan,
     /// Positions in the plan of the tasks to run.
-    pending: &'a [usize],
+    pending: &'a Positions,
 }
 
 impl TaskList for PendingTasks<'_> {
@@ -36,23 +74,25 @@ impl TaskList for PendingTasks<'_> {
     }
 
     fn get(&self, position: usize) -> TaskMsg {
-        message(self.config, self.plan, self.pending[position])
+        message(self.config, self.plan, self.pending.get(position))
     }
 
     fn index(&self, position: usize) -> usize {
-        self.pending[position]
+        self.pending.get(position)
     }
 }
 
 /// Runs the plan's tasks at `pending`, feeding events to the journal and the
-/// progress display; returns this batch's records.
+/// progress display, and each record with its task's position in the plan to
+/// `on_record` (then drops it: the journal has it).
 pub(super) fn run_batch(
     cx: &BatchContext,
     plan: &Plan,
-    pending: &[usize],
+    pending: &Positions,
     executor: &mut dyn Executor,
     journal: &mut JournalWriter,
-) -> Result<Vec<TaskRecord>> {
+    on_record: &mut dyn FnMut(usize, &TaskRecord),
+) -> Result<()> {
     let output = cx.out.path();
     let tasks = PendingTasks {
         config: cx.config,
@@ -60,7 +100,6 @@ pub(super) fn run_batch(
         pending,
     };
     let mut progress = Progress::new(pending.len(), cx.quiet);
-    let mut records = Vec::with_capacity(pending.len());
     let mut failure: Option<anyhow::Error> = None;
     let mut journalled = 0;
     executor.run(&tasks, &mut |event| match event {
@@ -93,7 +132,7 @@ pub(super) fn run_batch(
                 }
             }
             let _ = progress.finished(&record);
-            records.push(record);
+            on_record(index, &record);
         }
     })?;
     progress.done()?;
@@ -105,7 +144,7 @@ pub(super) fn run_batch(
         );
     }
     journal.done()?;
-    Ok(records)
+    Ok(())
 }
 
 /// A command task's leftovers end; its failure is shown at once.

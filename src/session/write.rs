@@ -15,6 +15,8 @@ use crate::results::atomic::write_text;
 use crate::results::best::{Best, Importance};
 use crate::results::cv_results::CvResults;
 use crate::results::model_file;
+use crate::results::session_log::SessionLog;
+use crate::results::tally::Tally;
 use crate::results::timeline::{self, RefitSpan};
 use crate::results::timeline_log::TimelineLog;
 use crate::results::TaskRecord;
@@ -22,11 +24,10 @@ use anyhow::{Context, Result};
 use std::collections::HashSet;
 use std::path::Path;
 
-/// The records the results are built from.
+/// What the timeline is drawn from.
 pub struct Records<'a> {
-    /// Every record of the plan: reused and this session's.
-    pub all: &'a [TaskRecord],
-    pub session: &'a [TaskRecord],
+    /// This session's tasks (or, merging, every shard's).
+    pub session: &'a TimelineLog,
     /// Reused from earlier runs (drawn as such in the timeline).
     pub reused: &'a [TaskRecord],
 }
@@ -41,13 +42,16 @@ pub struct Writer<'a> {
 
 /// The ranked table of a one-batch plan (grid or random search).
 pub fn results_of(config: &Config, plan: &Plan, records: &[TaskRecord]) -> CvResults {
-    let mut results = CvResults::build(
+    results_of_tally(
+        config,
         plan,
-        &config.grid_keys,
-        &config.metrics,
-        &config.refit,
-        records,
-    );
+        &Tally::of_records(plan, &config.metrics, records),
+    )
+}
+
+/// The ranked table of a plan from its tally.
+pub fn results_of_tally(config: &Config, plan: &Plan, tally: &Tally) -> CvResults {
+    let mut results = CvResults::from_tally(plan, &config.grid_keys, &config.refit, tally);
     for (metric, _) in config.greater_is_better.iter().filter(|(_, &up)| !up) {
         results.rank_lower_better(metric);
     }
@@ -99,16 +103,16 @@ impl Writer<'_> {
         self.event(RunEvent::Writing {
             what: "timeline.svg and report.html".into(),
         });
-        let session_log = TimelineLog::from_records(records.session);
+        let session_log = records.session;
         write_text(
             &self.out.timeline(),
-            &timeline::render(&session_log, records.reused, slots, refit_span.as_ref()),
+            &timeline::render(session_log, records.reused, slots, refit_span.as_ref()),
         )?;
         let input = report::html::Input {
             name: self.config.name.clone(),
             model: self.config.model.clone(),
             results,
-            timeline: &session_log,
+            timeline: session_log,
             reused: records.reused,
             slots,
             refit: refit_span,
@@ -233,13 +237,12 @@ pub struct RunInfo<'a> {
     pub workers: usize,
     pub wall: f64,
     pub tasks: usize,
-    pub session: &'a [TaskRecord],
+    pub session: &'a SessionLog,
     pub shard: Option<ShardSpec>,
 }
 
 pub fn write_run_info(config: &Config, out: &OutputDir, info: &RunInfo) -> Result<()> {
-    let session = info.session;
-    let busy: f64 = session.iter().map(|r| r.end - r.start).sum();
+    let counts = &info.session.counts;
     let json = serde_json::json!({
         "name": config.name,
         "config": config.path,
@@ -248,12 +251,12 @@ pub fn write_run_info(config: &Config, out: &OutputDir, info: &RunInfo) -> Resul
         "workers": info.workers,
         "shard": info.shard.map(|s| s.to_string()),
         "tasks": info.tasks,
-        "ran": session.len(),
-        "failed": session.iter().filter(|r| !r.ok()).count(),
+        "ran": counts.ran,
+        "failed": counts.failed,
         "wall_seconds": info.wall,
-        "busy_seconds": busy,
-        "utilisation": timeline::utilisation(session, info.workers),
-        "peak_worker_rss_kb": session.iter().map(|r| r.peak_rss_kb).max().unwrap_or(0),
+        "busy_seconds": counts.busy_seconds,
+        "utilisation": info.session.timeline.utilisation(info.workers),
+        "peak_worker_rss_kb": counts.peak_worker_rss_kb,
         "coordinator_pid": std::process::id(),
         "gridrun_version": env!("CARGO_PKG_VERSION"),
     });

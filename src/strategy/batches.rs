@@ -1,6 +1,6 @@
 //! Which tasks run next: the search loop asks the strategy for a batch,
-//! the session runs it and hands back its records, until the strategy has
-//! nothing more to run. Grid and random search are one batch (their settings
+//! the session runs it and hands back its tally (per setting and split, not
+//! records), until the strategy has nothing more to run. Grid and random search are one batch (their settings
 //! are known from the config); successive halving is one batch per round.
 
 use super::halving_run::HalvingRun;
@@ -8,7 +8,7 @@ use crate::config::{Config, Method};
 use crate::data::CacheHeader;
 use crate::execute::RunEvent;
 use crate::plan::Plan;
-use crate::results::TaskRecord;
+use crate::results::tally::Tally;
 use crate::session::write;
 use crate::session::Outcome;
 use std::collections::HashSet;
@@ -16,11 +16,13 @@ use std::collections::HashSet;
 /// A search in progress.
 pub enum Strategy {
     /// Grid or random search: every setting in one batch.
-    OneBatch { plan: Plan, sent: bool },
-    /// Successive halving: one batch per round, `all` its possible tasks.
+    OneBatch { plan: Plan, tally: Option<Tally> },
+    /// Successive halving: one batch per round, `all` its possible tasks;
+    /// the tally of each round run.
     Halving {
         run: Box<HalvingRun>,
         all: Vec<Plan>,
+        tallies: Vec<Tally>,
     },
 }
 
@@ -38,11 +40,12 @@ impl Strategy {
             return Ok(Strategy::Halving {
                 run: Box::new(run),
                 all,
+                tallies: Vec::new(),
             });
         }
         Ok(Strategy::OneBatch {
             plan: Plan::build(config),
-            sent: false,
+            tally: None,
         })
     }
 
@@ -59,19 +62,18 @@ impl Strategy {
             .collect()
     }
 
-    /// The next batch, given the records of the last one; None when done.
-    pub fn next_batch(&mut self, config: &Config, last: &[TaskRecord]) -> Option<Batch<'_>> {
+    /// The next batch, after the tally of the last one; None when done.
+    pub fn next_batch(&mut self, config: &Config) -> Option<Batch<'_>> {
         match self {
-            Strategy::OneBatch { plan, sent } => {
-                if *sent {
+            Strategy::OneBatch { plan, tally } => {
+                if tally.is_some() {
                     return None;
                 }
-                *sent = true;
                 Some(Batch { plan, event: None })
             }
-            Strategy::Halving { run, .. } => {
+            Strategy::Halving { run, tallies, .. } => {
                 let rounds = run.schedule.rounds.len();
-                let plan = run.next_round(config, last)?;
+                let plan = run.next_round_after(config, tallies.last())?;
                 let round = plan.round.as_ref()?;
                 let event = RunEvent::RoundStarted {
                     round: round.iter,
@@ -88,22 +90,30 @@ impl Strategy {
         }
     }
 
-    /// The ranked table and the task counts, from every record of the folder.
-    pub fn outcome(&self, config: &Config, records: &[TaskRecord]) -> Option<Outcome> {
+    /// Takes the tally of the batch that ran last.
+    pub fn batch_done(&mut self, done: Tally) {
         match self {
-            Strategy::OneBatch { plan, .. } => Some(Outcome {
-                results: write::results_of(config, plan, records),
-                total_tasks: plan.tasks.len(),
-                finished_tasks: write::finished_tasks(plan, records),
-            }),
-            Strategy::Halving { run, .. } => {
-                let results = run.results(config, records)?;
+            Strategy::OneBatch { tally, .. } => *tally = Some(done),
+            Strategy::Halving { tallies, .. } => tallies.push(done),
+        }
+    }
+
+    /// The ranked table and the task counts, from the batches' tallies
+    /// (which hold what earlier runs left for their tasks).
+    pub fn outcome(self, config: &Config) -> Option<Outcome> {
+        match self {
+            Strategy::OneBatch { plan, tally } => {
+                let tally = tally.unwrap_or_else(|| Tally::new(&plan, &config.metrics));
+                Some(Outcome {
+                    results: write::results_of_tally(config, &plan, &tally),
+                    total_tasks: plan.tasks.len(),
+                    finished_tasks: tally.finished(),
+                })
+            }
+            Strategy::Halving { run, tallies, .. } => {
+                let results = run.results_of_tallies(config, &tallies)?;
                 let total = run.rounds.iter().map(|p| p.tasks.len()).sum();
-                let finished = run
-                    .rounds
-                    .iter()
-                    .map(|p| write::finished_tasks(p, records))
-                    .sum();
+                let finished = tallies.iter().map(Tally::finished).sum();
                 Some(Outcome {
                     results,
                     total_tasks: total,

@@ -8,6 +8,7 @@ use crate::data::CacheHeader;
 use crate::params::Params;
 use crate::plan::{Plan, RoundInfo};
 use crate::results::cv_results::{CvResults, RoundCount};
+use crate::results::tally::Tally;
 use crate::results::TaskRecord;
 use crate::session::write;
 
@@ -76,13 +77,21 @@ impl HalvingRun {
 
     /// The next round, from the records of the last one; None after the last.
     pub fn next_round(&mut self, config: &Config, last: &[TaskRecord]) -> Option<&Plan> {
+        let tally = self
+            .rounds
+            .last()
+            .map(|plan| Tally::of_records(plan, &config.metrics, last));
+        self.next_round_after(config, tally.as_ref())
+    }
+
+    /// The next round, from the tally of the last one; None after the last.
+    pub fn next_round_after(&mut self, config: &Config, last: Option<&Tally>) -> Option<&Plan> {
         let iter = self.rounds.len();
         if iter >= self.schedule.rounds.len() {
             return None;
         }
-        let settings = match self.rounds.last() {
-            None => self.candidates.clone(),
-            Some(previous) => {
+        let settings = match (self.rounds.last(), last) {
+            (Some(previous), Some(last)) => {
                 let scores = round_scores(config, previous, last);
                 let keep = self.schedule.rounds[iter].n_candidates;
                 halving::top_k(&scores, keep)
@@ -90,6 +99,7 @@ impl HalvingRun {
                     .map(|i| previous.settings[i].clone())
                     .collect()
             }
+            _ => self.candidates.clone(),
         };
         let plan = Plan::for_round(config, settings, self.round_info(iter));
         self.rounds.push(plan);
@@ -98,17 +108,22 @@ impl HalvingRun {
 
     /// One row per setting x round run, the best from the last round.
     pub fn results(&self, config: &Config, records: &[TaskRecord]) -> Option<CvResults> {
+        let tallies: Vec<Tally> = self
+            .rounds
+            .iter()
+            .map(|plan| Tally::of_records(plan, &config.metrics, records))
+            .collect();
+        self.results_of_tallies(config, &tallies)
+    }
+
+    /// [`Self::results`] from each round's tally.
+    pub fn results_of_tallies(&self, config: &Config, tallies: &[Tally]) -> Option<CvResults> {
         let tables: Vec<CvResults> = self
             .rounds
             .iter()
-            .map(|plan| {
-                CvResults::build(
-                    plan,
-                    &config.grid_keys,
-                    &config.metrics,
-                    &config.refit,
-                    records,
-                )
+            .zip(tallies)
+            .map(|(plan, tally)| {
+                CvResults::from_tally(plan, &config.grid_keys, &config.refit, tally)
             })
             .collect();
         let counts = self
@@ -133,8 +148,8 @@ impl HalvingRun {
 
 /// Mean refit-metric score of each setting of a round, greater better
 /// (NaN: failed or not run).
-fn round_scores(config: &Config, plan: &Plan, records: &[TaskRecord]) -> Vec<f64> {
-    let results = write::results_of(config, plan, records);
+fn round_scores(config: &Config, plan: &Plan, tally: &Tally) -> Vec<f64> {
+    let results = write::results_of_tally(config, plan, tally);
     let up = config
         .greater_is_better
         .get(&config.refit)
