@@ -13,7 +13,7 @@ pub use crate::session::{merge, shard_assignment, MergeSummary, RunOptions, RunS
 pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
     let mut session = Session::open(config, opts)?;
     let mut strategy = Strategy::new(config, session.header())?;
-    session.resume(&strategy.task_ids())?;
+    session.resume(&|| strategy.task_ids(), strategy.task_count())?;
     while let Some(batch) = strategy.next_batch(config) {
         if let Some(event) = batch.event {
             session.announce(event);

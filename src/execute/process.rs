@@ -84,10 +84,37 @@ const HELLO_TIMEOUT: Duration = Duration::from_secs(60);
 /// The state of one `run`: queue, attempts, what is outstanding.
 struct RunState<'a> {
     tasks: &'a dyn TaskList,
-    queue: VecDeque<usize>,
+    queue: TaskQueue,
     attempts: Vec<u32>,
     outstanding: usize,
     draining: bool,
+}
+
+/// Positions still to send: those sent back first (retries), then the
+/// next never sent; no list of a million positions.
+struct TaskQueue {
+    back: VecDeque<usize>,
+    next: usize,
+    len: usize,
+}
+
+impl TaskQueue {
+    fn pop_front(&mut self) -> Option<usize> {
+        self.back.pop_front().or_else(|| {
+            (self.next < self.len).then(|| {
+                self.next += 1;
+                self.next - 1
+            })
+        })
+    }
+
+    fn push_front(&mut self, position: usize) {
+        self.back.push_front(position);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.back.is_empty() && self.next >= self.len
+    }
 }
 
 impl ProcessPool {
@@ -578,7 +605,11 @@ impl Executor for ProcessPool {
     fn run(&mut self, tasks: &dyn TaskList, on_event: &mut dyn FnMut(Event)) -> Result<()> {
         let mut state = RunState {
             tasks,
-            queue: (0..tasks.len()).collect(),
+            queue: TaskQueue {
+                back: VecDeque::new(),
+                next: 0,
+                len: tasks.len(),
+            },
             attempts: vec![0; tasks.len()],
             outstanding: 0,
             draining: false,

@@ -214,15 +214,28 @@ impl<'c> Session<'c> {
 
     /// Reads what earlier runs left (moving aside another plan's results),
     /// saves the config and hands the workers their setup. `task_ids`: every
-    /// task any batch of this search may run.
-    pub fn resume(&mut self, task_ids: &HashSet<&str>) -> Result<()> {
+    /// task any batch of this search may run (`tasks` of them), asked for
+    /// only when there are journals to match: a fresh run of a million tasks
+    /// need not hash a million ids.
+    pub fn resume<'s>(
+        &mut self,
+        task_ids: &dyn Fn() -> HashSet<&'s str>,
+        tasks: usize,
+    ) -> Result<()> {
         let config = self.config;
+        let no_journals = self.fresh || self.out.journals().is_empty();
+        let ids = if no_journals {
+            HashSet::new()
+        } else {
+            task_ids()
+        };
         let key = ReuseKey {
             fingerprint: &self.fingerprint,
-            plan_ids: task_ids,
+            plan_ids: &ids,
             metrics: &config.metrics,
         };
         self.previous = resume::previous(&self.out, self.shard, &key, self.fresh, self.quiet)?;
+        drop(ids);
         write_config_snapshot(config, &self.out)?;
         // Groups of commands a killed coordinator left behind end now.
         crate::command::procs::end_all_leftovers(self.out.path());
@@ -239,7 +252,7 @@ impl<'c> Session<'c> {
         let journal = JournalWriter::create(&self.out.journal(self.shard), &self.previous.own)?;
         self.journal = Some(journal);
         self.status.run_event(&RunEvent::RunStarted {
-            tasks: task_ids.len(),
+            tasks,
             workers: self.executor.slots(),
         });
         Ok(())

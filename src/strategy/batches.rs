@@ -16,7 +16,10 @@ use std::collections::HashSet;
 /// A search in progress.
 pub enum Strategy {
     /// Grid or random search: every setting in one batch.
-    OneBatch { plan: Plan, tally: Option<Tally> },
+    OneBatch {
+        plan: Box<Plan>,
+        tally: Option<Tally>,
+    },
     /// Successive halving: one batch per round, `all` its possible tasks;
     /// the tally of each round run.
     Halving {
@@ -44,7 +47,7 @@ impl Strategy {
             });
         }
         Ok(Strategy::OneBatch {
-            plan: Plan::build(config),
+            plan: Box::new(Plan::build(config)),
             tally: None,
         })
     }
@@ -60,6 +63,14 @@ impl Strategy {
             .into_iter()
             .flat_map(|p| p.tasks.iter().map(|t| t.id.as_str()))
             .collect()
+    }
+
+    /// How many distinct tasks a batch of this search may hold.
+    pub fn task_count(&self) -> usize {
+        match self {
+            Strategy::OneBatch { plan, .. } => plan.tasks.len(),
+            Strategy::Halving { .. } => self.task_ids().len(),
+        }
     }
 
     /// The next batch, after the tally of the last one; None when done.
@@ -102,11 +113,15 @@ impl Strategy {
     /// (which hold what earlier runs left for their tasks).
     pub fn outcome(self, config: &Config) -> Option<Outcome> {
         match self {
-            Strategy::OneBatch { plan, tally } => {
+            Strategy::OneBatch { mut plan, tally } => {
                 let tally = tally.unwrap_or_else(|| Tally::new(&plan, &config.metrics));
+                let total_tasks = plan.tasks.len();
+                // The table needs the settings, not the tasks: their memory
+                // goes to the table's rows.
+                plan.tasks = Vec::new();
                 Some(Outcome {
                     results: write::results_of_tally(config, &plan, &tally),
-                    total_tasks: plan.tasks.len(),
+                    total_tasks,
                     finished_tasks: tally.finished(),
                 })
             }
