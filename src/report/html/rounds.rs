@@ -107,7 +107,7 @@ fn sample(dots: &[Dot]) -> Vec<&Dot> {
                 .enumerate()
                 .filter(|(rank, d)| {
                     *rank < TOP_DOTS
-                        || (rank - TOP_DOTS) % stride == 0
+                        || (rank - TOP_DOTS).is_multiple_of(stride)
                         || next.contains(d.setting.as_str())
                 })
                 .map(|(_, d)| d)
