@@ -87,6 +87,8 @@ p_near = 1 - comb(n - near, k) / comb(n, k)
 gap = sum(comb(n - 1 - j, k - 1) / comb(n, k) * (ranked[0] - s) for j, s in enumerate(ranked))
 print(f"any seed, n_iter {k} of {n}: {near} settings lie within 0.01 of the best; "
       f"P(within 0.01) = {p_near:.3f}, expected shortfall {gap:.4f}")
+enough = next(m for m in range(1, n + 1) if 1 - comb(n - near, m) / comb(n, m) >= 0.9)
+print(f"n_iter for a 90% chance of being within 0.01: {enough} ({enough / n:.2f} of the grid)")
 PY
 
 py=$("$repo/scripts/python-env.sh")
