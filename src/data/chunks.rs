@@ -196,7 +196,8 @@ fn parse_once(bytes: &[u8], base: u64, plan: &ChunkPlan, track: &[bool]) -> Chun
     let surveying = plan.codes.is_none();
     let mut records = Records::new(bytes);
     let mut out = ChunkOut {
-        x: Vec::with_capacity(bytes.len() / 2),
+        // About right for numbers of a dozen or more digits; grows otherwise.
+        x: Vec::with_capacity(bytes.len() / 16),
         rows: 0,
         surveys: track.iter().map(|&t| ColumnSurvey::new(t)).collect(),
         target: TargetChunk::new(),

@@ -352,8 +352,8 @@ impl<'a> Importer<'a> {
         &self.headers[self.roles.features[j]]
     }
 
-    /// Reads the data rows window by window (the next window is read and
-    /// hashed while this one is parsed) and hands every chunk, in file order,
+    /// Reads the data rows window by window (while one window is parsed,
+    /// the one before is handed over and the next read and hashed) and hands every chunk, in file order,
     /// to `on_chunk`. `track` says which columns' labels to collect from the
     /// start; a column also gets them from the window after its first text.
     /// Returns the blake3 hash of the whole file.
@@ -361,7 +361,7 @@ impl<'a> Importer<'a> {
         &self,
         codes: Option<&Codes>,
         mut track: Vec<bool>,
-        mut on_chunk: impl FnMut(ChunkOut) -> Result<()>,
+        mut on_chunk: impl FnMut(ChunkOut) -> Result<()> + Send,
     ) -> Result<blake3::Hash> {
         let path = &self.spec.path;
         let read_error = |e: std::io::Error| anyhow!("{}: cannot read: {e}", path.display());
@@ -375,6 +375,8 @@ impl<'a> Importer<'a> {
         let mut block = read_block(&mut file, window, &mut hasher).map_err(read_error)?;
         let mut carry = Vec::new();
         let mut base = self.data_start;
+        // Parsed but not yet handed over: written while the next window is parsed.
+        let mut pending: Vec<ChunkOut> = Vec::new();
         loop {
             let eof = block.len() < window;
             let mut buf = std::mem::take(&mut carry);
@@ -387,38 +389,58 @@ impl<'a> Importer<'a> {
                 track_labels: &track,
                 codes,
             };
-            let ((chunks, consumed), next) = rayon::join(
+            let ((chunks, consumed), (next, handed)) = rayon::join(
                 || parse_window(&buf, base, eof, self.chunk_bytes, &plan),
-                || match eof {
-                    true => Ok(Vec::new()),
-                    false => read_block(&mut file, window, &mut hasher),
+                || {
+                    let handed = self.hand_over(std::mem::take(&mut pending), &mut on_chunk);
+                    let next = match eof || handed.is_err() {
+                        true => Ok(Vec::new()),
+                        false => read_block(&mut file, window, &mut hasher),
+                    };
+                    (next, handed)
                 },
             );
-            for chunk in chunks {
-                if let Some((offset, message)) = &chunk.csv_error {
-                    bail!("{}:{}: {message}", path.display(), line_at(path, *offset));
-                }
+            handed?;
+            for chunk in &chunks {
                 for (t, survey) in track.iter_mut().zip(&chunk.surveys) {
                     *t |= survey.texts > 0;
                 }
-                on_chunk(chunk)?;
             }
+            pending = chunks;
             carry = buf[consumed..].to_vec();
             base += consumed as u64;
             if eof {
+                self.hand_over(pending, &mut on_chunk)?;
                 return Ok(hasher.finalize());
             }
             block = next.map_err(read_error)?;
         }
     }
 
+    /// Hands parsed chunks to `on_chunk` in file order; the first malformed
+    /// record in the file is the error.
+    fn hand_over(
+        &self,
+        chunks: Vec<ChunkOut>,
+        on_chunk: &mut impl FnMut(ChunkOut) -> Result<()>,
+    ) -> Result<()> {
+        let path = &self.spec.path;
+        for chunk in chunks {
+            if let Some((offset, message)) = &chunk.csv_error {
+                bail!("{}:{}: {message}", path.display(), line_at(path, *offset));
+            }
+            on_chunk(chunk)?;
+        }
+        Ok(())
+    }
+
     /// Pass one: every feature column's statistics, x written to `x_out`
     /// (text cells as NaN until the codes pass), y to the side files.
     fn first_pass(
         &self,
-        x_out: &mut impl Write,
-        y_codes: &mut impl Write,
-        y_values: &mut impl Write,
+        x_out: &mut (impl Write + Send),
+        y_codes: &mut (impl Write + Send),
+        y_values: &mut (impl Write + Send),
     ) -> Result<FirstPass> {
         let mut columns: Vec<ColumnSurvey> = self
             .roles
