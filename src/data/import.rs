@@ -1,11 +1,14 @@
 //! CSV to binary cache, streamed: memory stays flat whatever the file's size
 //! (the coordinator does this and must not grow with the dataset).
 //!
-//! Two passes: the first surveys every feature column (numbers, text,
-//! missing cells, distinct values) to decide which are categorical; the
-//! second writes numbers, category codes and NaN for missing cells.
+//! The file is read in windows of chunks parsed in parallel (chunks.rs) and
+//! merged in file order. The pass surveys every feature column (numbers,
+//! text, missing cells, distinct values) and writes numbers and NaN for
+//! missing cells; only when some column turns out categorical does a second
+//! pass write its category codes.
 
 use super::cache::{read_header, CacheHeader, FeatureKind, MAGIC};
+use super::chunks::{parse_window, ChunkOut, ChunkPlan, Codes, TargetChunk};
 use super::roles::ColumnRoles;
 use super::spec::{DatasetSpec, TaskHint};
 use super::survey::{Cell, ColumnSurvey, NaValues, MAX_CATEGORIES};
@@ -65,6 +68,15 @@ fn roles_key(spec: &DatasetSpec) -> String {
 /// Makes sure the cache for `spec` exists in `cache_dir` and returns its path
 /// and header. Parses the CSV only when there is no valid cache yet.
 pub fn prepare(spec: &DatasetSpec, cache_dir: &Path) -> Result<(PathBuf, CacheHeader)> {
+    prepare_in_chunks(spec, cache_dir, CHUNK_BYTES)
+}
+
+/// [`prepare`] with chunks of about `chunk_bytes` (tests use tiny ones).
+fn prepare_in_chunks(
+    spec: &DatasetSpec,
+    cache_dir: &Path,
+    chunk_bytes: usize,
+) -> Result<(PathBuf, CacheHeader)> {
     let path = cache_path(spec, cache_dir)?;
     if let Ok(header) = read_header(&path) {
         return Ok((path, header));
@@ -74,7 +86,8 @@ pub fn prepare(spec: &DatasetSpec, cache_dir: &Path) -> Result<(PathBuf, CacheHe
     // Unique temporary name, renamed into place: concurrent shards sharing a
     // folder never see a half-written cache.
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    let result = Importer::new(spec).and_then(|importer| importer.write(&tmp));
+    let result = Importer::new(spec, chunk_bytes).and_then(|importer| importer.write(&tmp));
+    release_freed_memory();
     match result {
         Ok(header) => {
             std::fs::rename(&tmp, &path)
@@ -85,6 +98,16 @@ pub fn prepare(spec: &DatasetSpec, cache_dir: &Path) -> Result<(PathBuf, CacheHe
             let _ = std::fs::remove_file(&tmp);
             Err(e)
         }
+    }
+}
+
+/// glibc keeps what the import freed (its windows, the parsing threads'
+/// arenas) mapped in the coordinator for the whole run; hand it back.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free heap pages to the system.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 
@@ -237,24 +260,40 @@ impl Read for HashingReader {
     }
 }
 
-/// Surveys the CSV, then writes x into the cache and y into side files.
+/// Bytes of CSV per chunk parsed on one thread.
+const CHUNK_BYTES: usize = 1 << 20;
+/// Chunks read ahead per thread: enough to keep every thread busy, few
+/// enough to keep the coordinator's memory flat.
+const CHUNKS_PER_THREAD: usize = 4;
+
+/// Reads the CSV in windows of chunks parsed in parallel, merges them in
+/// file order, then writes x into the cache and y into side files. One pass
+/// when every feature is numeric; a file with categorical columns is read
+/// once more to write their codes (the codes are only known at the end).
 struct Importer<'a> {
     spec: &'a DatasetSpec,
     headers: Vec<String>,
     roles: ColumnRoles,
     na: NaValues,
+    /// Where the first data row starts (after the header line).
+    data_start: u64,
+    chunk_bytes: usize,
 }
 
 /// Classification or regression; for classes, the sorted labels and the map
 /// from first-appearance code to class index.
 type TargetDecision = (TargetKind, Option<Vec<String>>, Option<Vec<u32>>);
 
-/// What the target column looked like, gathered while streaming.
+/// What the target column looked like, merged chunk by chunk in file order.
 struct TargetStats {
     /// label -> first-appearance code; None once there are too many labels.
     labels: Option<HashMap<String, u32>>,
     all_numeric: bool,
     all_integer: bool,
+    /// The label (and its record's offset) that made `labels` overflow.
+    overflow: Option<(String, u64)>,
+    first_text: Option<(String, u64)>,
+    first_missing: Option<u64>,
 }
 
 /// What the survey decided about the features.
@@ -266,8 +305,16 @@ struct Survey {
     warnings: Vec<String>,
 }
 
+/// The first pass's tallies.
+struct FirstPass {
+    columns: Vec<ColumnSurvey>,
+    target: TargetStats,
+    n_rows: usize,
+    csv_hash: String,
+}
+
 impl<'a> Importer<'a> {
-    fn new(spec: &'a DatasetSpec) -> Result<Self> {
+    fn new(spec: &'a DatasetSpec, chunk_bytes: usize) -> Result<Self> {
         let path = &spec.path;
         let mut reader = csv_reader(path)?;
         let headers: Vec<String> = reader
@@ -276,6 +323,7 @@ impl<'a> Importer<'a> {
             .iter()
             .map(|h| h.trim().to_string())
             .collect();
+        let data_start = reader.position().byte();
         let mut names = std::collections::HashSet::new();
         if let Some(dup) = headers.iter().find(|h| !names.insert(h.as_str())) {
             bail!(
@@ -295,6 +343,8 @@ impl<'a> Importer<'a> {
             headers,
             roles,
             na: NaValues::new(&na_values_of(spec)),
+            data_start,
+            chunk_bytes: chunk_bytes.max(1),
         })
     }
 
@@ -302,28 +352,174 @@ impl<'a> Importer<'a> {
         &self.headers[self.roles.features[j]]
     }
 
-    /// Pass one: every feature column's statistics.
-    fn survey(&self) -> Result<Survey> {
+    /// Reads the data rows window by window (while one window is parsed,
+    /// the one before is handed over and the next read and hashed) and hands every chunk, in file order,
+    /// to `on_chunk`. `track` says which columns' labels to collect from the
+    /// start; a column also gets them from the window after its first text.
+    /// Returns the blake3 hash of the whole file.
+    fn each_chunk(
+        &self,
+        codes: Option<&Codes>,
+        mut track: Vec<bool>,
+        mut on_chunk: impl FnMut(ChunkOut) -> Result<()> + Send,
+    ) -> Result<blake3::Hash> {
         let path = &self.spec.path;
-        let mut reader = csv_reader(path)?;
+        let read_error = |e: std::io::Error| anyhow!("{}: cannot read: {e}", path.display());
+        let mut file =
+            File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+        let mut hasher = blake3::Hasher::new();
+        let mut head = vec![0u8; self.data_start as usize];
+        file.read_exact(&mut head).map_err(read_error)?;
+        hasher.update(&head);
+        let window = self.chunk_bytes * CHUNKS_PER_THREAD * rayon::current_num_threads();
+        let mut block = read_block(&mut file, window, &mut hasher).map_err(read_error)?;
+        let mut carry = Vec::new();
+        let mut base = self.data_start;
+        // Parsed but not yet handed over: written while the next window is parsed.
+        let mut pending: Vec<ChunkOut> = Vec::new();
+        loop {
+            let eof = block.len() < window;
+            let mut buf = std::mem::take(&mut carry);
+            buf.extend_from_slice(&block);
+            let plan = ChunkPlan {
+                n_columns: self.headers.len(),
+                features: &self.roles.features,
+                target: self.roles.target,
+                na: &self.na,
+                track_labels: &track,
+                codes,
+            };
+            let ((chunks, consumed), (next, handed)) = rayon::join(
+                || parse_window(&buf, base, eof, self.chunk_bytes, &plan),
+                || {
+                    let handed = self.hand_over(std::mem::take(&mut pending), &mut on_chunk);
+                    let next = match eof || handed.is_err() {
+                        true => Ok(Vec::new()),
+                        false => read_block(&mut file, window, &mut hasher),
+                    };
+                    (next, handed)
+                },
+            );
+            handed?;
+            for chunk in &chunks {
+                for (t, survey) in track.iter_mut().zip(&chunk.surveys) {
+                    *t |= survey.texts > 0;
+                }
+            }
+            pending = chunks;
+            carry = buf[consumed..].to_vec();
+            base += consumed as u64;
+            if eof {
+                self.hand_over(pending, &mut on_chunk)?;
+                return Ok(hasher.finalize());
+            }
+            block = next.map_err(read_error)?;
+        }
+    }
+
+    /// Hands parsed chunks to `on_chunk` in file order; the first malformed
+    /// record in the file is the error.
+    fn hand_over(
+        &self,
+        chunks: Vec<ChunkOut>,
+        on_chunk: &mut impl FnMut(ChunkOut) -> Result<()>,
+    ) -> Result<()> {
+        let path = &self.spec.path;
+        for chunk in chunks {
+            if let Some((offset, message)) = &chunk.csv_error {
+                bail!("{}:{}: {message}", path.display(), line_at(path, *offset));
+            }
+            on_chunk(chunk)?;
+        }
+        Ok(())
+    }
+
+    /// Pass one: every feature column's statistics, x written to `x_out`
+    /// (text cells as NaN until the codes pass), y to the side files.
+    fn first_pass(
+        &self,
+        x_out: &mut (impl Write + Send),
+        y_codes: &mut (impl Write + Send),
+        y_values: &mut (impl Write + Send),
+    ) -> Result<FirstPass> {
         let mut columns: Vec<ColumnSurvey> = self
             .roles
-            .features
+            .forced_categorical
             .iter()
-            .map(|_| ColumnSurvey::default())
+            .map(|&forced| ColumnSurvey::new(forced))
             .collect();
-        let mut record = csv::StringRecord::new();
+        let mut target = TargetStats::new();
         let mut n_rows = 0;
-        while reader
-            .read_record(&mut record)
-            .map_err(|e| csv_error(path, e))?
-        {
-            let offset = record.position().map_or(0, |p| p.byte());
-            for (survey, &c) in columns.iter_mut().zip(&self.roles.features) {
-                survey.observe(self.na.classify(&record[c]), &record[c], offset);
+        let hash = self.each_chunk(None, self.roles.forced_categorical.clone(), |chunk| {
+            write_floats(x_out, &chunk.x)?;
+            let remap = target.merge(&chunk.target);
+            let codes: Vec<u8> = chunk
+                .target
+                .codes
+                .iter()
+                .flat_map(|&c| {
+                    remap
+                        .get(c as usize)
+                        .copied()
+                        .unwrap_or(u32::MAX)
+                        .to_le_bytes()
+                })
+                .collect();
+            y_codes.write_all(&codes)?;
+            write_floats(y_values, &chunk.target.values)?;
+            for (column, survey) in columns.iter_mut().zip(chunk.surveys) {
+                column.merge(survey);
             }
-            n_rows += 1;
+            n_rows += chunk.rows;
+            Ok(())
+        })?;
+        self.complete_labels(&mut columns)?;
+        Ok(FirstPass {
+            columns,
+            target,
+            n_rows,
+            csv_hash: hash.to_hex().to_string(),
+        })
+    }
+
+    /// A column seen as numbers in some chunks and text in later ones is
+    /// categorical, but the numbers' labels were not collected: one more
+    /// pass collects them (only for such mixed columns).
+    fn complete_labels(&self, columns: &mut [ColumnSurvey]) -> Result<()> {
+        let needed: Vec<bool> = columns
+            .iter()
+            .map(|c| !c.numeric() && !c.labels_complete && c.labels.is_some())
+            .collect();
+        if !needed.contains(&true) {
+            return Ok(());
         }
+        let mut merged: Option<Vec<ColumnSurvey>> = None;
+        self.each_chunk(None, needed.clone(), |chunk| {
+            match &mut merged {
+                None => merged = Some(chunk.surveys),
+                Some(all) => all
+                    .iter_mut()
+                    .zip(chunk.surveys)
+                    .for_each(|(a, b)| a.merge(b)),
+            }
+            Ok(())
+        })?;
+        for ((column, again), needed) in columns
+            .iter_mut()
+            .zip(merged.unwrap_or_default())
+            .zip(needed)
+        {
+            if needed {
+                column.labels = again.labels;
+                column.labels_complete = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// Decides each feature's kind from its statistics.
+    fn decide_features(&self, columns: &[ColumnSurvey], n_rows: usize) -> Result<Survey> {
+        let path = &self.spec.path;
         let mut out = Survey {
             kinds: Vec::new(),
             codes: Vec::new(),
@@ -357,7 +553,6 @@ impl<'a> Importer<'a> {
         }
         Ok(out)
     }
-
     fn id_warning(&self, j: usize, survey: &ColumnSurvey, n_rows: usize) -> Option<String> {
         if !survey.looks_like_id(n_rows) {
             return None;
@@ -414,68 +609,47 @@ impl<'a> Importer<'a> {
         Ok((sorted, codes))
     }
 
-    /// Pass two: writes the cache.
+    /// Writes the cache: pass one, the decisions, and for categorical
+    /// columns the codes pass over x.
     fn write(self, out_path: &Path) -> Result<CacheHeader> {
-        let survey = self.survey()?;
         let path = self.spec.path.clone();
-        let mut reader = csv_reader(&path)?;
         let out = File::create(out_path)
             .with_context(|| format!("{}: cannot create", out_path.display()))?;
         let mut x_out = BufWriter::with_capacity(1 << 20, out);
         x_out.write_all(MAGIC)?;
         let mut y_codes = BufWriter::new(tempfile::tempfile()?);
         let mut y_values = BufWriter::new(tempfile::tempfile()?);
-        let mut stats = TargetStats {
-            labels: Some(HashMap::new()),
-            all_numeric: true,
-            all_integer: true,
-        };
+        let first = self.first_pass(&mut x_out, &mut y_codes, &mut y_values)?;
+        let n_rows = first.n_rows;
+        let survey = self.decide_features(&first.columns, n_rows)?;
         let target_name = self.headers[self.roles.target].clone();
-        let mut record = csv::StringRecord::new();
-        let mut n_rows = 0usize;
-        while reader
-            .read_record(&mut record)
-            .map_err(|e| csv_error(&path, e))?
-        {
-            for (j, &c) in self.roles.features.iter().enumerate() {
-                let v = match (self.na.classify(&record[c]), &survey.codes[j]) {
-                    (Cell::Missing, _) => f64::NAN,
-                    (_, Some(codes)) => codes[record[c].trim()],
-                    (Cell::Number(v), None) => v,
-                    (Cell::Text(_), None) => unreachable!("numeric columns hold no text"),
-                };
-                x_out.write_all(&v.to_le_bytes())?;
-            }
-            let (code, value) = stats.observe(
-                &path,
-                &record,
-                &target_name,
-                record[self.roles.target].trim(),
-            )?;
-            y_codes.write_all(&code.to_le_bytes())?;
-            y_values.write_all(&value.to_le_bytes())?;
-            n_rows += 1;
-        }
+        first.target.first_error(&path, &target_name)?;
         if n_rows < 2 {
             bail!(
                 "{}: needs at least 2 data rows, found {n_rows}",
                 path.display()
             );
         }
-        let (target, classes, remap) = stats.decide(self.spec.task, &path, &target_name)?;
+        let (target, classes, remap) = first.target.decide(self.spec.task, &path, &target_name)?;
+        let n_features = self.roles.features.len();
+        if survey.codes.iter().any(Option::is_some) {
+            x_out.seek(SeekFrom::Start(MAGIC.len() as u64))?;
+            self.each_chunk(Some(&survey.codes), vec![false; n_features], |chunk| {
+                write_floats(&mut x_out, &chunk.x).map_err(Into::into)
+            })?;
+        }
         append_targets(&mut x_out, y_codes, y_values, remap.as_deref())?;
-        let csv_hash = reader.into_inner().hasher.finalize().to_hex();
         let header = CacheHeader {
             n_rows,
-            n_features: self.roles.features.len(),
-            feature_names: (0..self.roles.features.len())
+            n_features,
+            feature_names: (0..n_features)
                 .map(|j| self.feature_name(j).to_string())
                 .collect(),
             target_name,
             target,
             classes,
             source: path,
-            fingerprint: fingerprint(&csv_hash, self.spec),
+            fingerprint: fingerprint(&first.csv_hash, self.spec),
             feature_kinds: survey.kinds,
             missing: survey.missing,
             dropped: self
@@ -495,6 +669,28 @@ impl<'a> Importer<'a> {
     }
 }
 
+/// Reads up to `len` bytes (fewer only at the end of the file), hashing them.
+fn read_block(
+    file: &mut File,
+    len: usize,
+    hasher: &mut blake3::Hasher,
+) -> std::io::Result<Vec<u8>> {
+    let mut block = Vec::with_capacity(len);
+    file.take(len as u64).read_to_end(&mut block)?;
+    hasher.update(&block);
+    Ok(block)
+}
+
+/// Writes f64s as the cache stores them (little-endian, checked in cache.rs).
+fn write_floats(out: &mut impl Write, values: &[f64]) -> std::io::Result<()> {
+    // SAFETY: an f64 is 8 plain bytes with no padding; the slice covers
+    // exactly the values' memory.
+    let bytes = unsafe {
+        std::slice::from_raw_parts(values.as_ptr().cast::<u8>(), std::mem::size_of_val(values))
+    };
+    out.write_all(bytes)
+}
+
 /// The CSV's hash; with column roles set in [dataset], combined with them,
 /// so that dropping a column or changing na_values never reuses old results.
 fn fingerprint(csv_hash: &str, spec: &DatasetSpec) -> String {
@@ -506,48 +702,67 @@ fn fingerprint(csv_hash: &str, spec: &DatasetSpec) -> String {
 }
 
 impl TargetStats {
-    /// Records one target cell: its label code and numeric value (NaN if none).
-    fn observe(
-        &mut self,
-        path: &Path,
-        record: &csv::StringRecord,
-        column: &str,
-        cell: &str,
-    ) -> Result<(u32, f64)> {
-        if cell.is_empty() {
-            bail!(
-                "{}:{}: target column `{column}`: missing value",
-                path.display(),
-                record_line(path, record)
-            );
+    fn new() -> TargetStats {
+        TargetStats {
+            labels: Some(HashMap::new()),
+            all_numeric: true,
+            all_integer: true,
+            overflow: None,
+            first_text: None,
+            first_missing: None,
         }
-        let value = cell.parse::<f64>().ok().filter(|v| v.is_finite());
-        match value {
-            Some(v) => self.all_integer &= v.fract() == 0.0,
-            None => {
-                self.all_numeric = false;
-                self.all_integer = false;
+    }
+
+    /// Adds the next chunk's target; returns the map from the chunk's label
+    /// codes to first-appearance codes over the whole file (u32::MAX once
+    /// there are too many labels).
+    fn merge(&mut self, chunk: &TargetChunk) -> Vec<u32> {
+        self.all_numeric &= chunk.all_numeric;
+        self.all_integer &= chunk.all_integer;
+        if self.first_text.is_none() {
+            self.first_text.clone_from(&chunk.first_text);
+        }
+        self.first_missing = self.first_missing.or(chunk.first_missing);
+        let mut remap = Vec::with_capacity(chunk.labels.len());
+        for (label, offset) in &chunk.labels {
+            let Some(labels) = &mut self.labels else {
+                remap.push(u32::MAX);
+                continue;
+            };
+            let next = labels.len() as u32;
+            remap.push(*labels.entry(label.clone()).or_insert(next));
+            if labels.len() > MAX_CLASSES {
+                self.labels = None;
+                self.overflow = Some((label.clone(), *offset));
             }
         }
-        let code = match &mut self.labels {
-            Some(labels) => {
-                let next = labels.len() as u32;
-                let code = *labels.entry(cell.to_string()).or_insert(next);
-                if labels.len() > MAX_CLASSES {
-                    self.labels = None;
-                }
-                code
-            }
-            None => u32::MAX,
+        remap
+    }
+
+    /// The error a row-by-row reader stops at first: a missing target, or a
+    /// non-number once there are too many labels to be classes.
+    fn first_error(&self, path: &Path, column: &str) -> Result<()> {
+        let too_many = match (&self.overflow, &self.first_text) {
+            (Some(overflow), Some(text)) => Some(if text.1 > overflow.1 { text } else { overflow }),
+            _ => None,
         };
-        if self.labels.is_none() && !self.all_numeric {
+        if let Some(missing) = self.first_missing {
+            if too_many.is_none_or(|(_, offset)| missing < *offset) {
+                bail!(
+                    "{}:{}: target column `{column}`: missing value",
+                    path.display(),
+                    line_at(path, missing)
+                );
+            }
+        }
+        if let Some((cell, offset)) = too_many {
             bail!(
                 "{}:{}: target column `{column}`: `{cell}` is not a number, and there are over {MAX_CLASSES} distinct labels",
                 path.display(),
-                record_line(path, record)
+                line_at(path, *offset)
             );
         }
-        Ok((code, value.unwrap_or(f64::NAN)))
+        Ok(())
     }
 
     /// Classification or regression; for classes, the sorted labels and the
@@ -791,5 +1006,89 @@ mod tests {
         assert_eq!(p1, p2);
         assert_eq!(h1, h2);
         assert_eq!(h1.fingerprint.len(), 32);
+    }
+
+    /// A file with every kind of cell: numbers, missing cells, a text column,
+    /// a column of numbers that turns to text late (its labels need another
+    /// pass), quoted cells with commas and line breaks, CRLF line ends.
+    fn varied_csv(rows: usize) -> String {
+        let mut text = String::from("id,x,color,late,y\r\n");
+        for i in 0..rows {
+            let x = if i % 7 == 3 {
+                "NA".to_string()
+            } else {
+                format!("{}.{}", i % 13, i)
+            };
+            let color = match i % 4 {
+                0 => "\"red, dark\"".to_string(),
+                1 => "\"two\nlines\"".to_string(),
+                2 => String::new(),
+                _ => "blue".to_string(),
+            };
+            let late = if i == rows - 3 {
+                "many".to_string()
+            } else {
+                (i % 5).to_string()
+            };
+            text.push_str(&format!("{},{x},{color},{late},{}\r\n", 1000 + i, i % 3));
+        }
+        text
+    }
+
+    #[test]
+    fn any_chunk_size_writes_the_same_cache_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = spec(dir.path(), &varied_csv(400));
+        let mut caches = Vec::new();
+        for (k, chunk_bytes) in [CHUNK_BYTES, 1, 40, 333].into_iter().enumerate() {
+            let cache = dir.path().join(format!("c{k}"));
+            let (path, header) = prepare_in_chunks(&s, &cache, chunk_bytes).unwrap();
+            caches.push((std::fs::read(path).unwrap(), header));
+        }
+        let (first, header) = &caches[0];
+        assert_eq!(header.n_rows, 400);
+        assert!(
+            header.feature_kinds[2].is_categorical() && header.feature_kinds[3].is_categorical()
+        );
+        assert_eq!(header.missing, vec![0, 57, 100, 0]);
+        assert!(header.warnings[0].starts_with("column `id` looks like a row identifier"));
+        for (bytes, h) in &caches[1..] {
+            assert_eq!(h, header);
+            assert!(bytes == first, "cache bytes differ with smaller chunks");
+        }
+    }
+
+    #[test]
+    fn errors_in_later_chunks_name_their_file_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let good: Vec<String> = (0..300)
+            .map(|i| format!("{i}.5,\"q\n{i}\",{}", i % 2))
+            .collect();
+        // Every row spans two lines, so row r (0-based) starts on line 2 + 2r.
+        let cases = [
+            (120, "1,\"q\",1,9", "row has 4 fields, the header has 3"),
+            (
+                250,
+                "-inf,\"q\",1",
+                "column `a`: `-inf` is not a finite number",
+            ),
+            (299, "2,\"q\",", "target column `y`: missing value"),
+        ];
+        for (row, bad, message) in cases {
+            let mut lines = good.clone();
+            lines[row] = bad.to_string();
+            let line = 2 + 2 * row;
+            let text = format!("a,b,y\n{}\n", lines.join("\n"));
+            let s = spec(dir.path(), &text);
+            for chunk_bytes in [CHUNK_BYTES, 50] {
+                let e = prepare_in_chunks(&s, &dir.path().join("c"), chunk_bytes)
+                    .unwrap_err()
+                    .to_string();
+                assert!(
+                    e.ends_with(&format!("d.csv:{line}: {message}")),
+                    "{chunk_bytes}: {e}"
+                );
+            }
+        }
     }
 }

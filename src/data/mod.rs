@@ -2,6 +2,7 @@
 //! worker memory-maps (one copy in the page cache, however many workers).
 
 mod cache;
+mod chunks;
 mod groups;
 mod import;
 pub mod roles;

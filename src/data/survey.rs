@@ -53,8 +53,15 @@ pub struct ColumnSurvey {
     pub first_infinite: Option<(String, u64)>,
     /// Distinct cell texts; None once there are more than MAX_CATEGORIES.
     pub labels: Option<HashSet<String>>,
+    /// Whether cells go into `labels` (hashing every number of a numeric
+    /// column would cost more than parsing it).
+    track_labels: bool,
+    /// `labels` holds every non-missing cell: false once an untracked cell
+    /// was seen.
+    pub labels_complete: bool,
     pub all_integer: bool,
     pub increasing: bool,
+    first: Option<f64>,
     last: Option<f64>,
     /// Distinct integer values; None once one repeats (or too many).
     distinct_integers: Option<HashSet<i64>>,
@@ -62,6 +69,12 @@ pub struct ColumnSurvey {
 
 impl Default for ColumnSurvey {
     fn default() -> Self {
+        ColumnSurvey::new(true)
+    }
+}
+
+impl ColumnSurvey {
+    pub fn new(track_labels: bool) -> Self {
         ColumnSurvey {
             missing: 0,
             numbers: 0,
@@ -69,8 +82,11 @@ impl Default for ColumnSurvey {
             first_text: None,
             first_infinite: None,
             labels: Some(HashSet::new()),
+            track_labels,
+            labels_complete: true,
             all_integer: true,
             increasing: true,
+            first: None,
             last: None,
             distinct_integers: Some(HashSet::new()),
         }
@@ -101,7 +117,9 @@ impl ColumnSurvey {
                 }
             }
         }
-        if let Some(labels) = &mut self.labels {
+        if !self.track_labels {
+            self.labels_complete = false;
+        } else if let Some(labels) = &mut self.labels {
             if !labels.contains(raw.trim()) {
                 labels.insert(raw.trim().to_string());
                 if labels.len() > MAX_CATEGORIES {
@@ -115,6 +133,7 @@ impl ColumnSurvey {
         let integer = v.fract() == 0.0 && v.abs() < 9.0e15;
         self.all_integer &= integer;
         self.increasing &= self.last.is_none_or(|last| v > last);
+        self.first.get_or_insert(v);
         self.last = Some(v);
         match (&mut self.distinct_integers, integer) {
             (Some(seen), true) if seen.len() < MAX_TRACKED_INTEGERS => {
@@ -124,6 +143,41 @@ impl ColumnSurvey {
             }
             _ => self.distinct_integers = None,
         }
+    }
+
+    /// Adds the survey of the rows right after these: the same as one
+    /// survey of all the rows, in order.
+    pub fn merge(&mut self, next: ColumnSurvey) {
+        self.missing += next.missing;
+        self.numbers += next.numbers;
+        self.texts += next.texts;
+        if self.first_text.is_none() {
+            self.first_text = next.first_text;
+        }
+        if self.first_infinite.is_none() {
+            self.first_infinite = next.first_infinite;
+        }
+        self.labels_complete &= next.labels_complete;
+        self.labels = match (self.labels.take(), next.labels) {
+            (Some(mut a), Some(b)) => {
+                a.extend(b);
+                (a.len() <= MAX_CATEGORIES).then_some(a)
+            }
+            _ => None,
+        };
+        self.all_integer &= next.all_integer;
+        self.increasing = self.increasing
+            && next.increasing
+            && match (self.last, next.first) {
+                (Some(last), Some(first)) => first > last,
+                _ => true,
+            };
+        self.first = self.first.or(next.first);
+        self.last = next.last.or(self.last);
+        self.distinct_integers = match (self.distinct_integers.take(), next.distinct_integers) {
+            (Some(a), Some(b)) => union_if_disjoint(a, b),
+            _ => None,
+        };
     }
 
     /// Every cell is a number (or missing).
@@ -143,6 +197,18 @@ impl ColumnSurvey {
             self.labels.as_ref().is_none_or(|l| l.len() == n_rows)
         }
     }
+}
+
+/// The union of two sets of distinct integers; None if they share one (or
+/// together exceed what is tracked).
+fn union_if_disjoint(a: HashSet<i64>, b: HashSet<i64>) -> Option<HashSet<i64>> {
+    let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+    for v in small {
+        if !big.insert(v) {
+            return None;
+        }
+    }
+    (big.len() <= MAX_TRACKED_INTEGERS).then_some(big)
 }
 
 /// Below this, every column of a tiny file could look unique.

@@ -118,11 +118,15 @@ impl ModelEvaluator {
         if let Some(plan) = cache.get(&repeat) {
             return Ok(plan.clone());
         }
-        let y = self.data.y().to_vec();
+        // The mapped y itself: a copy per worker would cost 8 bytes a row.
+        let y = self.data.y();
+        let y = y
+            .as_slice()
+            .ok_or_else(|| "the dataset's y is not contiguous".to_string())?;
         let groups = folds::load_groups_for(&self.setup.cv, &self.setup.cache)
             .map_err(|e| format!("{e:#}"))?;
         let data = folds::FoldData {
-            y: &y,
+            y,
             target: self.target(),
             groups: groups.as_ref(),
         };

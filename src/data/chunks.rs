@@ -1,0 +1,352 @@
+//! A CSV's data rows cut into chunks at line ends outside quotes, every
+//! chunk parsed on its own (in parallel): cells classified, feature columns
+//! surveyed, values converted, the target read. A chunk's result depends
+//! only on its bytes, and results are merged in file order, so the cache is
+//! the same whatever the chunk size or the number of threads.
+//!
+//! A cut is only a guess (it counts quotes from the chunk's start); it is
+//! checked afterwards: a chunk parsed from a true record start that ends
+//! inside a record means the cut fell inside a quoted field, and the chunk
+//! is parsed again together with the next one.
+
+use super::survey::{Cell, ColumnSurvey, NaValues};
+use csv_core::ReadRecordResult;
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+/// Category codes per feature (None: numeric), once the survey has decided.
+pub type Codes = [Option<HashMap<String, f64>>];
+
+/// What every chunk needs to know about the columns.
+pub struct ChunkPlan<'a> {
+    pub n_columns: usize,
+    pub features: &'a [usize],
+    pub target: usize,
+    pub na: &'a NaValues,
+    /// Per feature: collect distinct cell texts (the column could be
+    /// categorical). Numbers are only hashed where this is set.
+    pub track_labels: &'a [bool],
+    /// Set on the second pass over a file with categorical columns: write
+    /// codes, survey nothing.
+    pub codes: Option<&'a Codes>,
+}
+
+/// One chunk's rows, converted, and what was seen in them.
+pub struct ChunkOut {
+    /// Row-major feature values (NaN for missing; text cells stand in as NaN
+    /// until the codes pass).
+    pub x: Vec<f64>,
+    pub rows: usize,
+    pub surveys: Vec<ColumnSurvey>,
+    pub target: TargetChunk,
+    /// The first malformed record: its byte offset in the file and what is wrong.
+    pub csv_error: Option<(u64, String)>,
+    /// False when the last record ran into the chunk's end without a line end.
+    clean_end: bool,
+}
+
+/// The target column of one chunk.
+pub struct TargetChunk {
+    /// Per row: index into `labels` (first appearance in this chunk).
+    pub codes: Vec<u32>,
+    /// Per row: the number, NaN if none.
+    pub values: Vec<f64>,
+    /// Distinct labels in order of first appearance, with their record's offset.
+    pub labels: Vec<(String, u64)>,
+    pub all_numeric: bool,
+    pub all_integer: bool,
+    pub first_text: Option<(String, u64)>,
+    pub first_missing: Option<u64>,
+}
+
+impl TargetChunk {
+    fn new() -> TargetChunk {
+        TargetChunk {
+            codes: Vec::new(),
+            values: Vec::new(),
+            labels: Vec::new(),
+            all_numeric: true,
+            all_integer: true,
+            first_text: None,
+            first_missing: None,
+        }
+    }
+
+    fn observe(&mut self, cell: &str, offset: u64, index: &mut HashMap<String, u32>) {
+        if cell.is_empty() {
+            self.first_missing.get_or_insert(offset);
+            self.codes.push(u32::MAX);
+            self.values.push(f64::NAN);
+            return;
+        }
+        let value = cell.parse::<f64>().ok().filter(|v| v.is_finite());
+        match value {
+            Some(v) => self.all_integer &= v.fract() == 0.0,
+            None => {
+                self.all_numeric = false;
+                self.all_integer = false;
+                if self.first_text.is_none() {
+                    self.first_text = Some((cell.to_string(), offset));
+                }
+            }
+        }
+        let code = match index.get(cell) {
+            Some(&code) => code,
+            None => {
+                let code = self.labels.len() as u32;
+                index.insert(cell.to_string(), code);
+                self.labels.push((cell.to_string(), offset));
+                code
+            }
+        };
+        self.codes.push(code);
+        self.values.push(value.unwrap_or(f64::NAN));
+    }
+}
+
+/// Parses the complete chunks of `buf` (file bytes from offset `base`) in
+/// parallel. Returns them in file order and how many bytes of `buf` they
+/// cover; the rest (an incomplete line, or a quoted field still open) is
+/// carried into the next window. At the end of the file (`eof`) everything
+/// is consumed.
+pub fn parse_window(
+    buf: &[u8],
+    base: u64,
+    eof: bool,
+    chunk_bytes: usize,
+    plan: &ChunkPlan,
+) -> (Vec<ChunkOut>, usize) {
+    let ends = cut_points(buf, chunk_bytes, eof);
+    let ranges: Vec<(usize, usize)> = ends
+        .iter()
+        .scan(0, |start, &end| Some((std::mem::replace(start, end), end)))
+        .collect();
+    let mut parsed: Vec<Option<ChunkOut>> = ranges
+        .par_iter()
+        .map(|&(start, end)| Some(parse_chunk(&buf[start..end], base + start as u64, plan)))
+        .collect();
+    let mut done = Vec::with_capacity(ranges.len());
+    let mut i = 0;
+    while i < ranges.len() {
+        let start = ranges[i].0;
+        let mut chunk = parsed[i].take().expect("each chunk is taken once");
+        // A cut inside a quoted field: parse again with the next chunk.
+        while !chunk.clean_end && i + 1 < ranges.len() {
+            i += 1;
+            chunk = parse_chunk(&buf[start..ranges[i].1], base + start as u64, plan);
+        }
+        if !chunk.clean_end && !eof {
+            return (done, start);
+        }
+        done.push(chunk);
+        i += 1;
+    }
+    (done, ends.last().copied().unwrap_or(0))
+}
+
+/// Chunk ends: just after a `\n` at least `chunk_bytes` into the chunk, with
+/// an even number of quotes since the chunk's start. At the end of the file
+/// the last chunk runs to the end; otherwise the bytes after the last cut
+/// are left over.
+fn cut_points(buf: &[u8], chunk_bytes: usize, eof: bool) -> Vec<usize> {
+    let mut ends = Vec::new();
+    let mut start = 0;
+    while start + chunk_bytes < buf.len() {
+        let from = start + chunk_bytes;
+        let mut inside = buf[start..from].iter().filter(|&&b| b == b'"').count() % 2 == 1;
+        let cut = buf[from..].iter().position(|&b| {
+            inside ^= b == b'"';
+            b == b'\n' && !inside
+        });
+        match cut {
+            Some(k) => {
+                start = from + k + 1;
+                ends.push(start);
+            }
+            None => break,
+        }
+    }
+    if eof && start < buf.len() {
+        ends.push(buf.len());
+    }
+    ends
+}
+
+/// Parses one chunk; when a column turns out to hold text that was not
+/// tracked, parses it again tracking that column's labels (they decide the
+/// categories, and the numbers before the text count too).
+fn parse_chunk(bytes: &[u8], base: u64, plan: &ChunkPlan) -> ChunkOut {
+    let out = parse_once(bytes, base, plan, plan.track_labels);
+    if plan.codes.is_some() {
+        return out;
+    }
+    let track: Vec<bool> = plan
+        .track_labels
+        .iter()
+        .zip(&out.surveys)
+        .map(|(&t, s)| t || s.texts > 0)
+        .collect();
+    if track == plan.track_labels {
+        return out;
+    }
+    parse_once(bytes, base, plan, &track)
+}
+
+fn parse_once(bytes: &[u8], base: u64, plan: &ChunkPlan, track: &[bool]) -> ChunkOut {
+    let surveying = plan.codes.is_none();
+    let mut records = Records::new(bytes);
+    let mut out = ChunkOut {
+        // About right for numbers of a dozen or more digits; grows otherwise.
+        x: Vec::with_capacity(bytes.len() / 16),
+        rows: 0,
+        surveys: track.iter().map(|&t| ColumnSurvey::new(t)).collect(),
+        target: TargetChunk::new(),
+        csv_error: None,
+        clean_end: true,
+    };
+    let mut target_index = HashMap::new();
+    while let Some(start) = records.next() {
+        let offset = base + start as u64;
+        out.clean_end = !records.unterminated;
+        let fields = match records.fields(plan.n_columns) {
+            Ok(fields) => fields,
+            Err(message) => {
+                out.csv_error = Some((offset, message));
+                break;
+            }
+        };
+        for (j, &c) in plan.features.iter().enumerate() {
+            let raw = fields.get(c);
+            let cell = plan.na.classify(raw);
+            let codes = plan.codes.and_then(|codes| codes[j].as_ref());
+            let value = match (&cell, codes) {
+                (Cell::Missing, _) => f64::NAN,
+                (_, Some(codes)) => codes.get(raw.trim()).copied().unwrap_or(f64::NAN),
+                (Cell::Number(v), None) => *v,
+                // The column is categorical: the codes pass writes this cell.
+                (Cell::Text(_), None) => f64::NAN,
+            };
+            out.x.push(value);
+            if surveying {
+                out.surveys[j].observe(cell, raw, offset);
+            }
+        }
+        if surveying {
+            let cell = fields.get(plan.target).trim();
+            out.target.observe(cell, offset, &mut target_index);
+        }
+        out.rows += 1;
+    }
+    out
+}
+
+/// csv_core over a chunk's bytes (same dialect as the csv crate's default
+/// reader: commas, double quotes, any line end, empty lines skipped).
+struct Records<'a> {
+    core: csv_core::Reader,
+    input: &'a [u8],
+    pos: usize,
+    output: Vec<u8>,
+    ends: Vec<usize>,
+    n_fields: usize,
+    /// The last record ended at the end of the input, not at a line end.
+    unterminated: bool,
+}
+
+/// One record's fields, valid UTF-8.
+struct Fields<'r> {
+    text: &'r str,
+    ends: &'r [usize],
+}
+
+impl Fields<'_> {
+    fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+}
+
+impl<'a> Records<'a> {
+    fn new(input: &'a [u8]) -> Records<'a> {
+        Records {
+            core: csv_core::Reader::new(),
+            input,
+            pos: 0,
+            output: vec![0; 4096],
+            ends: vec![0; 64],
+            n_fields: 0,
+            unterminated: false,
+        }
+    }
+
+    /// Reads the next record; returns where it starts in the input (possibly
+    /// on the line end before it, as the csv crate reports positions).
+    fn next(&mut self) -> Option<usize> {
+        let start = self.pos;
+        let (mut n_out, mut n_ends) = (0, 0);
+        loop {
+            let input = &self.input[self.pos..];
+            let (result, n_in, o, e) =
+                self.core
+                    .read_record(input, &mut self.output[n_out..], &mut self.ends[n_ends..]);
+            self.pos += n_in;
+            n_out += o;
+            n_ends += e;
+            match result {
+                ReadRecordResult::InputEmpty if input.is_empty() => return None,
+                ReadRecordResult::InputEmpty => {}
+                ReadRecordResult::OutputFull => self.output.resize(self.output.len() * 2, 0),
+                ReadRecordResult::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
+                ReadRecordResult::Record => {
+                    self.n_fields = n_ends;
+                    self.unterminated = input.is_empty();
+                    return Some(start);
+                }
+                ReadRecordResult::End => return None,
+            }
+        }
+    }
+
+    /// The current record's fields, or the one-line error the csv crate's
+    /// reader would give (field count first, then UTF-8).
+    fn fields(&self, n_columns: usize) -> Result<Fields<'_>, String> {
+        if self.n_fields != n_columns {
+            return Err(format!(
+                "row has {} fields, the header has {n_columns}",
+                self.n_fields
+            ));
+        }
+        let ends = &self.ends[..self.n_fields];
+        let len = ends.last().copied().unwrap_or(0);
+        let text =
+            std::str::from_utf8(&self.output[..len]).map_err(|_| "not valid UTF-8".to_string())?;
+        Ok(Fields { text, ends })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cuts_fall_after_line_ends_outside_quotes() {
+        let buf = b"1,2\n\"a\nb\",3\n4,5\n";
+        assert_eq!(cut_points(buf, 1, true), vec![4, 12, 16]);
+        assert_eq!(cut_points(buf, 5, false), vec![12]);
+        assert_eq!(cut_points(b"1,2\n3,4", 2, true), vec![4, 7]);
+    }
+
+    #[test]
+    fn records_report_unterminated_ends() {
+        let mut r = Records::new(b"a,b\r\n\"x\ny\",c");
+        assert_eq!(r.next(), Some(0));
+        assert!(!r.unterminated);
+        assert_eq!(r.next(), Some(4));
+        assert!(r.unterminated);
+        assert_eq!(r.fields(2).unwrap().get(0), "x\ny");
+        assert_eq!(r.next(), None);
+        let mut r = Records::new(b"a,\"b\nc");
+        assert_eq!(r.next(), Some(0));
+        assert!(r.unterminated);
+    }
+}
