@@ -509,6 +509,40 @@ def messy():
     write_json("sklearn_messy.json", report)
 
 
+def native_categorical():
+    """HistGradientBoostingClassifier with native categorical splits
+    (categorical_features="from_dtype": the text columns as pandas
+    categories), default parameters, on the messy datasets' folds; gridrun's
+    gradient_boosting splits the same columns natively by default
+    (configs/titanic-gbdt.toml, configs/penguins-gbdt.toml). Needs
+    scripts/python-env.sh dataframes (pandas)."""
+    import pandas as pd
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    report = {"sklearn_version": sklearn.__version__,
+              "generated_by": "scripts/sklearn_reference.py native",
+              "estimator": "HistGradientBoostingClassifier(categorical_features='from_dtype', random_state=0)",
+              "datasets": {}}
+    for name, (csv_name, target, dropped, _, _) in MESSY.items():
+        df = pd.read_csv(os.path.join(ROOT, "datasets", csv_name))
+        y = np.unique(df[target].astype(str), return_inverse=True)[1]
+        x = df.drop(columns=[target] + dropped)
+        categorical = [c for c in x.columns if not pd.api.types.is_numeric_dtype(x[c])]
+        for c in categorical:
+            x[c] = x[c].astype("category")
+        folds_file = os.path.join(OUT, f"folds_{name}.txt")
+        test_fold = np.loadtxt(folds_file, dtype=int)
+        model = HistGradientBoostingClassifier(categorical_features="from_dtype", random_state=0)
+        scores = cross_val_score(model, x, y, cv=PredefinedSplit(test_fold), scoring="accuracy")
+        print(f"{name} native categorical: {scores.mean():.4f}", flush=True)
+        report["datasets"][name] = {
+            "csv": f"datasets/{csv_name}", "target": target, "dropped": dropped,
+            "categorical": categorical, "folds_file": os.path.relpath(folds_file, ROOT),
+            "mean_accuracy": float(scores.mean()),
+        }
+    write_json("sklearn_native_categorical.json", report)
+
+
 def write_json(name, data):
     with open(os.path.join(OUT, name), "w") as f:
         json.dump(data, f, indent=2)
@@ -521,6 +555,7 @@ SECTIONS = {
     "models": models_reference,
     "logistic": logistic_per_c,
     "messy": messy,
+    "native": native_categorical,
 }
 
 if __name__ == "__main__":

@@ -150,3 +150,76 @@ fn new_models_match_scikit_learn_on_the_same_folds() {
     );
     assert!(report.len() >= 20);
 }
+
+/// Mean CV accuracy per value of one grid parameter (cv_results.csv).
+fn accuracy_by(out: &std::path::Path, param: &str) -> Vec<(String, f64)> {
+    let (header, rows) = cv_results(out);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (p, a) = (col(&format!("param_{param}")), col("mean_test_accuracy"));
+    rows.iter()
+        .map(|r| (r[p].clone(), r[a].parse().unwrap()))
+        .collect()
+}
+
+#[test]
+fn native_categorical_gradient_boosting_matches_scikit_learn() {
+    let reference = json(&root().join("tests/reference/sklearn_native_categorical.json"));
+    let dir = tempfile::tempdir().unwrap();
+    for (name, entry) in reference["datasets"].as_object().unwrap() {
+        let dropped = entry["dropped"].to_string();
+        let config = format!(
+            "[dataset]\npath = \"{}\"\ntarget = \"{}\"\ndrop = {dropped}\n[model]\nkind = \"gradient_boosting\"\n[cv]\nkind = \"predefined\"\nfolds_file = \"{}\"\n",
+            root().join(entry["csv"].as_str().unwrap()).display(),
+            entry["target"].as_str().unwrap(),
+            root().join(entry["folds_file"].as_str().unwrap()).display()
+        );
+        let path = dir.path().join(format!("{name}.toml"));
+        std::fs::write(&path, config).unwrap();
+        let out = dir.path().join(format!("out-{name}"));
+        run_ok(&path, &out);
+        let (header, rows) = cv_results(&out);
+        let col = header
+            .iter()
+            .position(|h| h == "mean_test_accuracy")
+            .unwrap();
+        let ours: f64 = rows[0][col].parse().unwrap();
+        let theirs = entry["mean_accuracy"].as_f64().unwrap();
+        assert!(
+            (ours - theirs).abs() <= 0.01,
+            "{name}: gridrun {ours:.4} vs scikit-learn {theirs:.4}"
+        );
+    }
+}
+
+/// One 40-level column decides the class (each level's class drawn at
+/// random): one native split of a stump separates the classes, a stump on
+/// one-hot columns can only cut one level off.
+#[test]
+fn native_categorical_split_groups_many_levels_in_one_split() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("level,noise,class\n");
+    let mut state = 7u64;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        state >> 33
+    };
+    let yes: Vec<bool> = (0..40).map(|l| (l * 7919) % 5 < 2 || l % 2 == 0).collect();
+    for _ in 0..1200 {
+        let level = next() % 40;
+        let noise = next() % 1000;
+        let class = if yes[level as usize] { "yes" } else { "no" };
+        csv.push_str(&format!("L{level},{noise},{class}\n"));
+    }
+    std::fs::write(dir.path().join("levels.csv"), csv).unwrap();
+    let config = "[dataset]\npath = \"levels.csv\"\ntarget = \"class\"\n[model]\nkind = \"gradient_boosting\"\nmax_iter = 1\nmax_leaf_nodes = 2\nlearning_rate = 1.0\n[grid]\ncategorical_features = [\"from_dtype\", \"none\"]\n[cv]\nfolds = 3\n";
+    let path = dir.path().join("levels.toml");
+    std::fs::write(&path, config).unwrap();
+    let out = dir.path().join("out");
+    run_ok(&path, &out);
+    let scores = accuracy_by(&out, "categorical_features");
+    let score = |v: &str| scores.iter().find(|(p, _)| p == v).unwrap().1;
+    assert!(score("from_dtype") > 0.99, "{scores:?}");
+    assert!(score("None") < 0.75, "{scores:?}");
+}

@@ -162,7 +162,8 @@ impl ModelEvaluator {
         let clock = Instant::now();
         let (model, model_params) = self.model_for(&task.params)?;
         let settings = Settings::from_params(&task.params)?;
-        let fold = self.fold_data(settings, &split.train, &split.test)?;
+        let native = model.native_categories(&model_params).is_some();
+        let fold = self.fold_data(settings, native, &split.train, &split.test)?;
         let train = TrainSet {
             x: fold.train_x.view(),
             y: fold.train_y.as_ref().map_or(self.data.y(), |y| y.view()),
@@ -170,6 +171,7 @@ impl ModelEvaluator {
             target: self.target(),
             seed: task.seed,
             threads: self.setup.threads,
+            categorical: &fold.categorical,
         };
         let fitted = model.fit(&model_params, &train)?;
         let fit_seconds = clock.elapsed().as_secs_f64();
@@ -205,6 +207,7 @@ impl ModelEvaluator {
     fn fold_data(
         &self,
         settings: Settings,
+        native: bool,
         train: &[usize],
         test: &[usize],
     ) -> Result<FoldData<'_>, String> {
@@ -218,10 +221,11 @@ impl ModelEvaluator {
                 train_rows: train.to_vec(),
                 test_x: Prepared::Original(x),
                 test_rows: test.to_vec(),
+                categorical: Vec::new(),
                 pipeline: None,
             });
         }
-        let pipeline = FittedPipeline::fit(settings, x, train, &kinds)?;
+        let pipeline = FittedPipeline::fit(settings, x, train, &kinds, native)?;
         let y = self.data.y();
         Ok(FoldData {
             train_x: Prepared::Transformed(pipeline.transform(x, train)),
@@ -229,6 +233,7 @@ impl ModelEvaluator {
             train_rows: (0..train.len()).collect(),
             test_x: Prepared::Transformed(pipeline.transform(x, test)),
             test_rows: (0..test.len()).collect(),
+            categorical: pipeline.native_columns(),
             pipeline: Some(pipeline),
         })
     }
@@ -239,7 +244,8 @@ impl ModelEvaluator {
         let clock = Instant::now();
         let (model, model_params) = self.model_for(&request.params)?;
         let settings = Settings::from_params(&request.params)?;
-        let fold = self.fold_data(settings, &rows, &[])?;
+        let native = model.native_categories(&model_params).is_some();
+        let fold = self.fold_data(settings, native, &rows, &[])?;
         let train = TrainSet {
             x: fold.train_x.view(),
             y: fold.train_y.as_ref().map_or(self.data.y(), |y| y.view()),
@@ -247,6 +253,7 @@ impl ModelEvaluator {
             target: self.target(),
             seed: request.seed,
             threads: request.threads.max(1),
+            categorical: &fold.categorical,
         };
         let fitted = catch_unwind(AssertUnwindSafe(|| model.fit(&model_params, &train)))
             .map_err(|p| format!("panic: {}", panic_message(&p)))??;
@@ -320,6 +327,8 @@ struct FoldData<'a> {
     train_rows: Vec<usize>,
     test_x: Prepared<'a>,
     test_rows: Vec<usize>,
+    /// The columns of category codes the model splits natively.
+    categorical: Vec<bool>,
     pipeline: Option<FittedPipeline>,
 }
 

@@ -97,6 +97,11 @@ const PARAMS: &[ParamSpec] = &[
         help: "smallest improvement of the validation loss that counts",
     },
     ParamSpec {
+        name: "categorical_features",
+        kind: ParamKind::CategoricalFeatures,
+        help: "from_dtype (default): categorical columns split natively; none/false: through [preprocess] encode",
+    },
+    ParamSpec {
         name: "class_weight",
         kind: ParamKind::ChoiceOrNone(&["balanced"]),
         help: "balanced: weight classes by n / (k * count)",
@@ -154,6 +159,7 @@ fn gbdt_params(params: &Params, train: &TrainSet) -> Result<GbdtParams, String> 
             Some(ParamValue::Str(s)) if s == "balanced" => Some(ClassWeight::Balanced),
             _ => None,
         },
+        categorical: train.categorical.to_vec(),
         seed: match p.get("random_state") {
             Some(ParamValue::Int(s)) => *s as u64,
             _ => train.seed,
@@ -196,6 +202,18 @@ impl Model for GradientBoosting {
 
     fn handles_missing(&self) -> bool {
         true
+    }
+
+    fn native_categories(&self, params: &Params) -> Option<usize> {
+        match params.get("categorical_features") {
+            None => {}
+            Some(ParamValue::Str(s)) if s == "from_dtype" => {}
+            Some(_) => return None,
+        }
+        match params.get("max_bins") {
+            Some(ParamValue::Int(b)) => Some(*b as usize),
+            _ => Some(GbdtParams::default().max_bins),
+        }
     }
 
     fn fit(&self, params: &Params, train: &TrainSet) -> Result<Box<dyn Fitted>, String> {

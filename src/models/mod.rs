@@ -53,6 +53,9 @@ pub struct TrainSet<'a> {
     pub seed: u64,
     /// Threads this fit may use (its worker's share of the cores).
     pub threads: usize,
+    /// Which columns of `x` hold category codes for the model to split
+    /// natively (empty: none; see [`Model::native_categories`]).
+    pub categorical: &'a [bool],
 }
 
 impl TrainSet<'_> {
@@ -139,6 +142,15 @@ pub trait Model: Send + Sync {
     /// model that cannot needs `[preprocess] impute` on data with gaps.
     fn handles_missing(&self) -> bool {
         false
+    }
+
+    /// Whether the model splits categorical columns itself with these
+    /// parameters (scikit-learn's `categorical_features`): Some(the most
+    /// categories a column may have), and the column reaches the model as
+    /// category codes 0..n (unknown and missing: NaN) instead of through
+    /// `[preprocess] encode`.
+    fn native_categories(&self, _params: &Params) -> Option<usize> {
+        None
     }
 
     /// Whether `[preprocess] scale` defaults to "standard" (linear models,

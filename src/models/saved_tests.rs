@@ -69,6 +69,7 @@ fn round_trip(model: &dyn Model, target: TargetKind, y: &Array1<f64>, x: &Array2
         target,
         seed: 5,
         threads: 2,
+        categorical: &[],
     };
     let fitted: Box<dyn Fitted> = model
         .fit(&params_for(model), &train)
@@ -130,6 +131,7 @@ fn a_packed_forest_is_a_third_of_its_json_or_less() {
         target: TargetKind::Classification { n_classes: 3 },
         seed: 1,
         threads: 1,
+        categorical: &[],
     };
     let fitted = model.fit(&params_for(model), &train).unwrap();
     let packed = fitted.to_bytes().unwrap().len();

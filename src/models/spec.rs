@@ -63,6 +63,8 @@ pub enum ParamKind {
     AutoOrBool,
     /// "scale", "auto" or a number > 0 (an SVM's gamma).
     GammaOrChoice,
+    /// "from_dtype", none or false (scikit-learn's categorical_features).
+    CategoricalFeatures,
 }
 
 impl ParamKind {
@@ -84,6 +86,8 @@ impl ParamKind {
             (ParamKind::ChoiceOrNone(_), ParamValue::None) => Ok(()),
             (ParamKind::Bool | ParamKind::AutoOrBool, ParamValue::Bool(_)) => Ok(()),
             (ParamKind::AutoOrBool, ParamValue::Str(s)) if s == "auto" => Ok(()),
+            (ParamKind::CategoricalFeatures, ParamValue::Str(s)) if s == "from_dtype" => Ok(()),
+            (ParamKind::CategoricalFeatures, ParamValue::None | ParamValue::Bool(false)) => Ok(()),
             (ParamKind::GammaOrChoice, ParamValue::Str(s)) if s == "scale" || s == "auto" => Ok(()),
             (ParamKind::GammaOrChoice, ParamValue::Int(_) | ParamValue::Float(_)) => {
                 in_float_range(v.as_f64().unwrap_or(f64::NAN), 0.0, f64::INFINITY, true)
@@ -127,6 +131,7 @@ impl ParamKind {
             ParamKind::MaxSamples => "\"none\", a count >= 1 or a fraction in (0, 1]".into(),
             ParamKind::AutoOrBool => "\"auto\", true or false".into(),
             ParamKind::GammaOrChoice => "\"scale\", \"auto\" or a number > 0".into(),
+            ParamKind::CategoricalFeatures => "\"from_dtype\", \"none\" or false".into(),
         }
     }
 }

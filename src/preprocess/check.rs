@@ -14,9 +14,15 @@ pub fn check_before_run(config: &Config, header: &CacheHeader) -> Result<()> {
     let categorical = categorical_names(header);
     let missing = header.missing_columns();
     for setting in &config.settings {
-        let settings =
-            Settings::from_params(&config.full_params(setting)).map_err(anyhow::Error::msg)?;
-        if settings.encode == Encode::None && !categorical.is_empty() {
+        let params = config.full_params(setting);
+        let settings = Settings::from_params(&params).map_err(anyhow::Error::msg)?;
+        let kind = config.model_of(setting);
+        let model = models::find(kind).expect("validated model");
+        let native = model.native_categories(&super::model_params(&models::split_kind(&params).1));
+        if let Some(most) = native {
+            check_cardinality(config, header, kind, most)?;
+        }
+        if settings.encode == Encode::None && !categorical.is_empty() && native.is_none() {
             bail!(
                 "{file}: {}: columns {} of {} are categorical (not numbers, or in dataset.categorical), and encode = \"none\" gives a model no way to use them: set encode = \"onehot\" or \"ordinal\", or drop them in [dataset]",
                 key_of(config, Step::Encode),
@@ -24,8 +30,6 @@ pub fn check_before_run(config: &Config, header: &CacheHeader) -> Result<()> {
                 header.source.display()
             );
         }
-        let kind = config.model_of(setting);
-        let model = models::find(kind).expect("validated model");
         if settings.impute == Impute::None && !missing.is_empty() && !model.handles_missing() {
             let list: Vec<String> = missing.iter().map(|(c, n)| format!("{c} {n}")).collect();
             bail!(
@@ -36,6 +40,24 @@ pub fn check_before_run(config: &Config, header: &CacheHeader) -> Result<()> {
                 list.len(),
                 list.join(", ")
             );
+        }
+    }
+    Ok(())
+}
+
+/// A model splitting categories natively takes at most `most` per column
+/// (scikit-learn's max_bins check, made before any task runs).
+fn check_cardinality(config: &Config, header: &CacheHeader, kind: &str, most: usize) -> Result<()> {
+    for (name, feature) in header.feature_names.iter().zip(header.kinds()) {
+        if let crate::data::FeatureKind::Categorical { categories } = feature {
+            if categories.len() > most {
+                bail!(
+                    "{}: max_bins: categorical column {name} of {} has {} categories, more than max_bins = {most} allows for {kind}'s native categorical splits: set categorical_features = \"none\" to encode it instead, or drop it in [dataset]",
+                    config.path.display(),
+                    header.source.display(),
+                    categories.len()
+                );
+            }
         }
     }
     Ok(())
@@ -104,6 +126,16 @@ pub fn describe_run(config: &Config, header: &CacheHeader) -> Vec<String> {
         "preprocessing, fitted on each fold's training rows: {}",
         describe_steps(config)
     ));
+    let native = config.settings.iter().any(|setting| {
+        let (_, params) = models::split_kind(&config.full_params(setting));
+        models::find(config.model_of(setting))
+            .is_some_and(|m| m.native_categories(&super::model_params(&params)).is_some())
+    });
+    if native && !categorical.is_empty() {
+        lines.push(
+            "categorical columns split natively (categorical_features = \"from_dtype\"): no encoding for them, unknown categories count as missing".into(),
+        );
+    }
     lines
 }
 

@@ -22,6 +22,10 @@ pub enum ColumnStep {
     Onehot { codes: Vec<f64>, fill: Option<f64> },
     /// The code's position among those seen in training; unseen: -1.
     Ordinal { codes: Vec<f64>, fill: Option<f64> },
+    /// For a model that splits categories itself: the code's position among
+    /// those seen in training; unseen: NaN (scikit-learn's HistGradientBoosting
+    /// treats unknown categories as missing).
+    Native { codes: Vec<f64>, fill: Option<f64> },
 }
 
 /// Code for a category not seen in training (scikit-learn's
@@ -59,12 +63,14 @@ impl FittedPipeline {
             || (settings.impute != Impute::None && any_missing)
     }
 
-    /// Learns every column's step from the training rows.
+    /// Learns every column's step from the training rows; `native`: the
+    /// model splits the categorical columns itself (no encoding).
     pub fn fit(
         settings: Settings,
         x: ArrayView2<f64>,
         rows: &[usize],
         kinds: &[FeatureKind],
+        native: bool,
     ) -> Result<FittedPipeline, String> {
         let columns = kinds
             .iter()
@@ -73,7 +79,7 @@ impl FittedPipeline {
                 let values: Vec<f64> = rows.iter().map(|&r| x[[r, j]]).collect();
                 match kind {
                     FeatureKind::Numeric => finite(j, fit_numeric(&settings, values)),
-                    FeatureKind::Categorical { .. } => fit_categorical(&settings, &values),
+                    FeatureKind::Categorical { .. } => fit_categorical(&settings, &values, native),
                 }
             })
             .collect::<Result<_, String>>()?;
@@ -88,6 +94,22 @@ impl FittedPipeline {
                 _ => 1,
             })
             .sum()
+    }
+
+    /// Which output columns hold category codes for the model to split.
+    pub fn native_columns(&self) -> Vec<bool> {
+        self.columns
+            .iter()
+            .flat_map(|c| {
+                let native = matches!(c, ColumnStep::Native { .. });
+                let width = if let ColumnStep::Onehot { codes, .. } = c {
+                    codes.len()
+                } else {
+                    1
+                };
+                std::iter::repeat_n(native, width)
+            })
+            .collect()
     }
 
     /// The given rows of `x`, transformed.
@@ -148,6 +170,15 @@ fn write_cell(step: &ColumnStep, v: f64, row: &mut [f64], k: usize) -> usize {
                 v
             } else {
                 position(codes, v).map_or(UNKNOWN_CODE, |i| i as f64)
+            };
+            1
+        }
+        ColumnStep::Native { codes, fill } => {
+            let v = if v.is_nan() { fill.unwrap_or(v) } else { v };
+            row[k] = if v.is_nan() {
+                v
+            } else {
+                position(codes, v).map_or(f64::NAN, |i| i as f64)
             };
             1
         }
@@ -220,7 +251,11 @@ fn fit_numeric(settings: &Settings, mut values: Vec<f64>) -> ColumnStep {
     }
 }
 
-fn fit_categorical(settings: &Settings, values: &[f64]) -> Result<ColumnStep, String> {
+fn fit_categorical(
+    settings: &Settings,
+    values: &[f64],
+    native: bool,
+) -> Result<ColumnStep, String> {
     let mut codes: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
     // Missing categories take the most frequent one, whatever the numeric
     // strategy (scikit-learn: SimpleImputer(strategy="most_frequent")).
@@ -234,6 +269,9 @@ fn fit_categorical(settings: &Settings, values: &[f64]) -> Result<ColumnStep, St
     };
     codes.sort_by(f64::total_cmp);
     codes.dedup();
+    if native {
+        return Ok(ColumnStep::Native { codes, fill });
+    }
     match settings.encode {
         Encode::Onehot => Ok(ColumnStep::Onehot { codes, fill }),
         Encode::Ordinal => Ok(ColumnStep::Ordinal { codes, fill }),
@@ -305,7 +343,7 @@ mod tests {
     fn fitted_on_training_rows_only() {
         let x = array![[1.0, 0.0], [3.0, 1.0], [f64::NAN, 1.0], [100.0, 2.0]];
         let s = settings(Impute::Mean, Scale::Standard, Encode::Onehot);
-        let p = FittedPipeline::fit(s, x.view(), &[0, 1, 2], &kinds()).unwrap();
+        let p = FittedPipeline::fit(s, x.view(), &[0, 1, 2], &kinds(), false).unwrap();
         // mean of 1, 3 = 2 fills row 2; std of (1, 3, 2) = sqrt(2/3).
         let t = p.transform(x.view(), &[0, 2, 3]);
         let sd = (2.0f64 / 3.0).sqrt();
@@ -326,14 +364,27 @@ mod tests {
     fn ordinal_unknown_and_missing() {
         let x = array![[1.0, 2.0], [1.0, 0.0], [1.0, 1.0], [1.0, f64::NAN]];
         let s = settings(Impute::None, Scale::None, Encode::Ordinal);
-        let p = FittedPipeline::fit(s, x.view(), &[0, 1], &kinds()).unwrap();
+        let p = FittedPipeline::fit(s, x.view(), &[0, 1], &kinds(), false).unwrap();
         let t = p.transform(x.view(), &[0, 1, 2, 3]);
         assert_eq!(t.column(1).to_vec()[..3], [1.0, 0.0, UNKNOWN_CODE]);
         assert!(t[[3, 1]].is_nan());
         let s = settings(Impute::MostFrequent, Scale::None, Encode::Ordinal);
-        let p = FittedPipeline::fit(s, x.view(), &[0, 1, 2], &kinds()).unwrap();
+        let p = FittedPipeline::fit(s, x.view(), &[0, 1, 2], &kinds(), false).unwrap();
         // 0, 1, 2 once each: the smallest code (0) fills.
         assert_eq!(p.transform(x.view(), &[3])[[0, 1]], 0.0);
+    }
+
+    #[test]
+    fn native_codes_unknown_is_missing() {
+        let x = array![[1.0, 2.0], [1.0, 0.0], [1.0, 1.0], [1.0, f64::NAN]];
+        let s = settings(Impute::None, Scale::None, Encode::Onehot);
+        let p = FittedPipeline::fit(s, x.view(), &[0, 1, 3], &kinds(), true).unwrap();
+        assert_eq!(p.width(), 2);
+        assert_eq!(p.native_columns(), vec![false, true]);
+        let t = p.transform(x.view(), &[0, 1, 2, 3]);
+        // Codes 0 and 2 seen: positions 0 and 1; code 1 unseen: missing.
+        assert_eq!(t.column(1).to_vec()[..2], [1.0, 0.0]);
+        assert!(t[[2, 1]].is_nan() && t[[3, 1]].is_nan());
     }
 
     #[test]
@@ -347,6 +398,7 @@ mod tests {
                 x.view(),
                 &rows,
                 &kinds,
+                false,
             )
             .unwrap()
             .columns[0]
@@ -375,6 +427,7 @@ mod tests {
             constant.view(),
             &[0, 1],
             &kinds,
+            false,
         )
         .unwrap();
         assert_eq!(
@@ -393,6 +446,7 @@ mod tests {
                 x.view(),
                 &[0, 1, 2, 3, 4],
                 &kinds,
+                false,
             )
             .unwrap();
             p.transform(x.view(), &[4])[[0, 0]]

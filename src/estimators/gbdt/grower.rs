@@ -5,6 +5,7 @@
 //! scikit-learn's TreeGrower and LightGBM.
 
 use super::bins::{Bins, MISSING_BIN};
+use super::categorical::{self, Bitset};
 use super::histogram::{self, BinStats, FeatureHistogram, Gh, Histogram};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -38,9 +39,20 @@ pub struct Node {
     pub missing_left: bool,
     /// The leaf's contribution to the raw score (learning rate included).
     pub value: f64,
+    /// A categorical split: index of the set of codes that go left in the
+    /// model's category sets; NUMERIC for a threshold split (and for
+    /// models saved before categorical splits existed).
+    #[serde(default = "numeric")]
+    pub categories: u32,
 }
 
 pub const LEAF: u32 = u32::MAX;
+/// `Node::categories` of a threshold split.
+pub const NUMERIC: u32 = u32::MAX;
+
+fn numeric() -> u32 {
+    NUMERIC
+}
 
 impl Node {
     fn leaf(value: f64) -> Node {
@@ -51,13 +63,15 @@ impl Node {
             right: 0,
             missing_left: false,
             value,
+            categories: NUMERIC,
         }
     }
 }
 
-/// The raw-score contribution of a tree for one row.
+/// The raw-score contribution of a tree for one row; `sets` are the
+/// model's category sets its categorical nodes point into.
 #[inline]
-pub fn tree_value(nodes: &[Node], row: ndarray::ArrayView1<f64>) -> f64 {
+pub fn tree_value(nodes: &[Node], sets: &[Bitset], row: ndarray::ArrayView1<f64>) -> f64 {
     let mut i = 0;
     loop {
         let node = &nodes[i];
@@ -65,7 +79,9 @@ pub fn tree_value(nodes: &[Node], row: ndarray::ArrayView1<f64>) -> f64 {
             return node.value;
         }
         let v = row[node.feature as usize];
-        let left = if v.is_nan() {
+        let left = if node.categories != NUMERIC {
+            categorical::goes_left(&sets[node.categories as usize], node.missing_left, v)
+        } else if v.is_nan() {
             node.missing_left
         } else {
             v <= node.threshold
@@ -79,8 +95,10 @@ pub fn tree_value(nodes: &[Node], row: ndarray::ArrayView1<f64>) -> f64 {
 struct Split {
     gain: f64,
     feature: usize,
-    /// Highest real bin on the left.
+    /// Highest real bin on the left (threshold splits).
     bin: u8,
+    /// The bins on the left (categorical splits; bit 255: missing).
+    left_set: Option<Bitset>,
     missing_left: bool,
     left: BinStats,
     right: BinStats,
@@ -152,6 +170,8 @@ pub struct Grower<'a> {
     allowed: [Vec<bool>; 2],
     /// Split gain per feature since the last `take_importances`.
     importances: Vec<f64>,
+    /// The category sets of the tree being grown (its nodes' `categories`).
+    sets: Vec<Bitset>,
 }
 
 /// The split score of one side: G² / (H + λ).
@@ -178,7 +198,13 @@ impl<'a> Grower<'a> {
             features: (0..f).collect(),
             allowed: [vec![true; f], vec![true; f]],
             importances: vec![0.0; f],
+            sets: Vec::new(),
         }
+    }
+
+    /// The category sets of the last tree grown.
+    pub fn take_sets(&mut self) -> Vec<Bitset> {
+        std::mem::take(&mut self.sets)
     }
 
     /// The split gains per feature gathered so far; starts again from zero.
@@ -202,6 +228,7 @@ impl<'a> Grower<'a> {
         rng: &mut ChaCha8Rng,
     ) -> (Vec<Node>, Vec<LeafRange>) {
         let n = self.bins.n_samples;
+        self.sets.clear();
         self.samples.clear();
         self.samples.extend(0..n as u32);
         // Feature draws start from the same order in every tree, so a tree
@@ -378,6 +405,9 @@ impl<'a> Grower<'a> {
         if !scan.features.is_some_and(|allowed| allowed[f]) {
             return None;
         }
+        if self.bins.known[f].is_some() {
+            return best_categorical_split(self.params, f, self.bins.n_real(f), hist, &scan.sums);
+        }
         best_split_of_feature(self.params, f, self.bins.n_real(f), hist, &scan.sums)
     }
 
@@ -393,10 +423,10 @@ impl<'a> Grower<'a> {
         for k in start..end {
             let s = self.samples[k];
             let b = column[s as usize];
-            let goes_left = if b == MISSING_BIN {
-                split.missing_left
-            } else {
-                b <= split.bin
+            let goes_left = match &split.left_set {
+                Some(set) => categorical::contains(set, b),
+                None if b == MISSING_BIN => split.missing_left,
+                None => b <= split.bin,
             };
             if goes_left {
                 self.samples[start + n_left] = s;
@@ -420,8 +450,16 @@ impl<'a> Grower<'a> {
         nodes.push(Node::leaf(0.0));
         let node = &mut nodes[open[i].node];
         node.feature = split.feature as u32;
-        node.threshold = self.bins.threshold(split.feature, split.bin);
         node.missing_left = missing_left;
+        match (split.left_set, self.bins.known[split.feature]) {
+            (Some(left_set), Some(known)) => {
+                node.threshold = 0.0;
+                node.categories = self.sets.len() as u32;
+                self.sets
+                    .push(categorical::prediction_set(&left_set, &known, missing_left));
+            }
+            _ => node.threshold = self.bins.threshold(split.feature, split.bin),
+        }
         node.left = l as u32;
         node.right = r as u32;
         let child = |node, start, end, sums| Open {
@@ -587,9 +625,36 @@ fn best_split_of_feature(
         gain: best.num / best.den - parent,
         feature: f,
         bin: bin as u8,
+        left_set: None,
         missing_left,
         left,
         right: total.minus(&left),
+    })
+}
+
+/// Best split of a categorical feature (see `categorical::best_split`).
+fn best_categorical_split(
+    p: &GrowerParams,
+    f: usize,
+    n_real: usize,
+    hist: &FeatureHistogram,
+    total: &BinStats,
+) -> Option<Split> {
+    let limits = categorical::Limits {
+        l2: p.l2_regularization,
+        min_leaf: p.min_samples_leaf as u64,
+        min_hessian: MIN_HESSIAN,
+    };
+    let parent = score(total, p.l2_regularization);
+    let best = categorical::best_split(hist, n_real, total, &limits, parent)?;
+    Some(Split {
+        gain: best.score - parent,
+        feature: f,
+        bin: 0,
+        left_set: Some(best.left_set),
+        missing_left: categorical::contains(&best.left_set, MISSING_BIN),
+        left: best.left,
+        right: total.minus(&best.left),
     })
 }
 

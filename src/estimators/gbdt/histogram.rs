@@ -130,7 +130,7 @@ mod tests {
     #[test]
     fn indexed_build_and_subtraction_agree_with_direct_sums() {
         let x = array![[0.0], [1.0], [1.0], [2.0], [f64::NAN]];
-        let bins = Bins::new(x.view(), &[0, 1, 2, 3, 4], 255);
+        let bins = Bins::new(x.view(), &[0, 1, 2, 3, 4], 255, &[]).unwrap();
         let n_real = bins.n_real(0);
         let gh: Vec<Gh> = [1.0, 2.0, 3.0, 4.0, 5.0]
             .iter()

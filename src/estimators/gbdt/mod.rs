@@ -5,9 +5,11 @@
 //! features spread over threads inside each tree, early stopping on a
 //! held-out validation fraction. Every random draw comes from the seed and
 //! every sum is taken in a fixed order, so the model is the same bit for
-//! bit on any number of threads.
+//! bit on any number of threads. Categorical features (codes) are split
+//! natively, as scikit-learn's `categorical_features` does.
 
 mod bins;
+mod categorical;
 mod grower;
 mod histogram;
 mod loss;
@@ -17,7 +19,8 @@ pub use loss::Loss;
 
 use super::{check_inputs, class_weights, mix, ClassWeight, FitError, Task};
 use bins::Bins;
-use grower::{tree_value, Grower, GrowerParams, Node};
+use categorical::Bitset;
+use grower::{tree_value, Grower, GrowerParams, Node, NUMERIC};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -61,6 +64,9 @@ pub struct GbdtParams {
     pub n_iter_no_change: usize,
     pub tol: f64,
     pub class_weight: Option<ClassWeight>,
+    /// Which features hold category codes 0..max_bins (NaN: missing), split
+    /// natively; empty: none.
+    pub categorical: Vec<bool>,
     pub seed: u64,
     pub n_threads: usize,
 }
@@ -82,6 +88,7 @@ impl Default for GbdtParams {
             n_iter_no_change: 10,
             tol: 1e-7,
             class_weight: None,
+            categorical: Vec::new(),
             seed: 0,
             n_threads: 1,
         }
@@ -149,6 +156,13 @@ pub struct GradientBoosting {
     n_iter: usize,
     /// Total split gain per feature.
     importances: Vec<f64>,
+    /// Which features were split as categories.
+    #[serde(default)]
+    categorical: Vec<bool>,
+    /// The codes that go left at each categorical node (its `categories`),
+    /// unknown codes included when missing values go left.
+    #[serde(default)]
+    category_sets: Vec<Bitset>,
 }
 
 /// Rows of one side (training or validation) with their targets and weights.
@@ -169,6 +183,13 @@ impl GradientBoosting {
     ) -> Result<Self, FitError> {
         params.validate(task)?;
         check_inputs(task, x, y, rows)?;
+        if !params.categorical.is_empty() && params.categorical.len() != x.ncols() {
+            return Err(FitError::Params(format!(
+                "categorical marks {} features, the data has {}",
+                params.categorical.len(),
+                x.ncols()
+            )));
+        }
         let loss = match (task, params.loss) {
             (Task::Classification { n_classes }, _) if n_classes > 2 => {
                 Loss::MultiLogLoss { n_classes }
@@ -209,6 +230,10 @@ impl GradientBoosting {
             trees: Vec::new(),
             n_iter: 0,
             importances: vec![0.0; x.ncols()],
+            categorical: (0..x.ncols())
+                .map(|f| params.categorical.get(f).copied().unwrap_or(false))
+                .collect(),
+            category_sets: Vec::new(),
         };
         model.boost(params, x, &train, early.then_some(&val))?;
         Ok(model)
@@ -222,7 +247,8 @@ impl GradientBoosting {
         train: &Part,
         val: Option<&Part>,
     ) -> Result<(), FitError> {
-        let bins = Bins::new(x, &train.rows, params.max_bins);
+        let bins = Bins::new(x, &train.rows, params.max_bins, &self.categorical)
+            .map_err(FitError::Params)?;
         let pool = thread_pool(params.n_threads)?;
         let grower_params = GrowerParams {
             max_leaf_nodes: params.max_leaf_nodes,
@@ -298,11 +324,17 @@ impl GradientBoosting {
                     .collect(),
             };
             trees.sort_by_key(|(c, _)| *c);
-            for (c, tree) in trees {
+            for (c, mut tree) in trees {
+                // The tree's category sets join the model's.
+                let offset = self.category_sets.len() as u32;
+                for node in tree.nodes.iter_mut().filter(|n| n.categories != NUMERIC) {
+                    node.categories += offset;
+                }
+                self.category_sets.append(&mut tree.sets);
                 if let (Some(v), Some(vr)) = (val, val_raw.as_mut()) {
                     let m = v.rows.len();
                     for (i, &r) in v.rows.iter().enumerate() {
-                        vr[c * m + i] += tree_value(&tree.nodes, x.row(r));
+                        vr[c * m + i] += tree_value(&tree.nodes, &self.category_sets, x.row(r));
                     }
                 }
                 for (a, b) in self.importances.iter_mut().zip(&tree.importances) {
@@ -346,7 +378,7 @@ impl GradientBoosting {
         out.copy_from_slice(&self.baseline);
         let k = out.len();
         for (t, tree) in self.trees.iter().enumerate() {
-            out[t % k] += tree_value(tree, row);
+            out[t % k] += tree_value(tree, &self.category_sets, row);
         }
     }
 
@@ -388,15 +420,30 @@ impl GradientBoosting {
         Some(out)
     }
 
+    /// Which features the model splits as categories.
+    pub fn categorical(&self) -> &[bool] {
+        &self.categorical
+    }
+
+    /// Number of categorical splits over all trees.
+    pub fn n_categorical_splits(&self) -> usize {
+        self.trees
+            .iter()
+            .flatten()
+            .filter(|n| n.feature != grower::LEAF && n.categories != NUMERIC)
+            .count()
+    }
+
     /// Total split gain per feature, normalised to sum to 1.
     pub fn feature_importances(&self) -> Vec<f64> {
         super::tree::normalised(&self.importances)
     }
 }
 
-/// One fitted tree and its split gains per feature.
+/// One fitted tree, its category sets and its split gains per feature.
 struct GrownTree {
     nodes: Vec<Node>,
+    sets: Vec<Bitset>,
     importances: Vec<f64>,
 }
 
@@ -442,6 +489,7 @@ impl ClassJob<'_> {
         }
         GrownTree {
             nodes,
+            sets: grower.take_sets(),
             importances: grower.take_importances(),
         }
     }

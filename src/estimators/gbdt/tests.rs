@@ -109,10 +109,19 @@ fn same_model_on_any_number_of_threads() {
     assert_eq!(one, fit(3));
 }
 
-/// One tree per iteration: its features are spread over the threads.
+/// One tree per iteration: its features are spread over the threads;
+/// features 4 and 5 are categories (30 levels, some missing) split natively.
 #[test]
 fn same_binary_model_on_any_number_of_threads() {
-    let (x, y) = data(3000, 2, 5);
+    let (mut x, y) = data(3000, 2, 5);
+    for (i, mut row) in x.rows_mut().into_iter().enumerate() {
+        row[4] = ((row[0] + 1.0) * 15.0).floor();
+        row[5] = if i % 17 == 0 {
+            f64::NAN
+        } else {
+            (i % 30) as f64
+        };
+    }
     let task = Task::Classification { n_classes: 2 };
     let fit = |threads| {
         let p = GbdtParams {
@@ -120,8 +129,12 @@ fn same_binary_model_on_any_number_of_threads() {
             max_features: 0.5,
             n_threads: threads,
             seed: 3,
+            categorical: vec![false, false, false, false, true, true],
             ..GbdtParams::default()
         };
+        let m = GradientBoosting::fit_rows(&p, task, x.view(), y.view(), &all(3000)).unwrap();
+        assert!(m.n_categorical_splits() > 0);
+        assert_eq!(GradientBoosting::unpack(&m.pack().unwrap()).unwrap(), m);
         serde_json::to_string(
             &GradientBoosting::fit_rows(&p, task, x.view(), y.view(), &all(3000)).unwrap(),
         )
@@ -298,4 +311,58 @@ fn linfa_fit_predict_and_serde() {
     .unwrap();
     let pred: Array1<f64> = r.predict(&x);
     assert!((&pred - &x.column(0)).mapv(f64::abs).mean().unwrap() < 0.1);
+}
+
+/// A model saved before categorical splits (format 1: untagged postcard of
+/// the fields without the category sets) still loads and predicts alike.
+#[test]
+fn format_1_models_still_load() {
+    #[derive(Serialize)]
+    struct NodeV1 {
+        feature: u32,
+        threshold: f64,
+        left: u32,
+        right: u32,
+        missing_left: bool,
+        value: f64,
+    }
+    let (x, y) = data(500, 2, 9);
+    let p = GbdtParams {
+        max_iter: 5,
+        ..GbdtParams::default()
+    };
+    let task = Task::Classification { n_classes: 2 };
+    let m = GradientBoosting::fit_rows(&p, task, x.view(), y.view(), &all(500)).unwrap();
+    let trees: Vec<Vec<NodeV1>> = m
+        .trees
+        .iter()
+        .map(|t| {
+            t.iter()
+                .map(|n| NodeV1 {
+                    feature: n.feature,
+                    threshold: n.threshold,
+                    left: n.left,
+                    right: n.right,
+                    missing_left: n.missing_left,
+                    value: n.value,
+                })
+                .collect()
+        })
+        .collect();
+    let old = postcard::to_stdvec(&(
+        m.task,
+        m.loss,
+        m.n_features,
+        &m.baseline,
+        trees,
+        m.n_iter,
+        &m.importances,
+    ))
+    .unwrap();
+    let loaded = GradientBoosting::unpack(&old).unwrap();
+    assert_eq!(loaded, m);
+    let mut future = b"GBDT".to_vec();
+    future.push(9);
+    let err = GradientBoosting::unpack(&future).unwrap_err();
+    assert!(err.contains("format 9 is newer"), "{err}");
 }
