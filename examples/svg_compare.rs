@@ -35,10 +35,7 @@ fn main() -> anyhow::Result<()> {
     let out = Path::new(&out);
     let config = gridrun::report::html::load::read_snapshot(out)?;
     let plan = Plan::build(&config);
-    let mut records = Vec::new();
-    for file in journal::journal_files(out)? {
-        records.extend(journal::read(&file)?.records);
-    }
+    let records = journal::read_all(out)?;
     let results = CvResults::build(
         &plan,
         &config.grid_keys,

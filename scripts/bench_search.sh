@@ -69,6 +69,28 @@ for m in grid halving random; do
     "${!wall}" "${!best}" "$grid_wall" "$grid_best" "$m"
 done
 
+# Random search draws settings of the same grid, and a setting's scores do
+# not depend on the method (same seeds per task), so the grid's table gives
+# the odds of any random search of n_iter draws, not just this seed's.
+python3 - "$work/grid-out/cv_results.csv" "$work/random-out/cv_results.csv" 25 <<'PY'
+import csv, sys
+from math import comb
+grid = {r["params"]: float(r["mean_test_score"]) for r in csv.DictReader(open(sys.argv[1]))}
+drawn = {r["params"]: float(r["mean_test_score"]) for r in csv.DictReader(open(sys.argv[2]))}
+same = all(grid[p] == s for p, s in drawn.items())
+print(f"random search's {len(drawn)} settings score as in the grid: {same}")
+n, k = len(grid), int(sys.argv[3])
+ranked = sorted(grid.values(), reverse=True)
+near = sum(s >= ranked[0] - 0.01 for s in ranked)
+p_near = 1 - comb(n - near, k) / comb(n, k)
+# The best of k draws is ranked[j] when it is drawn and none above it is.
+gap = sum(comb(n - 1 - j, k - 1) / comb(n, k) * (ranked[0] - s) for j, s in enumerate(ranked))
+print(f"any seed, n_iter {k} of {n}: {near} settings lie within 0.01 of the best; "
+      f"P(within 0.01) = {p_near:.3f}, expected shortfall {gap:.4f}")
+enough = next(m for m in range(1, n + 1) if 1 - comb(n - near, m) / comb(n, m) >= 0.9)
+print(f"n_iter for a 90% chance of being within 0.01: {enough} ({enough / n:.2f} of the grid)")
+PY
+
 py=$("$repo/scripts/python-env.sh")
 start=$(date +%s.%N)
 "$py" - "$data" "$work/halving-out/best.json" <<'PY'

@@ -7,10 +7,6 @@ mod common;
 use common::*;
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::time::Duration;
-
-/// Every command here finishes in a few seconds; a hang fails the test.
-const LIMIT: Duration = Duration::from_secs(120);
 
 const MIXED: &str = r#"name = "random-wine"
 [dataset]
@@ -46,18 +42,6 @@ max_depth = [2, 3, 4, 5, 6, "none"]
 [cv]
 folds = 2
 "#;
-
-fn run_with(config: &Path, out: &Path, extra: &[&str]) {
-    gridrun()
-        .arg("run")
-        .arg(config)
-        .args(extra)
-        .args(["-q", "-o"])
-        .arg(out)
-        .timeout(LIMIT)
-        .assert()
-        .success();
-}
 
 /// The `params` column of cv_results.csv, row by row.
 fn params_column(out: &Path) -> Vec<String> {
@@ -100,15 +84,7 @@ fn same_draws_and_scores_on_1_or_2_workers_and_3_shards_merged() {
     let two = dir.path().join("two");
     run_with(&config, &two, &["--jobs", "2"]);
     let sharded = dir.path().join("sharded");
-    for i in 0..3 {
-        run_with(&config, &sharded, &["--shard", &format!("{i}/3")]);
-    }
-    gridrun()
-        .arg("merge")
-        .arg(&sharded)
-        .timeout(LIMIT)
-        .assert()
-        .success();
+    run_sharded_and_merge(&config, &sharded, 3);
 
     let reference = score_columns(&one);
     assert_eq!(reference.len(), 6, "one row per draw");

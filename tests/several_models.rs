@@ -8,10 +8,6 @@ mod common;
 use common::*;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Duration;
-
-/// Every command here finishes in a few seconds; a hang fails the test.
-const LIMIT: Duration = Duration::from_secs(120);
 
 const TWO_MODELS: &str = r#"name = "two-models"
 [dataset]
@@ -55,18 +51,6 @@ kind = "stratified_kfold"
 folds = 3
 seed = 5
 "#;
-
-fn run_with(config: &Path, out: &Path, extra: &[&str]) {
-    gridrun()
-        .arg("run")
-        .arg(config)
-        .args(extra)
-        .args(["-q", "-o"])
-        .arg(out)
-        .timeout(LIMIT)
-        .assert()
-        .success();
-}
 
 /// cv_results.csv as one map per row: column -> cell.
 fn rows(out: &Path) -> Vec<BTreeMap<String, String>> {
@@ -224,15 +208,7 @@ fn shards_merged_equal_one_run_and_random_search_picks_models() {
     let one = dir.path().join("one");
     run_with(&config, &one, &["--jobs", "1"]);
     let sharded = dir.path().join("sharded");
-    for i in 0..3 {
-        run_with(&config, &sharded, &["--shard", &format!("{i}/3")]);
-    }
-    gridrun()
-        .arg("merge")
-        .arg(&sharded)
-        .timeout(LIMIT)
-        .assert()
-        .success();
+    run_sharded_and_merge(&config, &sharded, 3);
     let reference = score_columns(&one);
     assert_eq!(score_columns(&sharded), reference, "3 shards merged");
     assert_eq!(

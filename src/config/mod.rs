@@ -267,7 +267,7 @@ impl Resolver<'_> {
                 "a config has [model] (a built-in model) or [task] (your own command), not both",
             )),
             (Some(m), None) => {
-                let several::RawModels::One(table) = m.get_ref() else {
+                let raw::RawModels::One(table) = m.get_ref() else {
                     unreachable!("[[model]] tables are resolved by several_models")
                 };
                 let (name, fixed) = self.model(m.span(), table)?;

@@ -16,7 +16,7 @@ pub struct RawConfig {
     pub name: Option<String>,
     pub dataset: Option<RawDataset>,
     /// `[model]`, or `[[model]]` tables (several models).
-    pub model: Option<Spanned<super::several::RawModels>>,
+    pub model: Option<Spanned<RawModels>>,
     /// Your own command as the task (instead of `[model]`).
     pub task: Option<super::task::RawTask>,
     pub grid: Option<Grid>,
@@ -138,5 +138,78 @@ impl<'de> Visitor<'de> for GridVisitor {
             tables.push(t);
         }
         Ok(Grid(tables))
+    }
+}
+
+/// `[model]` (one table) or `[[model]]` (several).
+pub enum RawModels {
+    One(ParamTable),
+    Several(Vec<Spanned<RawModelEntry>>),
+}
+
+/// One `[[model]]` table: `kind`, fixed hyperparameters, and `grid` (an
+/// inline table, a `[model.grid]` table or `[[model.grid]]` sub-grids).
+pub struct RawModelEntry {
+    pub(super) params: ParamTable,
+    pub(super) grid: Option<Spanned<Grid>>,
+}
+
+impl<'de> Deserialize<'de> for RawModels {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ModelsVisitor)
+    }
+}
+
+struct ModelsVisitor;
+
+impl<'de> Visitor<'de> for ModelsVisitor {
+    type Value = RawModels;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "a [model] table or [[model]] tables")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawModels, A::Error> {
+        let table = ParamTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(RawModels::One(table))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawModels, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(entry) = seq.next_element::<Spanned<RawModelEntry>>()? {
+            entries.push(entry);
+        }
+        Ok(RawModels::Several(entries))
+    }
+}
+
+impl<'de> Deserialize<'de> for RawModelEntry {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(EntryVisitor)
+    }
+}
+
+struct EntryVisitor;
+
+impl<'de> Visitor<'de> for EntryVisitor {
+    type Value = RawModelEntry;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "a [[model]] table")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawModelEntry, A::Error> {
+        let mut entry = RawModelEntry {
+            params: ParamTable::new(),
+            grid: None,
+        };
+        while let Some(key) = map.next_key::<Spanned<String>>()? {
+            if key.get_ref() == "grid" {
+                entry.grid = Some(map.next_value()?);
+            } else {
+                entry.params.insert(key, map.next_value()?);
+            }
+        }
+        Ok(entry)
     }
 }

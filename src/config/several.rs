@@ -5,16 +5,13 @@
 //! scikit-learn's list of dicts, so grid search runs their union and random
 //! search picks a table uniformly, then draws its values.
 
-use super::raw::{Grid, ParamTable, RawConfig};
+use super::raw::{ParamTable, RawConfig, RawModels};
 use super::search::ParsedSearch;
 use super::{ConfigError, Resolver};
 use crate::models::{self, KIND_PARAM};
 use crate::params::{ParamValue, Params};
 use crate::strategy::random::{Dimension, Domain};
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
 use std::ops::Range;
-use toml::Spanned;
 
 /// One model kind of a `[[model]]` config and what every one of its
 /// settings gets besides the grid (its `[[model]]` keys and preprocessing).
@@ -22,79 +19,6 @@ use toml::Spanned;
 pub struct ModelEntry {
     pub kind: String,
     pub fixed: Params,
-}
-
-/// `[model]` (one table) or `[[model]]` (several).
-pub enum RawModels {
-    One(ParamTable),
-    Several(Vec<Spanned<RawModelEntry>>),
-}
-
-/// One `[[model]]` table: `kind`, fixed hyperparameters, and `grid` (an
-/// inline table, a `[model.grid]` table or `[[model.grid]]` sub-grids).
-pub struct RawModelEntry {
-    params: ParamTable,
-    grid: Option<Spanned<Grid>>,
-}
-
-impl<'de> Deserialize<'de> for RawModels {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ModelsVisitor)
-    }
-}
-
-struct ModelsVisitor;
-
-impl<'de> Visitor<'de> for ModelsVisitor {
-    type Value = RawModels;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        write!(f, "a [model] table or [[model]] tables")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawModels, A::Error> {
-        let table = ParamTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        Ok(RawModels::One(table))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawModels, A::Error> {
-        let mut entries = Vec::new();
-        while let Some(entry) = seq.next_element::<Spanned<RawModelEntry>>()? {
-            entries.push(entry);
-        }
-        Ok(RawModels::Several(entries))
-    }
-}
-
-impl<'de> Deserialize<'de> for RawModelEntry {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(EntryVisitor)
-    }
-}
-
-struct EntryVisitor;
-
-impl<'de> Visitor<'de> for EntryVisitor {
-    type Value = RawModelEntry;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        write!(f, "a [[model]] table")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawModelEntry, A::Error> {
-        let mut entry = RawModelEntry {
-            params: ParamTable::new(),
-            grid: None,
-        };
-        while let Some(key) = map.next_key::<Spanned<String>>()? {
-            if key.get_ref() == "grid" {
-                entry.grid = Some(map.next_value()?);
-            } else {
-                entry.params.insert(key, map.next_value()?);
-            }
-        }
-        Ok(entry)
-    }
 }
 
 /// What `[[model]]` tables resolve to.

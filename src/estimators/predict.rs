@@ -11,6 +11,28 @@ use super::Task;
 use ndarray::{Array1, Array2, ArrayView2};
 use rayon::prelude::*;
 
+impl DecisionTree {
+    /// Class index (as f64) or value for each row, and for classes the
+    /// probabilities, in blocks of rows on the current rayon pool.
+    pub fn predict_all(
+        &self,
+        x: ArrayView2<f64>,
+        rows: &[usize],
+    ) -> (Array1<f64>, Option<Array2<f64>>) {
+        predict_all(std::slice::from_ref(self), self.task(), x, rows)
+    }
+
+    /// Class index (as f64) or value for each row.
+    pub fn predict_rows(&self, x: ArrayView2<f64>, rows: &[usize]) -> Array1<f64> {
+        self.predict_all(x, rows).0
+    }
+
+    /// Class probabilities per row (None for regression).
+    pub fn predict_proba_rows(&self, x: ArrayView2<f64>, rows: &[usize]) -> Option<Array2<f64>> {
+        self.predict_all(x, rows).1
+    }
+}
+
 /// Rows per block. Larger blocks reuse each tree more while it is in the
 /// cache (measured on 100 full trees of 80,000 rows: 2048 rows took 0.7x
 /// the time of 256); the block's values (800 KB at 50 features) stay in L2/L3.

@@ -5,7 +5,7 @@ use super::binning::Binned;
 use super::node::{Node, MAX_FEATURE};
 use super::split::Side;
 use super::{check_inputs, class_weights, ClassWeight, Criterion, FitError, MaxFeatures, Task};
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
+use ndarray::{ArrayView1, ArrayView2};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -221,25 +221,8 @@ impl DecisionTree {
         }
     }
 
-    /// Class index (as f64) or value for each row, and for classes the
-    /// probabilities, in blocks of rows on the current rayon pool.
-    pub fn predict_all(
-        &self,
-        x: ArrayView2<f64>,
-        rows: &[usize],
-    ) -> (Array1<f64>, Option<Array2<f64>>) {
-        super::predict::predict_all(std::slice::from_ref(self), self.task, x, rows)
-    }
-
-    /// Class index (as f64) or value for each row.
-    pub fn predict_rows(&self, x: ArrayView2<f64>, rows: &[usize]) -> Array1<f64> {
-        self.predict_all(x, rows).0
-    }
-
-    /// Class probabilities per row (None for regression).
-    pub fn predict_proba_rows(&self, x: ArrayView2<f64>, rows: &[usize]) -> Option<Array2<f64>> {
-        self.predict_all(x, rows).1
-    }
+    // predict_all, predict_rows and predict_proba_rows: in predict.rs, with
+    // the block-by-block traversal they share with the forest.
 
     /// Normalised total impurity decrease per feature (sums to 1, or all 0
     /// for a single leaf).

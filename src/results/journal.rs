@@ -139,6 +139,16 @@ impl ReuseKey<'_> {
     }
 }
 
+/// Every record of every journal in `dir` (every shard's), in file order.
+/// A torn last line is a task being written right now: it is skipped.
+pub fn read_all(dir: &Path) -> Result<Vec<TaskRecord>> {
+    let mut records = Vec::new();
+    for file in journal_files(dir)? {
+        records.extend(read(&file)?.records);
+    }
+    Ok(records)
+}
+
 /// Reads every journal in `dir`, keeping the records this run can reuse
 /// (see [`ReuseKey`]); the rest of this plan's tasks run again. Only `own`
 /// is rewritten by this run; the rest belongs to others.

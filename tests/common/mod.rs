@@ -3,6 +3,10 @@
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The hard limit of one small gridrun command in a test.
+pub const LIMIT: Duration = Duration::from_secs(120);
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -82,4 +86,31 @@ pub fn journal(out: &Path) -> Vec<serde_json::Value> {
 
 pub fn json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// `gridrun run CONFIG EXTRA... -q -o OUT`, expected to succeed in LIMIT.
+pub fn run_with(config: &Path, out: &Path, extra: &[&str]) {
+    gridrun()
+        .arg("run")
+        .arg(config)
+        .args(extra)
+        .args(["-q", "-o"])
+        .arg(out)
+        .timeout(LIMIT)
+        .assert()
+        .success();
+}
+
+/// Runs CONFIG as `shards` shards into OUT, one after another, then
+/// `gridrun merge OUT`.
+pub fn run_sharded_and_merge(config: &Path, out: &Path, shards: usize) {
+    for i in 0..shards {
+        run_with(config, out, &["--shard", &format!("{i}/{shards}")]);
+    }
+    gridrun()
+        .arg("merge")
+        .arg(out)
+        .timeout(LIMIT)
+        .assert()
+        .success();
 }

@@ -20,11 +20,7 @@ use std::path::Path;
 pub fn write_from_output(output: &Path, to: &Path) -> Result<(usize, usize)> {
     let config = read_snapshot(output)?;
     let plan = Plan::build(&config);
-    let mut records = Vec::new();
-    for file in journal::journal_files(output)? {
-        // A torn last line is a task being written right now: skip it.
-        records.extend(journal::read(&file)?.records);
-    }
+    let records = journal::read_all(output)?;
     let (results, plans, total_tasks) = match &config.search.halving {
         Some(_) => halving_rounds(&config, output, &records)?,
         None => {
