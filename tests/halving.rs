@@ -235,6 +235,21 @@ fn rounds_keep_the_best_and_resume_round_by_round() {
             .collect::<Vec<_>>()
     };
     assert_eq!(scores(&after), scores(&before));
+
+    // `gridrun merge` replays the rounds from the journal: the same table.
+    let best_before = json(&out.join("best.json"));
+    let assert = gridrun()
+        .arg("merge")
+        .arg(&out)
+        .timeout(LIMIT)
+        .assert()
+        .success();
+    assert!(stdout_of(&assert).contains("merged 39 of 39 tasks (0 failed)"));
+    let merged = std::fs::read_to_string(out.join("cv_results.csv")).unwrap();
+    assert_eq!(scores(&merged), scores(&before));
+    let best_after = json(&out.join("best.json"));
+    assert_eq!(best_after["best_params"], best_before["best_params"]);
+    assert_eq!(best_after["rounds"], best_before["rounds"]);
 }
 
 #[test]

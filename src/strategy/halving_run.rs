@@ -11,6 +11,7 @@ use crate::results::cv_results::{CvResults, RoundCount};
 use crate::results::tally::Tally;
 use crate::results::TaskRecord;
 use crate::session::write;
+use std::collections::HashSet;
 
 /// A halving search in progress.
 pub struct HalvingRun {
@@ -104,6 +105,32 @@ impl HalvingRun {
         let plan = Plan::for_round(config, settings, self.round_info(iter));
         self.rounds.push(plan);
         self.rounds.last()
+    }
+
+    /// Plans the rounds `records` finished (each task has a record, ok or
+    /// failed), then the first one they did not, and returns its index
+    /// (None: every round finished). Survivors come from the records as in
+    /// a run, so every machine reading the same journals plans the same
+    /// rounds: how `gridrun slurm --submit`, its array tasks and `merge`
+    /// agree on a round's tasks without passing them around.
+    pub fn replay(&mut self, config: &Config, records: &[TaskRecord]) -> Option<usize> {
+        let ids: HashSet<&str> = records.iter().map(|r| r.id.as_str()).collect();
+        while let Some(plan) = self.next_round(config, records) {
+            if !plan.tasks.iter().all(|t| ids.contains(t.id.as_str())) {
+                return Some(self.rounds.len() - 1);
+            }
+        }
+        None
+    }
+
+    /// Tasks of every round of the schedule.
+    pub fn total_tasks(&self, config: &Config) -> usize {
+        let n_splits = config.cv.folds * config.cv.repeats;
+        self.schedule
+            .rounds
+            .iter()
+            .map(|r| r.n_candidates * n_splits)
+            .sum()
     }
 
     /// One row per setting x round run, the best from the last round.
