@@ -159,7 +159,12 @@ pub struct RunArgs {
     pub no_refit: bool,
     /// Internal (`gridrun slurm --submit`): run only this round (0-based
     /// iter) of successive halving, with --shard.
-    #[arg(long, value_name = "ITER", hide = true, conflicts_with = "only_missing")]
+    #[arg(
+        long,
+        value_name = "ITER",
+        hide = true,
+        conflicts_with = "only_missing"
+    )]
     pub round: Option<usize>,
 }
 

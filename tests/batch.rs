@@ -573,19 +573,31 @@ fn slurm_submit_runs_halving_one_array_per_round() {
     let out = dir.path().join("slurm");
     let assert = slurm_submit(&config, &out).success();
     let (stdout, stderr) = (stdout_of(&assert), stderr_of(&assert));
-    assert!(stdout.contains("merged 39 of 39 tasks (0 failed)"), "{stdout}");
+    assert!(
+        stdout.contains("merged 39 of 39 tasks (0 failed)"),
+        "{stdout}"
+    );
     // One array per round, each submitted after the round before ended.
     for (round, (candidates, tasks, resources, shards)) in
-        [(9, 27, 18, 2), (3, 9, 54, 2), (1, 3, 162, 2)].into_iter().enumerate()
+        [(9, 27, 18, 2), (3, 9, 54, 2), (1, 3, 162, 2)]
+            .into_iter()
+            .enumerate()
     {
         let line = format!(
-            "round {} of 3: {candidates} candidates x 3 splits = {tasks} tasks, {resources} resources each; submitted job array",
+            "round {} of 3: {candidates} candidates x 3 splits = {tasks} tasks, {resources} n_samples each; submitted job array",
             round + 1
         );
         assert!(stderr.contains(&line), "{line} not in {stderr}");
-        let script = std::fs::read_to_string(out.join(format!("gridrun.round-{round}.sbatch"))).unwrap();
-        assert!(script.contains(&format!("--array=0-{}", shards - 1)), "{script}");
-        assert!(script.contains(&format!("--quiet --round {round}\n")), "{script}");
+        let script =
+            std::fs::read_to_string(out.join(format!("gridrun.round-{round}.sbatch"))).unwrap();
+        assert!(
+            script.contains(&format!("--array=0-{}", shards - 1)),
+            "{script}"
+        );
+        assert!(
+            script.contains(&format!("--quiet --round {round}\n")),
+            "{script}"
+        );
         let ids: usize = (0..shards)
             .map(|i| {
                 journal_ids(&out.join(format!("results.round-{round}.shard-{i}-of-{shards}.jsonl")))
@@ -597,9 +609,16 @@ fn slurm_submit_runs_halving_one_array_per_round() {
     // The same rounds, survivors, scores and best setting as one machine.
     assert_eq!(score_columns(&out), score_columns(&single));
     for column in ["iter", "n_resources", "params"] {
-        assert_eq!(cv_column(&out, column), cv_column(&single, column), "{column}");
+        assert_eq!(
+            cv_column(&out, column),
+            cv_column(&single, column),
+            "{column}"
+        );
     }
-    let (best, best_single) = (json(&out.join("best.json")), json(&single.join("best.json")));
+    let (best, best_single) = (
+        json(&out.join("best.json")),
+        json(&single.join("best.json")),
+    );
     assert_eq!(best["best_params"], best_single["best_params"]);
     assert_eq!(best["rounds"], best_single["rounds"]);
     assert_eq!(best["best_index"], 12);
@@ -607,7 +626,56 @@ fn slurm_submit_runs_halving_one_array_per_round() {
     // The same command again: every round is done, nothing is submitted.
     let assert = slurm_submit(&config, &out).success();
     assert!(stdout_of(&assert).contains("merged 39 of 39 tasks (0 failed)"));
-    assert!(!stderr_of(&assert).contains("submitted"), "{}", stderr_of(&assert));
+    assert!(
+        !stderr_of(&assert).contains("submitted"),
+        "{}",
+        stderr_of(&assert)
+    );
+    // Rounds 2 and 3 lost, and round 2's job id names a job still queued
+    // that runs no gridrun (a coordinator was killed while it ran): the
+    // command follows that job rather than submitting another, finds round
+    // 2 unfinished after it and stops; the next time it resumes from round 2.
+    for round in 1..3 {
+        for i in 0..2 {
+            std::fs::remove_file(out.join(format!("results.round-{round}.shard-{i}-of-2.jsonl")))
+                .unwrap();
+        }
+    }
+    let sbatch = Command::new("sbatch")
+        .args(["--parsable", "--output=/dev/null", "--wrap", "sleep 2"])
+        .output()
+        .unwrap();
+    let job = String::from_utf8(sbatch.stdout).unwrap().trim().to_string();
+    std::fs::write(out.join("gridrun.round-1.job"), &job).unwrap();
+    let assert = slurm_submit(&config, &out).code(1);
+    let stderr = stderr_of(&assert);
+    assert!(
+        stderr.contains(&format!(
+            "round 2 of 3: following job array {job}, submitted earlier"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("round 2 of 3: 9 of 9 tasks have no result after its job array"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("run the same command again to resume"),
+        "{stderr}"
+    );
+    let assert = slurm_submit(&config, &out).success();
+    let stderr = stderr_of(&assert);
+    assert!(
+        !stderr.contains("round 1 of 3"),
+        "round 1 ran again: {stderr}"
+    );
+    assert!(stderr.contains("round 2 of 3: 3 candidates"), "{stderr}");
+    assert!(stdout_of(&assert).contains("merged 39 of 39 tasks (0 failed)"));
+    assert_eq!(score_columns(&out), score_columns(&single));
+    assert_eq!(
+        json(&out.join("best.json"))["best_params"],
+        best_single["best_params"]
+    );
 }
 
 #[test]
@@ -645,7 +713,10 @@ fn halving_refuses_splits_up_front_and_names_slurm_submit() {
         "{stderr}"
     );
     let stderr = refused(&["run", "--round", "0"]);
-    assert!(stderr.contains("--round 0 runs one shard of one round's job array: give --shard I/N"), "{stderr}");
+    assert!(
+        stderr.contains("--round 0 runs one shard of one round's job array: give --shard I/N"),
+        "{stderr}"
+    );
     let assert = gridrun()
         .arg("export-job")
         .arg(&config)

@@ -407,7 +407,10 @@ fn estimate_goes_round_by_round_as_plan_shows() {
         })
         .collect();
     assert_eq!(shape, vec![(9, 18, 27), (3, 54, 9), (1, 162, 3)]);
-    assert_eq!(report["tasks"], 39, "the rounds' tasks, not the full grid's");
+    assert_eq!(
+        report["tasks"], 39,
+        "the rounds' tasks, not the full grid's"
+    );
     let cpu: Vec<f64> = rounds
         .iter()
         .map(|r| r["cpu_seconds"].as_f64().unwrap())
@@ -416,13 +419,18 @@ fn estimate_goes_round_by_round_as_plan_shows() {
     assert!((cpu.iter().sum::<f64>() - total).abs() < 1e-9 * total.max(1.0));
     // A task's time beyond the pool overhead grows with its round's
     // resources: x3 a round (later rounds at the mean of all candidates).
-    let overhead = report["pilot"]["per_task_overhead_seconds"].as_f64().unwrap();
+    let overhead = report["pilot"]["per_task_overhead_seconds"]
+        .as_f64()
+        .unwrap();
     let per_task: Vec<f64> = (0..3)
         .map(|i| cpu[i] / shape[i].2 as f64 - overhead)
         .collect();
     for i in 1..3 {
         let ratio = per_task[i] / per_task[i - 1];
-        assert!((ratio - 3.0).abs() < 1e-6, "round {i}: {ratio} ({per_task:?})");
+        assert!(
+            (ratio - 3.0).abs() < 1e-6,
+            "round {i}: {ratio} ({per_task:?})"
+        );
     }
     // This machine runs the rounds one after another.
     let workers = report["this_machine"]["workers"].as_f64().unwrap();
@@ -444,7 +452,10 @@ fn estimate_goes_round_by_round_as_plan_shows() {
     let round_lines: Vec<&str> = plan.lines().filter(|l| l.starts_with("  round ")).collect();
     assert_eq!(round_lines.len(), 3, "{plan}");
     for line in round_lines {
-        assert!(text.contains(&format!("{line}: about ")), "{line} not in {text}");
+        assert!(
+            text.contains(&format!("{line}: about ")),
+            "{line} not in {text}"
+        );
     }
     assert!(!text.contains("upper bound"), "{text}");
 }

@@ -23,6 +23,7 @@ use crate::output_dir::OutputDir;
 use crate::plan::Plan;
 use crate::results::journal;
 use crate::session::{write, Outcome, RunOptions, RunSummary, Session};
+use crate::strategy::halving::Resource;
 use crate::strategy::halving_run::HalvingRun;
 use anyhow::{bail, Context, Result};
 use std::collections::HashSet;
@@ -108,8 +109,12 @@ fn round_job(arrays: &RoundArrays, plan: &Plan, iter: usize, rounds: usize) -> R
     let job = slurm::submit(&script)?;
     crate::results::atomic::write_text(&id_file, &format!("{job}\n"))?;
     let round = plan.round.as_ref().context("a round's plan")?;
+    let resource = match &round.resource {
+        Resource::NSamples => "n_samples",
+        Resource::Param(name) => name,
+    };
     crate::errln!(
-        "gridrun: round {} of {rounds}: {} candidates x {} splits = {} tasks, {} resources each; submitted job array {job} ({shards} shards)",
+        "gridrun: round {} of {rounds}: {} candidates x {} splits = {} tasks, {} {resource} each; submitted job array {job} ({shards} shards)",
         iter + 1,
         plan.settings.len(),
         plan.folds * plan.repeats,

@@ -174,7 +174,10 @@ mod tests {
     fn rounds_one_after_another_need_more_cores() {
         // Together, 4 tasks of 6 s fit 15 s on 2 cores (12 s); with a
         // barrier after the first 3, 2 cores take 12 + 6 = 18 s: 3 needed.
-        assert!(matches!(min_cores(&[6.0; 4], 15.0), Cores::Enough { cores: 2, .. }));
+        assert!(matches!(
+            min_cores(&[6.0; 4], 15.0),
+            Cores::Enough { cores: 2, .. }
+        ));
         let rounds = vec![vec![6.0; 3], vec![6.0]];
         assert_eq!(makespan_rounds(&rounds, 2), 18.0);
         assert_eq!(
@@ -187,7 +190,17 @@ mod tests {
         );
         // One task per round: rounds add up whatever the cores.
         let chain = vec![vec![10.0], vec![10.0]];
-        assert_eq!(min_cores(&[10.0, 10.0], 15.0), Cores::Enough { cores: 2, makespan: 10.0, lower_bound: 10.0 });
-        assert_eq!(min_cores_rounds(&chain, 15.0), Cores::Impossible { longest: 20.0 });
+        assert_eq!(
+            min_cores(&[10.0, 10.0], 15.0),
+            Cores::Enough {
+                cores: 2,
+                makespan: 10.0,
+                lower_bound: 10.0
+            }
+        );
+        assert_eq!(
+            min_cores_rounds(&chain, 15.0),
+            Cores::Impossible { longest: 20.0 }
+        );
     }
 }

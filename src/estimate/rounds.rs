@@ -135,7 +135,10 @@ impl Rounds {
     pub fn task_costs(&self, per_candidate: &[f64], overhead: f64) -> BTreeMap<&str, f64> {
         let mut costs = BTreeMap::new();
         for plan in &self.all {
-            let scale = plan.round.as_ref().map_or(1.0, |r| self.scale(r.n_resources));
+            let scale = plan
+                .round
+                .as_ref()
+                .map_or(1.0, |r| self.scale(r.n_resources));
             for t in &plan.tasks {
                 costs.insert(t.id.as_str(), per_candidate[t.setting] * scale + overhead);
             }
