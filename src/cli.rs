@@ -157,6 +157,15 @@ pub struct RunArgs {
     /// Do not refit the best setting on all rows (no model file), as `[scoring] refit = false`.
     #[arg(long)]
     pub no_refit: bool,
+    /// Internal (`gridrun slurm --submit`): run only this round (0-based
+    /// iter) of successive halving, with --shard.
+    #[arg(
+        long,
+        value_name = "ITER",
+        hide = true,
+        conflicts_with = "only_missing"
+    )]
+    pub round: Option<usize>,
 }
 
 #[derive(Args, Debug)]

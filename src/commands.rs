@@ -27,8 +27,12 @@ pub fn run(args: RunArgs) -> Result<u8> {
         Some(s) => Some(s),
         None => shard::shard_from_env(&|k| std::env::var(k).ok(), args.shards)?,
     };
-    if shard.is_some() || args.shards.is_some_and(|n| n > 1) {
-        crate::strategy::halving_run::refuse_split(&config, "--shard")?;
+    match args.round {
+        Some(iter) => crate::batch::rounds::check_worker(&config, shard, iter)?,
+        None if shard.is_some() || args.shards.is_some_and(|n| n > 1) => {
+            crate::strategy::halving_run::refuse_split(&config, "--shard")?
+        }
+        None => {}
     }
     if let (None, Some(n)) = (shard, args.shards) {
         if n > 1 {
@@ -46,6 +50,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
         fresh: args.fresh,
         shard,
         only_missing: args.only_missing,
+        round: args.round,
     };
     let summary = search::run(&config, &opts)?;
     if let Some(table) = &summary.table {
@@ -161,7 +166,10 @@ pub fn merge(output: &Path) -> Result<u8> {
 
 pub fn slurm(args: &SlurmArgs) -> Result<u8> {
     let config = Config::load(&args.config)?;
-    crate::strategy::halving_run::refuse_split(&config, "gridrun slurm")?;
+    let halving = config.search.method == crate::config::Method::Halving;
+    if halving && !args.submit {
+        bail!("{}: gridrun slurm without --submit: successive halving cannot be written as one job array: each round's candidates are known only when the round before ends; `gridrun slurm --submit` submits one array per round and merges between rounds", args.config.display());
+    }
     let output = args
         .output
         .clone()
@@ -180,6 +188,17 @@ pub fn slurm(args: &SlurmArgs) -> Result<u8> {
         config: absolute(&args.config)?,
         extra_args: vec!["--quiet".into()],
     };
+    if halving {
+        let arrays = crate::batch::rounds::RoundArrays {
+            config: &config,
+            out: crate::output_dir::OutputDir::new(&output),
+            template: options,
+        };
+        return match crate::batch::rounds::submit(&arrays)? {
+            true => merge(&output),
+            false => Ok(1),
+        };
+    }
     let (_, balance) = search::shard_assignment(
         &crate::plan::Plan::build(&config),
         args.shards,
@@ -264,9 +283,6 @@ pub fn estimate(args: &EstimateArgs) -> Result<u8> {
         }
         (Some(path), _, _) => {
             let config = Config::load(path)?;
-            if config.search.method == crate::config::Method::Halving {
-                crate::errln!("gridrun: note: {}: successive halving: this estimates every candidate on all rows (the full grid), an upper bound; `gridrun plan` shows the rounds it runs", path.display());
-            }
             estimate::from_config(&config, &opts, &prices)?
         }
         _ => bail!("give a config, or --tasks N --task-seconds S (see gridrun estimate --help)"),

@@ -53,6 +53,16 @@ impl OutputDir {
         }))
     }
 
+    /// The journal of shard `shard` of halving round `iter` run as a job
+    /// array (`gridrun slurm --submit`): results.round-R.shard-I-of-N.jsonl.
+    /// One per round, so no round's shard rewrites another round's records.
+    pub fn round_journal(&self, shard: ShardSpec, iter: usize) -> PathBuf {
+        self.root.join(format!(
+            "results.round-{iter}.shard-{}-of-{}.jsonl",
+            shard.index, shard.count
+        ))
+    }
+
     /// Whether a file name is one of the folder's journals.
     pub fn is_journal_name(name: &str) -> bool {
         name.starts_with("results") && name.ends_with(".jsonl")
@@ -151,6 +161,17 @@ impl OutputDir {
         self.root.join(SBATCH)
     }
 
+    /// `gridrun slurm --submit`'s batch script of halving round `iter`.
+    pub fn round_sbatch_script(&self, iter: usize) -> PathBuf {
+        self.root.join(format!("gridrun.round-{iter}.sbatch"))
+    }
+
+    /// The id of the job array submitted for halving round `iter`, so a
+    /// coordinator started again follows it instead of submitting another.
+    pub fn round_job(&self, iter: usize) -> PathBuf {
+        self.root.join(format!("gridrun.round-{iter}.job"))
+    }
+
     /// `superseded-STAMP` (then `-1`, `-2`, ... when taken).
     pub fn superseded(&self, stamp: &str, n: usize) -> PathBuf {
         self.root.join(match n {
@@ -212,6 +233,10 @@ mod tests {
             Path::new("o/gridrun.shard-2-of-8.lock")
         );
         assert!(OutputDir::is_journal_name("results.shard-2-of-8.jsonl"));
+        let round = out.round_journal(shard, 1);
+        assert_eq!(round, Path::new("o/results.round-1.shard-2-of-8.jsonl"));
+        let name = round.file_name().unwrap().to_str().unwrap();
+        assert!(OutputDir::is_journal_name(name));
         assert!(!OutputDir::is_journal_name("results.csv"));
         assert_eq!(out.superseded("x", 1), Path::new("o/superseded-x-1"));
     }

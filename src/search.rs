@@ -11,6 +11,9 @@ use crate::session::Session;
 pub use crate::session::{merge, shard_assignment, MergeSummary, RunOptions, RunSummary};
 
 pub fn run(config: &Config, opts: &RunOptions) -> Result<RunSummary> {
+    if let Some(iter) = opts.round {
+        return crate::batch::rounds::run_round(config, opts, iter);
+    }
     let mut session = Session::open(config, opts)?;
     let mut strategy = Strategy::new(config, session.header())?;
     session.resume(&|| strategy.task_ids(), strategy.task_count())?;

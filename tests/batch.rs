@@ -523,3 +523,212 @@ fn shards_balance_on_the_estimates_predictions() {
     gridrun().arg("merge").arg(&out).assert().success();
     assert_eq!(score_columns(&out), score_columns(&single));
 }
+
+/// Successive halving on wine: 9 -> 3 -> 1 candidates, 3 folds (39 tasks).
+const HALVING: &str = r#"name = "halving-wine"
+[dataset]
+path = "{data}"
+[model]
+kind = "decision_tree"
+[search]
+method = "halving"
+factor = 3
+min_resources = "smallest"
+seed = 5
+[grid]
+max_depth = [1, 2, 3]
+criterion = ["gini", "entropy", "log_loss"]
+[cv]
+folds = 3
+"#;
+
+/// The limit of one Slurm round trip of three arrays (or a small command).
+const SLURM_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// A column of cv_results.csv.
+fn cv_column(out: &Path, name: &str) -> Vec<String> {
+    let (header, rows) = cv_results(out);
+    let c = header.iter().position(|h| h == name).unwrap();
+    rows.into_iter().map(|r| r[c].clone()).collect()
+}
+
+/// `gridrun slurm CONFIG --shards 2 --submit -o OUT` under a hard limit.
+fn slurm_submit(config: &Path, out: &Path) -> assert_cmd::assert::Assert {
+    gridrun()
+        .arg("slurm")
+        .arg(config)
+        .args(["--shards", "2", "--submit", "-o"])
+        .arg(out)
+        .timeout(SLURM_LIMIT)
+        .assert()
+}
+
+#[test]
+fn slurm_submit_runs_halving_one_array_per_round() {
+    local_slurm();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), HALVING, "wine.csv");
+    let single = dir.path().join("single");
+    run_with(&config, &single, &[]);
+    let out = dir.path().join("slurm");
+    let assert = slurm_submit(&config, &out).success();
+    let (stdout, stderr) = (stdout_of(&assert), stderr_of(&assert));
+    assert!(
+        stdout.contains("merged 39 of 39 tasks (0 failed)"),
+        "{stdout}"
+    );
+    // One array per round, each submitted after the round before ended.
+    for (round, (candidates, tasks, resources, shards)) in
+        [(9, 27, 18, 2), (3, 9, 54, 2), (1, 3, 162, 2)]
+            .into_iter()
+            .enumerate()
+    {
+        let line = format!(
+            "round {} of 3: {candidates} candidates x 3 splits = {tasks} tasks, {resources} n_samples each; submitted job array",
+            round + 1
+        );
+        assert!(stderr.contains(&line), "{line} not in {stderr}");
+        let script =
+            std::fs::read_to_string(out.join(format!("gridrun.round-{round}.sbatch"))).unwrap();
+        assert!(
+            script.contains(&format!("--array=0-{}", shards - 1)),
+            "{script}"
+        );
+        assert!(
+            script.contains(&format!("--quiet --round {round}\n")),
+            "{script}"
+        );
+        let ids: usize = (0..shards)
+            .map(|i| {
+                journal_ids(&out.join(format!("results.round-{round}.shard-{i}-of-{shards}.jsonl")))
+                    .len()
+            })
+            .sum();
+        assert_eq!(ids, tasks, "round {round}'s journals");
+    }
+    // The same rounds, survivors, scores and best setting as one machine.
+    assert_eq!(score_columns(&out), score_columns(&single));
+    for column in ["iter", "n_resources", "params"] {
+        assert_eq!(
+            cv_column(&out, column),
+            cv_column(&single, column),
+            "{column}"
+        );
+    }
+    let (best, best_single) = (
+        json(&out.join("best.json")),
+        json(&single.join("best.json")),
+    );
+    assert_eq!(best["best_params"], best_single["best_params"]);
+    assert_eq!(best["rounds"], best_single["rounds"]);
+    assert_eq!(best["best_index"], 12);
+    assert!(out.join("best_model.json").exists());
+    // The same command again: every round is done, nothing is submitted.
+    let assert = slurm_submit(&config, &out).success();
+    assert!(stdout_of(&assert).contains("merged 39 of 39 tasks (0 failed)"));
+    assert!(
+        !stderr_of(&assert).contains("submitted"),
+        "{}",
+        stderr_of(&assert)
+    );
+    // Rounds 2 and 3 lost, and round 2's job id names a job still queued
+    // that runs no gridrun (a coordinator was killed while it ran): the
+    // command follows that job rather than submitting another, finds round
+    // 2 unfinished after it and stops; the next time it resumes from round 2.
+    for round in 1..3 {
+        for i in 0..2 {
+            std::fs::remove_file(out.join(format!("results.round-{round}.shard-{i}-of-2.jsonl")))
+                .unwrap();
+        }
+    }
+    let sbatch = Command::new("sbatch")
+        .args(["--parsable", "--output=/dev/null", "--wrap", "sleep 2"])
+        .output()
+        .unwrap();
+    let job = String::from_utf8(sbatch.stdout).unwrap().trim().to_string();
+    std::fs::write(out.join("gridrun.round-1.job"), &job).unwrap();
+    let assert = slurm_submit(&config, &out).code(1);
+    let stderr = stderr_of(&assert);
+    assert!(
+        stderr.contains(&format!(
+            "round 2 of 3: following job array {job}, submitted earlier"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("round 2 of 3: 9 of 9 tasks have no result after its job array"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("run the same command again to resume"),
+        "{stderr}"
+    );
+    let assert = slurm_submit(&config, &out).success();
+    let stderr = stderr_of(&assert);
+    assert!(
+        !stderr.contains("round 1 of 3"),
+        "round 1 ran again: {stderr}"
+    );
+    assert!(stderr.contains("round 2 of 3: 3 candidates"), "{stderr}");
+    assert!(stdout_of(&assert).contains("merged 39 of 39 tasks (0 failed)"));
+    assert_eq!(score_columns(&out), score_columns(&single));
+    assert_eq!(
+        json(&out.join("best.json"))["best_params"],
+        best_single["best_params"]
+    );
+}
+
+#[test]
+fn halving_refuses_splits_up_front_and_names_slurm_submit() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), HALVING, "wine.csv");
+    let out = dir.path().join("out");
+    let refused = |args: &[&str]| {
+        let assert = gridrun()
+            .args(args)
+            .arg(&config)
+            .args(["-o"])
+            .arg(&out)
+            .timeout(SLURM_LIMIT)
+            .assert()
+            .code(2);
+        let stderr = stderr_of(&assert);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        stderr
+    };
+    let stderr = refused(&["slurm", "--shards", "2"]);
+    assert!(
+        stderr.contains("gridrun slurm without --submit: successive halving cannot be written as one job array: each round's candidates are known only when the round before ends; `gridrun slurm --submit` submits one array per round"),
+        "{stderr}"
+    );
+    let stderr = refused(&["run", "--shard", "0/2"]);
+    assert!(
+        stderr.contains("--shard: successive halving cannot be split into shards up front: each round's candidates are known only when the round before ends; run it with `gridrun slurm --submit`"),
+        "{stderr}"
+    );
+    // A round's array task before the rounds it builds on ended.
+    let stderr = refused(&["run", "--shard", "0/2", "--round", "1", "-q"]);
+    assert!(
+        stderr.contains("--round 1: round 1 (iter 0) has not finished in"),
+        "{stderr}"
+    );
+    let stderr = refused(&["run", "--round", "0"]);
+    assert!(
+        stderr.contains("--round 0 runs one shard of one round's job array: give --shard I/N"),
+        "{stderr}"
+    );
+    let assert = gridrun()
+        .arg("export-job")
+        .arg(&config)
+        .args(["--format", "k8s", "--shards", "2", "--dir"])
+        .arg(dir.path())
+        .timeout(SLURM_LIMIT)
+        .assert()
+        .code(2);
+    let stderr = stderr_of(&assert);
+    assert!(
+        stderr.contains("gridrun export-job: successive halving cannot be split into shards up front: each round's candidates are known only when the round before ends"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}

@@ -271,3 +271,191 @@ fn shards_are_refused_with_the_reason() {
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+/// Two models, 5 + 4 = 9 candidates: the same 9 -> 3 -> 1 rounds as WINE.
+const TWO_MODELS: &str = r#"name = "halving-two-models"
+[dataset]
+path = "{data}"
+[[model]]
+kind = "decision_tree"
+grid = { max_depth = [1, 2, 3, 4, 5] }
+[[model]]
+kind = "logistic_regression"
+grid = { C = [0.01, 0.1, 1.0, 10.0] }
+[search]
+method = "halving"
+factor = 3
+min_resources = "smallest"
+seed = 5
+[cv]
+folds = 3
+"#;
+
+/// scikit-learn's `_run_search` rounds for a given min_resources (not
+/// "exhaust", no aggressive elimination): (n_candidates, n_resources).
+fn scikit_learn_rounds(candidates: u64, min: u64, max: u64, factor: u64) -> Vec<(u64, u64)> {
+    let log = |x: f64| x.ln() / (factor as f64).ln();
+    let required = 1 + log(candidates as f64).floor() as u32;
+    let possible = 1 + log(max as f64 / min as f64).floor() as u32;
+    let mut n = candidates;
+    (0..required.min(possible))
+        .map(|i| {
+            let round = (n, min * factor.pow(i));
+            n = n.div_ceil(factor);
+            round
+        })
+        .collect()
+}
+
+#[test]
+fn several_models_halve_as_one_search() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_in(dir.path(), TWO_MODELS, "wine.csv");
+    let out = dir.path().join("out");
+    run_quiet(&config);
+    let (header, rows) = cv_results(&out);
+    // 2 samples x 3 splits x 3 classes = 18 rows at first, 178 at most.
+    let expected = scikit_learn_rounds(9, 18, 178, 3);
+    assert_eq!(expected, vec![(9, 18), (3, 54), (1, 162)]);
+    let best = json(&out.join("best.json"));
+    let rounds: Vec<(u64, u64)> = best["rounds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["n_candidates"].as_u64().unwrap(),
+                r["n_resources"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(rounds, expected);
+    let iters = column(&header, &rows, "iter");
+    assert_eq!(iters, [vec!["0"; 9], vec!["1"; 3], vec!["2"]].concat());
+    // Round 0: every setting of both models, each with only its own params.
+    let models = column(&header, &rows, "param_model");
+    let depth = column(&header, &rows, "param_max_depth");
+    let c = column(&header, &rows, "param_C");
+    assert_eq!(
+        models[..9],
+        [vec!["decision_tree"; 5], vec!["logistic_regression"; 4]].concat()
+    );
+    for i in 0..rows.len() {
+        let tree = models[i] == "decision_tree";
+        assert_eq!(
+            (depth[i].is_empty(), c[i].is_empty()),
+            (!tree, tree),
+            "row {i}"
+        );
+    }
+    // Each round keeps the best 3 (then 1) of the round before, whichever model.
+    let means: Vec<f64> = column(&header, &rows, "mean_test_accuracy")
+        .iter()
+        .map(|m| m.parse().unwrap())
+        .collect();
+    let params = column(&header, &rows, "params");
+    for (previous, kept) in [(0..9, 9..12), (9..12, 12..13)] {
+        let mut sorted: Vec<f64> = means[previous.clone()].to_vec();
+        sorted.sort_by(|a, b| b.total_cmp(a));
+        let cut = sorted[kept.len() - 1];
+        for k in kept {
+            let i = previous
+                .clone()
+                .find(|&i| params[i] == params[k])
+                .unwrap_or_else(|| panic!("{} did not run in the round before", params[k]));
+            assert!(means[i] >= cut, "{} was not among the best", params[k]);
+        }
+    }
+    // The best setting is the last round's one candidate, of its model.
+    assert_eq!(best["best_index"], 12);
+    assert_eq!(best["model"], models[12].as_str());
+    let best_params = best["best_params"].as_object().unwrap();
+    assert!(best_params.len() == 2 && best_params["model"] == models[12].as_str());
+    for (key, value) in best_params {
+        let cell = &column(&header, &rows, &format!("param_{key}"))[12];
+        let value = value.as_str().map_or(value.to_string(), String::from);
+        assert_eq!(*cell, value, "param_{key}");
+    }
+    assert!(out.join("best_model.json").exists());
+}
+
+#[test]
+fn estimate_goes_round_by_round_as_plan_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_in(dir.path(), WINE, "wine.csv");
+    let plan = plan_stdout(&config);
+    let estimate = |json: bool| {
+        let mut cmd = gridrun();
+        cmd.arg("estimate")
+            .arg(&config)
+            .args(["--deadline", "1h", "--pilot-seconds", "5"]);
+        if json {
+            cmd.arg("--json");
+        }
+        stdout_of(&cmd.timeout(LIMIT).assert().success())
+    };
+    let report: serde_json::Value = serde_json::from_str(&estimate(true)).unwrap();
+    let rounds = report["rounds"].as_array().unwrap();
+    let shape: Vec<(u64, u64, u64)> = rounds
+        .iter()
+        .map(|r| {
+            (
+                r["candidates"].as_u64().unwrap(),
+                r["n_resources"].as_u64().unwrap(),
+                r["tasks"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(shape, vec![(9, 18, 27), (3, 54, 9), (1, 162, 3)]);
+    assert_eq!(
+        report["tasks"], 39,
+        "the rounds' tasks, not the full grid's"
+    );
+    let cpu: Vec<f64> = rounds
+        .iter()
+        .map(|r| r["cpu_seconds"].as_f64().unwrap())
+        .collect();
+    let total = report["total_cpu_seconds"].as_f64().unwrap();
+    assert!((cpu.iter().sum::<f64>() - total).abs() < 1e-9 * total.max(1.0));
+    // A task's time beyond the pool overhead grows with its round's
+    // resources: x3 a round (later rounds at the mean of all candidates).
+    let overhead = report["pilot"]["per_task_overhead_seconds"]
+        .as_f64()
+        .unwrap();
+    let per_task: Vec<f64> = (0..3)
+        .map(|i| cpu[i] / shape[i].2 as f64 - overhead)
+        .collect();
+    for i in 1..3 {
+        let ratio = per_task[i] / per_task[i - 1];
+        assert!(
+            (ratio - 3.0).abs() < 1e-6,
+            "round {i}: {ratio} ({per_task:?})"
+        );
+    }
+    // This machine runs the rounds one after another.
+    let workers = report["this_machine"]["workers"].as_f64().unwrap();
+    let mut walls = 0.0;
+    for (r, &c) in rounds.iter().zip(&cpu) {
+        let wall = r["wall_seconds"].as_f64().unwrap();
+        assert!(wall >= c / workers - 1e-9 && wall <= c + 1e-9, "{r}");
+        walls += wall;
+    }
+    let predicted = report["this_machine"]["predicted_wall_seconds"]
+        .as_f64()
+        .unwrap();
+    assert!(predicted >= walls, "{predicted} < {walls}");
+    // Every task any round may run has a predicted cost for the shards.
+    let costs = json(&dir.path().join("out/task_costs.json"));
+    assert_eq!(costs.as_object().unwrap().len(), 9 * 3 * 3);
+    // The text report words the rounds as `gridrun plan` does.
+    let text = estimate(false);
+    let round_lines: Vec<&str> = plan.lines().filter(|l| l.starts_with("  round ")).collect();
+    assert_eq!(round_lines.len(), 3, "{plan}");
+    for line in round_lines {
+        assert!(
+            text.contains(&format!("{line}: about ")),
+            "{line} not in {text}"
+        );
+    }
+    assert!(!text.contains("upper bound"), "{text}");
+}

@@ -9,10 +9,12 @@
 //! - [`shard`]: the `I/N` shard spec, shard detection from scheduler
 //!   variables (Slurm, AWS Batch, Kubernetes) and the task assignment.
 //! - [`slurm`]: `sbatch` job-array scripts, submitting and following arrays.
+//! - [`rounds`]: successive halving on Slurm, one job array per round.
 //! - [`export`]: AWS Batch job definitions and Kubernetes Indexed Jobs;
 //!   [`export_job`] the command that writes them.
 
 pub mod export;
 pub mod export_job;
+pub mod rounds;
 pub mod shard;
 pub mod slurm;

@@ -79,8 +79,25 @@ pub fn cheapest(
     table: &PriceTable,
     opts: &CloudOptions,
 ) -> Vec<Choice> {
-    let mut sorted = durations.to_vec();
-    sorted.sort_by(|a, b| b.total_cmp(a));
+    cheapest_rounds(&[durations.to_vec()], deadline, table, opts)
+}
+
+/// [`cheapest`] for tasks in rounds that run one after another (successive
+/// halving): each round starts when the round before has ended.
+pub fn cheapest_rounds(
+    rounds: &[Vec<f64>],
+    deadline: f64,
+    table: &PriceTable,
+    opts: &CloudOptions,
+) -> Vec<Choice> {
+    let sorted: Vec<Vec<f64>> = rounds
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.sort_by(|a, b| b.total_cmp(a));
+            r
+        })
+        .collect();
     // Metal sizes repeat the largest size's cores at the same price or more.
     let candidates = table.instances.iter().filter(|i| {
         !i.burstable()
@@ -126,7 +143,12 @@ fn memory_cap(i: &Instance, opts: &CloudOptions) -> Option<usize> {
     Some((usable / rss).floor() as usize)
 }
 
-fn best_for(i: &Instance, sorted: &[f64], deadline: f64, opts: &CloudOptions) -> Option<Choice> {
+fn best_for(
+    i: &Instance,
+    sorted: &[Vec<f64>],
+    deadline: f64,
+    opts: &CloudOptions,
+) -> Option<Choice> {
     layouts(i, opts)
         .into_iter()
         .filter_map(|(workers, slowdown)| {
@@ -140,23 +162,27 @@ fn best_for(i: &Instance, sorted: &[f64], deadline: f64, opts: &CloudOptions) ->
 
 fn fewest_instances(
     i: &Instance,
-    sorted: &[f64],
+    sorted: &[Vec<f64>],
     workers: usize,
     slowdown: f64,
     deadline: f64,
     opts: &CloudOptions,
 ) -> Option<Choice> {
     let budget = deadline - opts.boot_seconds;
-    let scaled: Vec<f64> = sorted.iter().map(|d| d * slowdown).collect();
-    if scaled.first().copied().unwrap_or(0.0) > budget {
+    let scaled: Vec<Vec<f64>> = sorted
+        .iter()
+        .map(|r| r.iter().map(|d| d * slowdown).collect())
+        .collect();
+    if lpt::longest_chain(&scaled) > budget {
         return None;
     }
-    let total: f64 = scaled.iter().sum();
+    let total: f64 = scaled.iter().flatten().sum();
     let start = ((total / (budget * workers as f64)).ceil() as usize).max(1);
-    let most = scaled.len().div_ceil(workers).max(1);
+    let largest_round = scaled.iter().map(Vec::len).max().unwrap_or(0);
+    let most = largest_round.div_ceil(workers).max(1);
     let most = opts.max_instances.map_or(most, |cap| most.min(cap));
     (start..=most).find_map(|count| {
-        let makespan = lpt::makespan(&scaled, count * workers);
+        let makespan = lpt::makespan_rounds(&scaled, count * workers);
         (makespan <= budget + 1e-9).then(|| {
             let run = opts.boot_seconds + makespan;
             let billed_hours = count as f64 * run.max(opts.min_billing_seconds) / 3600.0;

@@ -25,34 +25,62 @@ pub enum Cores {
 /// upward from ceil(total / deadline) (no fewer can do), since LPT makespans
 /// are not strictly monotone in the core count; at most one core per task.
 pub fn min_cores(durations: &[f64], deadline: f64) -> Cores {
-    let mut sorted = durations.to_vec();
-    sorted.sort_by(|a, b| b.total_cmp(a));
-    let longest = sorted.first().copied().unwrap_or(0.0);
+    min_cores_rounds(&[durations.to_vec()], deadline)
+}
+
+/// When the last task of `rounds` ends on `cores` cores, each round's tasks
+/// starting once the round before has ended (successive halving).
+pub fn makespan_rounds(rounds: &[Vec<f64>], cores: usize) -> f64 {
+    rounds.iter().map(|r| makespan(r, cores)).sum()
+}
+
+/// The longest task of each round, one after another: no number of cores
+/// finishes `rounds` sooner.
+pub fn longest_chain(rounds: &[Vec<f64>]) -> f64 {
+    rounds
+        .iter()
+        .map(|r| r.iter().copied().fold(0.0, f64::max))
+        .sum()
+}
+
+/// [`min_cores`] of tasks in rounds that run one after another: a core
+/// count that meets the deadline with every task at once may not with a
+/// barrier after each round.
+pub fn min_cores_rounds(rounds: &[Vec<f64>], deadline: f64) -> Cores {
+    let longest = longest_chain(rounds);
     if longest > deadline {
         return Cores::Impossible { longest };
     }
-    let total: f64 = sorted.iter().sum();
-    let start = ((total / deadline).ceil() as usize).max(1);
-    for cores in start..=sorted.len().max(1) {
-        let m = makespan(&sorted, cores);
+    let total: f64 = rounds.iter().flatten().sum();
+    let most = rounds.iter().map(Vec::len).max().unwrap_or(0).max(1);
+    let start = ((total / deadline).ceil() as usize).clamp(1, most);
+    let enough = |cores: usize, makespan: f64| Cores::Enough {
+        cores,
+        makespan,
+        lower_bound: lower_bound_rounds(rounds, cores),
+    };
+    for cores in start..=most {
+        let m = makespan_rounds(rounds, cores);
         if m <= deadline + 1e-9 {
-            return Cores::Enough {
-                cores,
-                makespan: m,
-                lower_bound: lower_bound(total, longest, cores),
-            };
+            return enough(cores, m);
         }
     }
-    let cores = sorted.len().max(1);
-    Cores::Enough {
-        cores,
-        makespan: longest,
-        lower_bound: lower_bound(total, longest, cores),
-    }
+    enough(most, longest)
 }
 
 pub fn lower_bound(total: f64, longest: f64, cores: usize) -> f64 {
     (total / cores as f64).max(longest)
+}
+
+/// [`lower_bound`] of each round, added up.
+fn lower_bound_rounds(rounds: &[Vec<f64>], cores: usize) -> f64 {
+    rounds
+        .iter()
+        .map(|r| {
+            let longest = r.iter().copied().fold(0.0, f64::max);
+            lower_bound(r.iter().sum(), longest, cores)
+        })
+        .sum()
 }
 
 #[cfg(test)]
@@ -139,6 +167,40 @@ mod tests {
                 makespan: 0.0,
                 lower_bound: 0.0
             }
+        );
+    }
+
+    #[test]
+    fn rounds_one_after_another_need_more_cores() {
+        // Together, 4 tasks of 6 s fit 15 s on 2 cores (12 s); with a
+        // barrier after the first 3, 2 cores take 12 + 6 = 18 s: 3 needed.
+        assert!(matches!(
+            min_cores(&[6.0; 4], 15.0),
+            Cores::Enough { cores: 2, .. }
+        ));
+        let rounds = vec![vec![6.0; 3], vec![6.0]];
+        assert_eq!(makespan_rounds(&rounds, 2), 18.0);
+        assert_eq!(
+            min_cores_rounds(&rounds, 15.0),
+            Cores::Enough {
+                cores: 3,
+                makespan: 12.0,
+                lower_bound: 12.0
+            }
+        );
+        // One task per round: rounds add up whatever the cores.
+        let chain = vec![vec![10.0], vec![10.0]];
+        assert_eq!(
+            min_cores(&[10.0, 10.0], 15.0),
+            Cores::Enough {
+                cores: 2,
+                makespan: 10.0,
+                lower_bound: 10.0
+            }
+        );
+        assert_eq!(
+            min_cores_rounds(&chain, 15.0),
+            Cores::Impossible { longest: 20.0 }
         );
     }
 }

@@ -11,6 +11,7 @@ pub mod lpt;
 mod pilot;
 pub mod prices;
 mod report;
+pub mod rounds;
 
 pub use cloud::CloudOptions;
 pub use deadline::Deadline;
@@ -60,9 +61,10 @@ pub fn from_counts(
         margin: opts.margin.unwrap_or(0.0),
         margin_source: margin_source(opts.margin, None),
         model_error: None,
+        halving: false,
     };
     Ok(Report::new(
-        &durations,
+        &[durations],
         &opts.deadline,
         &opts.cloud,
         prices,
@@ -78,20 +80,29 @@ fn margin_source(given: Option<f64>, model: Option<costmodel::ModelError>) -> Ma
     }
 }
 
-/// Pilot mode: time a sample of the config's real tasks, model the rest.
+/// Pilot mode: time a sample of the config's real tasks, model the rest
+/// (successive halving: round by round, see [`rounds`]).
 pub fn from_config(config: &Config, opts: &EstimateOptions, prices: &PriceTable) -> Result<Report> {
-    let plan = Plan::build(config);
     let output = opts
         .output
         .clone()
         .unwrap_or_else(|| config.run.output.clone());
+    let halving = rounds::Rounds::of(config, &output)?;
+    let plan = match &halving {
+        Some(h) => h.pilot_plan.clone(),
+        None => Plan::build(config),
+    };
     let pilot = pilot::run(config, &plan, &output, opts)?;
     let model = costmodel::CostModel::fit(&plan.settings, &pilot.samples);
-    let durations: Vec<f64> = plan
-        .tasks
-        .iter()
-        .map(|t| model.predict(&plan.settings[t.setting]) + pilot.overhead)
-        .collect();
+    let per_setting: Vec<f64> = plan.settings.iter().map(|s| model.predict(s)).collect();
+    let batches = match &halving {
+        Some(h) => h.durations(&per_setting, pilot.overhead),
+        None => vec![plan
+            .tasks
+            .iter()
+            .map(|t| per_setting[t.setting] + pilot.overhead)
+            .collect()],
+    };
     let cloud = CloudOptions {
         worker_peak_rss_bytes: Some(pilot.peak_rss_bytes),
         ..opts.cloud.clone()
@@ -108,16 +119,26 @@ pub fn from_config(config: &Config, opts: &EstimateOptions, prices: &PriceTable)
             .unwrap_or(0.0),
         margin_source: margin_source(opts.margin, model.error),
         model_error: model.error,
+        halving: halving.is_some(),
     };
-    let mut report = Report::new(&durations, &opts.deadline, &cloud, prices, &ctx);
-    report.pilot = Some(pilot.summary(plan.tasks.len()));
+    let mut report = Report::new(&batches, &opts.deadline, &cloud, prices, &ctx);
+    report.pilot = Some(pilot.summary(report.tasks));
+    let costs: std::collections::BTreeMap<&str, f64> = match &halving {
+        Some(h) => {
+            report.rounds = Some(h.summary(&batches, pilot.workers));
+            for (k, assumption) in h.assumptions().into_iter().enumerate() {
+                report.assumptions.insert(1 + k, assumption);
+            }
+            h.task_costs(&per_setting, pilot.overhead)
+        }
+        None => plan
+            .tasks
+            .iter()
+            .zip(&batches[0])
+            .map(|(t, &d)| (t.id.as_str(), d))
+            .collect(),
+    };
     save(&output, &report)?;
-    let costs: std::collections::BTreeMap<&str, f64> = plan
-        .tasks
-        .iter()
-        .zip(&durations)
-        .map(|(t, &d)| (t.id.as_str(), d))
-        .collect();
     crate::results::atomic::write_text(
         &OutputDir::new(output).task_costs(),
         &serde_json::to_string(&costs)?,

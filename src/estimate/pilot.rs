@@ -154,7 +154,8 @@ fn first_fold_task(config: &Config, plan: &Plan, s: usize) -> TaskMsg {
     let t = &plan.tasks[index];
     TaskMsg {
         index,
-        params: config.full_params(&plan.settings[s]),
+        // With a halving round's hyperparameter resource, when there is one.
+        params: plan.task_params(config, s),
         repeat: 0,
         fold: 0,
         seed: t.seed(),

@@ -2,7 +2,7 @@
 //! "rent this, run that"), then the table of choices, then the figures
 //! behind it and only the assumptions that apply; and the same as JSON.
 
-use super::cloud::{cheapest, Choice, CloudOptions};
+use super::cloud::{cheapest_rounds, Choice, CloudOptions};
 use super::costmodel::ModelError;
 use super::deadline::Deadline;
 use super::lpt::{self, Cores};
@@ -55,6 +55,8 @@ pub struct Context {
     pub margin: f64,
     pub margin_source: MarginSource,
     pub model_error: Option<ModelError>,
+    /// Successive halving: rounds one after another, no shards up front.
+    pub halving: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -78,34 +80,46 @@ pub struct Report {
     pub model_error: Option<ModelError>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pilot: Option<PilotSummary>,
+    /// Successive halving: each round as estimated (the rounds run one
+    /// after another; every figure above counts that).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rounds: Option<Vec<super::rounds::RoundEstimate>>,
     pub choices: Vec<Choice>,
     pub prices: String,
     pub assumptions: Vec<String>,
 }
 
 impl Report {
+    /// `batches`: the task seconds of each batch of the search, run one
+    /// after another (one batch for grid and random search, one per round
+    /// for successive halving).
     pub fn new(
-        durations: &[f64],
+        batches: &[Vec<f64>],
         deadline: &Deadline,
         cloud: &CloudOptions,
         prices: &PriceTable,
         ctx: &Context,
     ) -> Report {
-        let padded: Vec<f64> = durations.iter().map(|d| d * (1.0 + ctx.margin)).collect();
-        let predicted = lpt::makespan(durations, ctx.workers_here) + ctx.startup_seconds;
+        let padded: Vec<Vec<f64>> = batches
+            .iter()
+            .map(|b| b.iter().map(|d| d * (1.0 + ctx.margin)).collect())
+            .collect();
+        let predicted = lpt::makespan_rounds(batches, ctx.workers_here) + ctx.startup_seconds;
         let this_machine = ThisMachine {
             workers: ctx.workers_here,
             predicted_wall_seconds: predicted,
-            with_margin_seconds: lpt::makespan(&padded, ctx.workers_here) + ctx.startup_seconds,
+            with_margin_seconds: lpt::makespan_rounds(&padded, ctx.workers_here)
+                + ctx.startup_seconds,
         };
-        let choices = cheapest(&padded, deadline.seconds, prices, cloud);
-        let cores = lpt::min_cores(&padded, deadline.seconds);
+        let choices = cheapest_rounds(&padded, deadline.seconds, prices, cloud);
+        let cores = lpt::min_cores_rounds(&padded, deadline.seconds);
+        let durations = batches.iter().flatten();
         let mut report = Report {
             decision: String::new(),
             run_command: None,
-            tasks: durations.len(),
-            total_cpu_seconds: durations.iter().sum(),
-            longest_task_seconds: durations.iter().copied().fold(0.0, f64::max),
+            tasks: durations.clone().count(),
+            total_cpu_seconds: durations.clone().sum(),
+            longest_task_seconds: durations.copied().fold(0.0, f64::max),
             deadline_seconds: deadline.seconds,
             deadline_at: deadline.at(),
             margin: ctx.margin,
@@ -114,6 +128,7 @@ impl Report {
             this_machine,
             model_error: ctx.model_error,
             pilot: None,
+            rounds: None,
             assumptions: assumptions(&choices, cloud, prices, ctx),
             choices,
             prices: prices.source.clone(),
@@ -152,8 +167,9 @@ fn decide(
         Cores::Impossible { longest } => {
             return (
                 format!(
-                    "Cannot finish by {by}: the longest task alone takes {}{}, so no number of cores helps; \
+                    "Cannot finish by {by}: {} {}{}, so no number of cores helps; \
                      choose a later deadline",
+                    longest_words(ctx.halving),
                     format_duration(longest),
                     margin_note(r.margin)
                 ),
@@ -177,7 +193,7 @@ fn decide(
             None,
         );
     };
-    let command = run_command(config, best);
+    let command = run_command(config, best, ctx.halving);
     (
         format!(
             "Needs {cores} cores: rent {} x {} ({} cores{}) for ~{}, ~{} on demand / ~{} spot; run: {command}",
@@ -201,10 +217,26 @@ fn margin_note(margin: f64) -> String {
     }
 }
 
-/// What to type on the rented machine(s).
-fn run_command(config: &str, c: &Choice) -> String {
+/// "the longest task alone takes" (or, rounds one after another, the
+/// longest of each round).
+fn longest_words(halving: bool) -> &'static str {
+    if halving {
+        "the longest task of each round, one round after another, take"
+    } else {
+        "the longest task alone takes"
+    }
+}
+
+/// What to type on the rented machine(s). Halving cannot be split into
+/// shards up front: on several machines, one Slurm array per round.
+fn run_command(config: &str, c: &Choice, halving: bool) -> String {
     if c.count == 1 {
         format!("gridrun run {config} --jobs {}", c.workers_per_instance)
+    } else if halving {
+        format!(
+            "gridrun slurm {config} --shards {} --cpus-per-task {} --submit on a Slurm cluster of them",
+            c.count, c.workers_per_instance
+        )
     } else {
         format!(
             "gridrun run {config} --shard I/{n} --jobs {w} -o SHARED on instance I = 0..{last}, \
@@ -362,6 +394,9 @@ pub fn render_text(r: &Report) -> String {
         format_duration(r.total_cpu_seconds),
         format_duration(r.longest_task_seconds)
     ));
+    if let Some(rounds) = &r.rounds {
+        out.extend(super::rounds::lines(rounds));
+    }
     if let Some(p) = &r.pilot {
         out.push(format!(
             "pilot: timed {} of {} tasks in {}",
@@ -396,7 +431,8 @@ pub fn render_text(r: &Report) -> String {
             lower_bound
         ),
         Cores::Impossible { longest } => format!(
-            "{deadline}: no number of cores helps: the longest task alone takes {}",
+            "{deadline}: no number of cores helps: {} {}",
+            longest_words(r.rounds.is_some()),
             format_duration(*longest)
         ),
     });

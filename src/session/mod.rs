@@ -51,6 +51,9 @@ pub struct RunOptions {
     pub shard: Option<ShardSpec>,
     /// Run every task that no journal in the output folder has finished.
     pub only_missing: bool,
+    /// Run only this round (its `iter`) of successive halving, as one shard
+    /// of that round's job array (`gridrun slurm --submit`).
+    pub round: Option<usize>,
 }
 
 /// How a run ended.
@@ -109,6 +112,8 @@ pub struct Session<'c> {
     config: &'c Config,
     out: OutputDir,
     shard: Option<ShardSpec>,
+    /// This session's own journal (the only one it rewrites).
+    own_journal: PathBuf,
     quiet: bool,
     fresh: bool,
     backend: Backend,
@@ -182,10 +187,15 @@ impl<'c> Session<'c> {
         let (cache, header) = prepare_data(config, &out)?;
         checks::check_data(config, &cache, &header, opts.quiet)?;
         let fingerprint = checks::run_fingerprint(config, &header)?;
+        let own_journal = match (shard, opts.round) {
+            (Some(shard), Some(iter)) => out.round_journal(shard, iter),
+            _ => out.journal(shard),
+        };
         Ok(Session {
             config,
             out,
             shard,
+            own_journal,
             quiet: opts.quiet,
             fresh: opts.fresh,
             backend,
@@ -205,6 +215,11 @@ impl<'c> Session<'c> {
             clock,
             _lock: lock,
         })
+    }
+
+    /// The output folder.
+    pub fn out(&self) -> &OutputDir {
+        &self.out
     }
 
     /// The dataset's header (what the strategy plans rounds from).
@@ -234,7 +249,13 @@ impl<'c> Session<'c> {
             plan_ids: &ids,
             metrics: &config.metrics,
         };
-        self.previous = resume::previous(&self.out, self.shard, &key, self.fresh, self.quiet)?;
+        self.previous = resume::previous(
+            &self.out,
+            (self.shard, &self.own_journal),
+            &key,
+            self.fresh,
+            self.quiet,
+        )?;
         drop(ids);
         write_config_snapshot(config, &self.out)?;
         // Groups of commands a killed coordinator left behind end now.
@@ -249,7 +270,7 @@ impl<'c> Session<'c> {
             metrics: config.metrics.clone(),
             threads,
         })?;
-        let journal = JournalWriter::create(&self.out.journal(self.shard), &self.previous.own)?;
+        let journal = JournalWriter::create(&self.own_journal, &self.previous.own)?;
         self.journal = Some(journal);
         self.status.run_event(&RunEvent::RunStarted {
             tasks,

@@ -6,12 +6,14 @@ use crate::output_dir::OutputDir;
 use crate::results::journal::{self, Previous, ReuseKey};
 use crate::results::supersede;
 use anyhow::Result;
+use std::path::Path;
 
 /// The reusable records of earlier runs (none with `fresh`), after moving
-/// aside those of another plan; says what it did unless quiet.
+/// aside those of another plan; says what it did unless quiet. `own`: the
+/// shard (None: the whole folder) and the journal this run rewrites.
 pub(super) fn previous(
     out: &OutputDir,
-    shard: Option<ShardSpec>,
+    (shard, own): (Option<ShardSpec>, &Path),
     key: &ReuseKey,
     fresh: bool,
     quiet: bool,
@@ -19,9 +21,8 @@ pub(super) fn previous(
     if fresh {
         return Ok(Previous::default());
     }
-    let own = out.journal(shard);
-    let previous = journal::previous(out.path(), &own, key)?;
-    let previous = supersede_earlier(previous, out, shard)?;
+    let previous = journal::previous(out.path(), own, key)?;
+    let previous = supersede_earlier(previous, out, (shard, own))?;
     if let (Some(note), false) = (&previous.note, quiet) {
         crate::errln!("gridrun: {note}");
     }
@@ -34,7 +35,7 @@ pub(super) fn previous(
 fn supersede_earlier(
     mut prev: Previous,
     out: &OutputDir,
-    shard: Option<ShardSpec>,
+    (shard, own): (Option<ShardSpec>, &Path),
 ) -> Result<Previous> {
     let whole_folder = shard.is_none();
     let superseded = prev.superseded_own
@@ -49,7 +50,7 @@ fn supersede_earlier(
     let journals = if whole_folder {
         out.journals()
     } else {
-        vec![out.journal(shard)]
+        vec![own.to_path_buf()]
     };
     let aside = supersede::move_aside(out.path(), &journals, whole_folder)?;
     if whole_folder {

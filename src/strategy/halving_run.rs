@@ -235,7 +235,7 @@ pub fn describe(spec: &HalvingSpec, schedule: &Schedule, n_splits: usize) -> Vec
 pub fn refuse_split(config: &Config, what: &str) -> anyhow::Result<()> {
     if config.search.method == crate::config::Method::Halving {
         anyhow::bail!(
-            "{}: {what}: successive halving cannot be split into shards up front: each round's candidates are known only when the round before ends (run it with `gridrun run`, which runs the rounds one after another)",
+            "{}: {what}: successive halving cannot be split into shards up front: each round's candidates are known only when the round before ends; run it with `gridrun slurm --submit` (one job array per round, merged between rounds) or `gridrun run` (the rounds one after another here)",
             config.path.display()
         );
     }
