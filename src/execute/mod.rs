@@ -3,6 +3,7 @@
 //! ([`evaluate`]) and report what happens as [`Event`]s.
 
 pub mod evaluate;
+mod in_flight;
 pub mod interrupt;
 pub mod messages;
 mod process;
