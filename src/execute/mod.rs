@@ -38,6 +38,9 @@ pub enum Event {
     },
     /// The first Ctrl-C: no new tasks; `running` tasks are left to finish.
     Draining { running: usize },
+    /// Nothing more to report right now: the executor is about to wait
+    /// (what was reported so far can be written out).
+    Waiting,
 }
 
 /// Runs tasks somewhere and reports events to the caller's thread.

@@ -10,7 +10,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::time::{Duration, Instant};
 
 /// How often the dispatcher wakes to check timeouts and interrupts.
@@ -718,7 +718,15 @@ impl Executor for ProcessPool {
                     running: state.outstanding,
                 });
             }
-            match self.rx.recv_timeout(TICK) {
+            let message = match self.rx.try_recv() {
+                Ok(message) => Ok(message),
+                Err(TryRecvError::Empty) => {
+                    on_event(Event::Waiting);
+                    self.rx.recv_timeout(TICK)
+                }
+                Err(TryRecvError::Disconnected) => Err(RecvTimeoutError::Disconnected),
+            };
+            match message {
                 Ok(message) => self.handle(message, &mut state, on_event)?,
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => bail!("all worker reader threads ended"),
