@@ -79,9 +79,10 @@ impl Plan {
                 |t| t.identity.clone(),
             );
             let params = canonical_json(&params);
+            let mut key = TaskKey::new(&model_key, &params, &cv_key);
             for repeat in 0..cv.repeats as u32 {
                 for fold in 0..cv.folds as u32 {
-                    let id = task_id(&model_key, &params, &cv_key, repeat, fold);
+                    let id = key.id(repeat, fold);
                     tasks.push(Task {
                         id,
                         setting: s,
@@ -192,11 +193,31 @@ fn with_resource(mut params: Params, round: &Option<RoundInfo>) -> Params {
     params
 }
 
-fn task_id(model: &str, params: &str, cv: &str, repeat: u32, fold: u32) -> TaskId {
-    let key = format!("{model}\n{params}\n{cv}\n{repeat}\n{fold}");
-    let mut id = [0u8; 16];
-    id.copy_from_slice(&blake3::hash(key.as_bytes()).to_hex().as_bytes()[..16]);
-    TaskId(id)
+/// The hashed text of a setting's task ids, `model\nparams\ncv\nrepeat\nfold`,
+/// with the setting's part written once: a plan of a million tasks hashes
+/// a million keys, but formats only the repeat and fold of each.
+struct TaskKey {
+    text: String,
+    setting_len: usize,
+}
+
+impl TaskKey {
+    fn new(model: &str, params: &str, cv: &str) -> TaskKey {
+        let text = format!("{model}\n{params}\n{cv}\n");
+        TaskKey {
+            setting_len: text.len(),
+            text,
+        }
+    }
+
+    fn id(&mut self, repeat: u32, fold: u32) -> TaskId {
+        use std::fmt::Write;
+        self.text.truncate(self.setting_len);
+        let _ = write!(self.text, "{repeat}\n{fold}");
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&blake3::hash(self.text.as_bytes()).to_hex().as_bytes()[..16]);
+        TaskId(id)
+    }
 }
 
 /// A task id: 16 lowercase hex digits, kept inline (a plan of a million
@@ -206,7 +227,7 @@ pub struct TaskId([u8; 16]);
 
 impl TaskId {
     pub fn as_str(&self) -> &str {
-        // Always ASCII hex (made by `task_id` or checked on reading).
+        // Always ASCII hex (made by `TaskKey::id` or checked on reading).
         std::str::from_utf8(&self.0).unwrap_or_default()
     }
 }
@@ -328,6 +349,17 @@ mod tests {
                     })
                     .collect::<Vec<_>>()[..]
             );
+        }
+    }
+
+    #[test]
+    fn ids_hash_the_same_text_as_ever() {
+        // Ids in journals written by earlier versions must still match.
+        let mut key = TaskKey::new("debug", "{\"id\":3}", "kfold 5");
+        for (repeat, fold) in [(0, 0), (0, 4), (12, 3), (3, 12)] {
+            let text = format!("debug\n{{\"id\":3}}\nkfold 5\n{repeat}\n{fold}");
+            let hex = blake3::hash(text.as_bytes()).to_hex();
+            assert_eq!(key.id(repeat, fold).as_str(), &hex[..16]);
         }
     }
 

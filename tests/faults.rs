@@ -382,6 +382,83 @@ fn writing_to_killed_workers_never_aborts_the_run() {
     let ids = ids(&out);
     let unique: HashSet<&String> = ids.iter().collect();
     assert_eq!((ids.len(), unique.len()), (6000, 6000));
+    // Tiny tasks wait in groups in a worker's pipe: a kill costs an attempt
+    // only to the task that was running, not to those queued behind it.
+    let retried = journal(&out)
+        .iter()
+        .filter(|r| r["attempts"].as_u64().unwrap() > 1)
+        .count();
+    assert!(
+        retried <= kills,
+        "{retried} tasks retried after {kills} kills"
+    );
+}
+
+/// The records of a journal that a killed coordinator left (a torn last
+/// line is skipped, as a resume does).
+fn whole_records(out: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(out.join("results.jsonl")).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+#[test]
+fn tiny_tasks_sent_in_groups_each_get_a_record_and_a_killed_run_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = debug_grid(dir.path(), "id = { range = [0, 15000] }", "");
+    let reference = dir.path().join("reference");
+    gridrun()
+        .arg(&config)
+        .args(["-q", "-o"])
+        .arg(&reference)
+        .timeout(HANG_LIMIT)
+        .assert()
+        .success();
+    // Each task of a group has its own journal line, run once, and a
+    // worker runs its tasks one after another.
+    let records = journal(&reference);
+    assert_eq!(records.len(), 30000);
+    assert!(records
+        .iter()
+        .all(|r| r["attempts"] == 1 && r["status"] == "ok"));
+    let mut by_pid: std::collections::HashMap<u64, Vec<(f64, f64)>> = Default::default();
+    for r in &records {
+        let span = (r["start"].as_f64().unwrap(), r["end"].as_f64().unwrap());
+        by_pid
+            .entry(r["pid"].as_u64().unwrap())
+            .or_default()
+            .push(span);
+    }
+    assert_eq!(by_pid.len(), 2, "two workers");
+    for spans in by_pid.values() {
+        assert!(spans.windows(2).all(|w| w[0].1 <= w[1].0 + 1e-6));
+    }
+    // Killed mid-run: every whole line is a finished task; the resume runs
+    // exactly the others.
+    let out = dir.path().join("out");
+    let mut child = spawn(&config, &out, &[]);
+    let deadline = Instant::now() + HANG_LIMIT;
+    while Instant::now() < deadline && whole_records(&out).len() < 3000 {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    signal(child.id(), "-KILL");
+    child.wait().unwrap();
+    let finished = whole_records(&out).len();
+    assert!((3000..30000).contains(&finished), "{finished} finished");
+    let assert = gridrun()
+        .arg(&config)
+        .args(["-o"])
+        .arg(&out)
+        .timeout(HANG_LIMIT)
+        .assert()
+        .success();
+    let stdout = stdout_of(&assert);
+    assert!(stdout.contains(&format!("{finished} reused")), "{stdout}");
+    let ids = ids(&out);
+    let unique: HashSet<&String> = ids.iter().collect();
+    assert_eq!((ids.len(), unique.len()), (30000, 30000));
+    assert_eq!(score_columns(&out), score_columns(&reference));
 }
 
 #[test]

@@ -193,7 +193,7 @@ impl ModelEvaluator {
             score_seconds: clock.elapsed().as_secs_f64(),
             n_train: split.train.len(),
             n_test: split.test.len(),
-            pid: std::process::id(),
+            pid: super::messages::pid(),
             start,
             end: super::now(),
             peak_rss_kb: peak_rss_kb(),

@@ -3,6 +3,7 @@
 //! ([`evaluate`]) and report what happens as [`Event`]s.
 
 pub mod evaluate;
+mod in_flight;
 pub mod interrupt;
 pub mod messages;
 mod process;
@@ -37,6 +38,9 @@ pub enum Event {
     },
     /// The first Ctrl-C: no new tasks; `running` tasks are left to finish.
     Draining { running: usize },
+    /// Nothing more to report right now: the executor is about to wait
+    /// (what was reported so far can be written out).
+    Waiting,
 }
 
 /// Runs tasks somewhere and reports events to the caller's thread.

@@ -3,13 +3,14 @@
 //! recorded (or retried) with the cause and the worker is replaced.
 
 use super::evaluate::{Outcome, RefitOutput, RefitRequest, WorkerSetup};
+use super::in_flight::{InFlight, Pace, Unfinished, MAX_PIPE_BYTES};
 use super::protocol::{Reply, Request};
 use super::{interrupt, Event, Executor, Policy, TaskList};
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::time::{Duration, Instant};
 
 /// How often the dispatcher wakes to check timeouts and interrupts.
@@ -42,8 +43,8 @@ struct Worker {
     stdin: BufWriter<ChildStdin>,
     /// Bumped on every respawn, so messages from a dead worker are ignored.
     generation: u64,
-    /// Position (in the task list) of the task it runs, and since when.
-    busy: Option<(usize, Instant)>,
+    /// The task it runs and those queued behind it in its pipe.
+    held: InFlight,
     /// The stderr reader; it returns whether the worker reported a failed
     /// allocation (dying of its memory cap). Joined when the worker is reaped,
     /// so the answer never races the exit.
@@ -65,6 +66,8 @@ pub struct ProcessPool {
     jobs: usize,
     /// Workers in a row that died before taking the task sent to them.
     undelivered: usize,
+    /// Seconds per task so far: how many tasks a worker is sent at once.
+    pace: Pace,
 }
 
 /// How many requests in a row may find their worker dead before the run
@@ -113,7 +116,11 @@ impl TaskQueue {
     }
 
     fn is_empty(&self) -> bool {
-        self.back.is_empty() && self.next >= self.len
+        self.len() == 0
+    }
+
+    fn len(&self) -> usize {
+        self.back.len() + self.len.saturating_sub(self.next)
     }
 }
 
@@ -130,6 +137,7 @@ impl ProcessPool {
             next_generation: 0,
             jobs,
             undelivered: 0,
+            pace: Pace::default(),
         };
         for slot in 0..jobs {
             let worker = pool.start_worker(slot).map_err(|e| pool.cannot_start(e))?;
@@ -245,7 +253,7 @@ impl ProcessPool {
             child,
             stdin,
             generation,
-            busy: None,
+            held: InFlight::default(),
             stderr_reader,
             stderr_lines: 0,
         };
@@ -256,7 +264,9 @@ impl ProcessPool {
         Ok(worker)
     }
 
-    /// Sends the next queued task to a free worker, unless draining.
+    /// Sends a worker the next queued tasks (see [`Pace::top_up`]: one to
+    /// an idle worker while tasks are slow or untimed, more while they are
+    /// tiny), unless draining.
     fn feed(
         &mut self,
         slot: usize,
@@ -266,17 +276,30 @@ impl ProcessPool {
         if state.draining {
             return Ok(());
         }
-        let Some(position) = state.queue.pop_front() else {
+        let held = &self.workers[slot].held;
+        let count = self
+            .pace
+            .top_up(held.len(), state.queue.len(), self.workers.len());
+        let mut buffer = Vec::new();
+        let mut sent: Vec<(usize, usize)> = Vec::with_capacity(count);
+        while sent.len() < count && held.bytes() + buffer.len() < MAX_PIPE_BYTES {
+            let Some(position) = state.queue.pop_front() else {
+                break;
+            };
+            let before = buffer.len();
+            serde_json::to_writer(&mut buffer, &Request::Run(state.tasks.get(position)))?;
+            buffer.push(b'\n');
+            sent.push((position, buffer.len() - before));
+        }
+        if sent.is_empty() {
             return Ok(());
-        };
-        let task = state.tasks.get(position);
-        let index = task.index;
+        }
         let worker = &mut self.workers[slot];
-        if send(worker, &Request::Run(task)).is_err() {
-            // The worker died before taking the task (a broken pipe): the
-            // task never ran, so it goes back first, without an attempt;
-            // the worker's death is handled when its reader reports it.
-            state.queue.push_front(position);
+        if write_flushed(worker, &buffer).is_err() {
+            // The worker died before taking the tasks (a broken pipe): they
+            // never ran, so they go back first, without an attempt; the
+            // worker's death is handled when its reader reports it.
+            requeue(state, sent.iter().map(|&(p, _)| p).collect());
             let _ = worker.child.kill();
             self.undelivered += 1;
             if self.undelivered > MAX_UNDELIVERED {
@@ -284,20 +307,20 @@ impl ProcessPool {
             }
             return Ok(());
         }
-        worker.busy = Some((position, Instant::now()));
-        state.attempts[position] += 1;
-        state.outstanding += 1;
-        on_event(Event::Started {
-            index,
-            worker: slot,
-        });
+        let now = Instant::now();
+        for (position, bytes) in sent {
+            state.outstanding += 1;
+            if self.workers[slot].held.push(position, bytes, now) {
+                started(slot, position, state, on_event);
+            }
+        }
         Ok(())
     }
 
     /// Kills and reaps a worker, starts its replacement, and says why it ended.
     /// Always killed first: a worker whose stdout closed or turned to garbage
     /// may still be alive, and reaping a live worker would wait forever.
-    fn replace(&mut self, slot: usize) -> Result<(Option<(usize, Instant)>, Death)> {
+    fn replace(&mut self, slot: usize) -> Result<(Unfinished, Death)> {
         let _ = self.workers[slot].child.kill();
         let fresh = self.start_worker(slot)?;
         let mut dead = std::mem::replace(&mut self.workers[slot], fresh);
@@ -306,7 +329,7 @@ impl ProcessPool {
             .stderr_reader
             .take()
             .is_some_and(|r| r.join().unwrap_or(false));
-        Ok((dead.busy.take(), death))
+        Ok((dead.held.take(), death))
     }
 
     /// Records a crashed or timed-out task, or queues it again.
@@ -358,24 +381,9 @@ impl ProcessPool {
             Message::Reply {
                 slot,
                 generation,
-                reply:
-                    Reply::Done {
-                        index: _,
-                        mut outcome,
-                    },
+                reply: Reply::Done { index, outcome },
             } if self.workers[slot].generation == generation => {
-                let Some((position, _)) = self.workers[slot].busy.take() else {
-                    return Ok(());
-                };
-                self.undelivered = 0;
-                state.outstanding -= 1;
-                outcome.attempts = state.attempts[position];
-                on_event(Event::Finished {
-                    index: state.tasks.index(position),
-                    worker: slot,
-                    outcome,
-                });
-                self.feed(slot, state, on_event)?;
+                self.done(slot, index, outcome, state, on_event)?;
             }
             Message::Stderr {
                 slot,
@@ -395,14 +403,74 @@ impl ProcessPool {
                 generation,
                 garbled,
             } if self.workers[slot].generation == generation => {
-                let (busy, death) = self.replace(slot)?;
-                if let Some((position, started)) = busy {
-                    let cause = garbled.unwrap_or_else(|| death.describe(self.policy.max_memory));
-                    self.lost(slot, (position, started), cause, &death, state, on_event);
-                }
-                self.feed(slot, state, on_event)?;
+                self.worker_gone(slot, garbled, state, on_event)?;
             }
             _ => {}
+        }
+        Ok(())
+    }
+
+    /// The task a worker was running answered: it is finished, and the
+    /// next one queued in its pipe starts. A reply for any other task means
+    /// a broken worker: it is replaced.
+    fn done(
+        &mut self,
+        slot: usize,
+        index: usize,
+        mut outcome: Outcome,
+        state: &mut RunState,
+        on_event: &mut dyn FnMut(Event),
+    ) -> Result<()> {
+        let held = &mut self.workers[slot].held;
+        match held.running() {
+            Some((position, _)) if state.tasks.index(position) == index => {}
+            Some(_) => {
+                let cause =
+                    format!("worker process answered for task {index}, which it was not running");
+                return self.worker_gone(slot, Some(cause), state, on_event);
+            }
+            None => return Ok(()),
+        }
+        let Some((position, took, next)) = held.finish(Instant::now()) else {
+            return Ok(());
+        };
+        self.pace.observe(took);
+        self.undelivered = 0;
+        state.outstanding -= 1;
+        outcome.attempts = state.attempts[position];
+        on_event(Event::Finished {
+            index,
+            worker: slot,
+            outcome,
+        });
+        if let Some(next) = next {
+            started(slot, next, state, on_event);
+        }
+        self.feed(slot, state, on_event)
+    }
+
+    /// A worker died, timed out or broke (`cause`, else how it ended): it
+    /// is replaced; the task it ran is lost (retried or recorded as
+    /// failed), those queued behind it go back to the queue uncharged.
+    fn worker_gone(
+        &mut self,
+        slot: usize,
+        cause: Option<String>,
+        state: &mut RunState,
+        on_event: &mut dyn FnMut(Event),
+    ) -> Result<()> {
+        let (unfinished, death) = self.replace(slot)?;
+        state.outstanding -= unfinished.waiting.len();
+        requeue(state, unfinished.waiting);
+        if let Some(running) = unfinished.running {
+            let cause = cause.unwrap_or_else(|| death.describe(self.policy.max_memory));
+            self.lost(slot, running, cause, &death, state, on_event);
+        }
+        // What went back may be more than the replacement should take alone.
+        for slot in std::iter::once(slot).chain(0..self.workers.len()) {
+            if self.workers[slot].held.is_empty() {
+                self.feed(slot, state, on_event)?;
+            }
         }
         Ok(())
     }
@@ -417,19 +485,15 @@ impl ProcessPool {
             return Ok(());
         };
         for slot in 0..self.workers.len() {
-            let Some((_, started)) = self.workers[slot].busy else {
+            let Some((_, started)) = self.workers[slot].held.running() else {
                 continue;
             };
             if started.elapsed() > limit {
-                let (busy, death) = self.replace(slot)?;
-                if let Some((position, started)) = busy {
-                    let cause = format!(
-                        "timed out (timeout {})",
-                        crate::units::format_duration(limit.as_secs_f64())
-                    );
-                    self.lost(slot, (position, started), cause, &death, state, on_event);
-                }
-                self.feed(slot, state, on_event)?;
+                let cause = format!(
+                    "timed out (timeout {})",
+                    crate::units::format_duration(limit.as_secs_f64())
+                );
+                self.worker_gone(slot, Some(cause), state, on_event)?;
             }
         }
         Ok(())
@@ -510,6 +574,29 @@ fn send(worker: &mut Worker, request: &Request) -> std::io::Result<()> {
     serde_json::to_writer(&mut worker.stdin, request)?;
     worker.stdin.write_all(b"\n")?;
     worker.stdin.flush()
+}
+
+/// Writes requests already serialised (one per line), as [`send`].
+fn write_flushed(worker: &mut Worker, lines: &[u8]) -> std::io::Result<()> {
+    worker.stdin.write_all(lines)?;
+    worker.stdin.flush()
+}
+
+/// A task starts on worker `slot`: it costs an attempt.
+fn started(slot: usize, position: usize, state: &mut RunState, on_event: &mut dyn FnMut(Event)) {
+    state.attempts[position] += 1;
+    on_event(Event::Started {
+        index: state.tasks.index(position),
+        worker: slot,
+    });
+}
+
+/// Tasks sent to a worker that never started them go back to the front
+/// of the queue, in their order, without an attempt.
+fn requeue(state: &mut RunState, positions: Vec<usize>) {
+    for position in positions.into_iter().rev() {
+        state.queue.push_front(position);
+    }
 }
 
 /// How a worker process ended.
@@ -614,6 +701,8 @@ impl Executor for ProcessPool {
             outstanding: 0,
             draining: false,
         };
+        // Another batch (a round of halving) may run tasks of another size.
+        self.pace = Pace::default();
         for slot in 0..self.workers.len() {
             self.feed(slot, &mut state, on_event)?;
         }
@@ -629,7 +718,15 @@ impl Executor for ProcessPool {
                     running: state.outstanding,
                 });
             }
-            match self.rx.recv_timeout(TICK) {
+            let message = match self.rx.try_recv() {
+                Ok(message) => Ok(message),
+                Err(TryRecvError::Empty) => {
+                    on_event(Event::Waiting);
+                    self.rx.recv_timeout(TICK)
+                }
+                Err(TryRecvError::Disconnected) => Err(RecvTimeoutError::Disconnected),
+            };
+            match message {
                 Ok(message) => self.handle(message, &mut state, on_event)?,
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => bail!("all worker reader threads ended"),

@@ -36,6 +36,7 @@ impl Executor for Serial {
                 worker: 0,
                 outcome,
             });
+            on_event(Event::Waiting);
         }
         Ok(())
     }

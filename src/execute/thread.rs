@@ -65,7 +65,17 @@ impl Executor for ThreadPool {
             });
             let mut draining = false;
             loop {
-                match rx.recv_timeout(std::time::Duration::from_millis(50)) {
+                let event = match rx.try_recv() {
+                    Ok(event) => Ok(event),
+                    Err(std::sync::mpsc::TryRecvError::Empty) => {
+                        on_event(Event::Waiting);
+                        rx.recv_timeout(std::time::Duration::from_millis(50))
+                    }
+                    Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                        Err(std::sync::mpsc::RecvTimeoutError::Disconnected)
+                    }
+                };
+                match event {
                     Ok(event) => on_event(event),
                     Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
                     Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,

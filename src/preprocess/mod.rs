@@ -103,6 +103,14 @@ pub struct Settings {
 impl Settings {
     /// Reads the `preprocess.*` parameters (absent: nothing applied).
     pub fn from_params(params: &Params) -> Result<Settings, String> {
+        // Every task asks: answer the common case without building JSON.
+        if !params.keys().any(|k| k.starts_with(PREFIX)) {
+            return Ok(Settings {
+                impute: Impute::None,
+                scale: Scale::None,
+                encode: Encode::Onehot,
+            });
+        }
         let p = ParamReader(params);
         let read = |step: Step, default: &'static str| -> Result<String, String> {
             match p.get(&step.param_key()) {
@@ -196,6 +204,20 @@ mod tests {
         assert_eq!(model_params(&p).len(), 1);
         p.insert("preprocess.scale".into(), ParamValue::Str("zscore".into()));
         assert!(Settings::from_params(&p).is_err());
+    }
+
+    #[test]
+    fn no_preprocess_keys_read_as_each_step_at_its_default() {
+        let mut spelled = Params::new();
+        for (step, value) in [("impute", "none"), ("scale", "none"), ("encode", "onehot")] {
+            spelled.insert(format!("{PREFIX}{step}"), ParamValue::Str(value.into()));
+        }
+        let mut other = Params::new();
+        other.insert("id".into(), ParamValue::Int(3));
+        assert_eq!(
+            Settings::from_params(&other).unwrap(),
+            Settings::from_params(&spelled).unwrap()
+        );
     }
 
     #[test]

@@ -37,6 +37,7 @@ impl Reporter for JournalWriter {
     }
 
     fn done(&mut self) -> Result<()> {
+        self.write_pending()?;
         self.sync()
     }
 }

@@ -1,5 +1,7 @@
-//! results.jsonl: one line per finished task, written whole and flushed as
-//! each task finishes, so a crash loses nothing that finished.
+//! results.jsonl: one line per finished task, written whole as tasks
+//! finish: the records that arrive together (a burst of tiny tasks) in one
+//! write, before the coordinator waits for more, so a crash loses nothing
+//! that finished before that moment.
 
 use super::TaskRecord;
 use anyhow::{Context, Result};
@@ -12,12 +14,19 @@ use std::time::{Duration, Instant};
 pub struct JournalWriter {
     file: File,
     path: PathBuf,
+    /// Whole lines appended but not yet written.
     buffer: Vec<u8>,
     last_sync: Instant,
+    /// Records written whole by this writer (those it was created with aside).
+    written: usize,
 }
 
 /// Data reaches the disk at least this often (and at the end of a run).
 const SYNC_EVERY: Duration = Duration::from_secs(1);
+
+/// Appended records are written when they reach this size, if the
+/// coordinator has not waited (and so written them) before.
+const GROUP_BYTES: usize = 64 << 10;
 
 impl JournalWriter {
     /// Starts a journal holding `kept` (records of an earlier run being
@@ -37,24 +46,58 @@ impl JournalWriter {
         Ok(JournalWriter {
             file,
             path: path.to_path_buf(),
-            buffer: Vec::with_capacity(1024),
+            buffer: Vec::with_capacity(GROUP_BYTES + 4096),
             last_sync: Instant::now(),
+            written: 0,
         })
     }
 
-    /// Appends one record with a single write, so a line is never interleaved
-    /// or half-written except by a crash mid-write (which `read` detects).
+    /// Appends one record; it is written by the next [`Self::write_pending`]
+    /// (or at once when enough have gathered).
     pub fn append(&mut self, record: &TaskRecord) -> Result<()> {
-        self.buffer.clear();
-        serde_json::to_writer(&mut self.buffer, record)?;
+        let before = self.buffer.len();
+        if let Err(e) = serde_json::to_writer(&mut self.buffer, record) {
+            self.buffer.truncate(before);
+            return Err(e.into());
+        }
         self.buffer.push(b'\n');
-        self.file
-            .write_all(&self.buffer)
-            .with_context(|| format!("{}: cannot write", self.path.display()))?;
+        if self.buffer.len() >= GROUP_BYTES {
+            self.write_pending()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the appended records with a single write, so lines are never
+    /// interleaved or half-written except by a crash or a full disk
+    /// mid-write (which `read` detects as a torn last line).
+    pub fn write_pending(&mut self) -> Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let mut done = 0;
+        let result = loop {
+            match self.file.write(&self.buffer[done..]) {
+                Ok(0) => break Err(std::io::ErrorKind::WriteZero.into()),
+                Ok(n) => done += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+            if done == self.buffer.len() {
+                break Ok(());
+            }
+        };
+        self.written += self.buffer[..done].iter().filter(|&&b| b == b'\n').count();
+        self.buffer.clear();
+        result.with_context(|| format!("{}: cannot write", self.path.display()))?;
         if self.last_sync.elapsed() >= SYNC_EVERY {
             self.sync()?;
         }
         Ok(())
+    }
+
+    /// Records written whole so far (a failed write may have written some).
+    pub fn written(&self) -> usize {
+        self.written
     }
 
     pub fn sync(&mut self) -> Result<()> {
@@ -199,4 +242,64 @@ pub fn previous(dir: &Path, own: &Path, key: &ReuseKey) -> Result<Previous> {
         prev.note = Some(note);
     }
     Ok(prev)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::Status;
+
+    fn record(id: usize) -> TaskRecord {
+        TaskRecord {
+            id: format!("{id:016x}"),
+            setting: id,
+            params: Default::default(),
+            repeat: 0,
+            fold: 0,
+            status: Status::Ok,
+            scores: Default::default(),
+            error: None,
+            fit_seconds: 0.0,
+            score_seconds: 0.0,
+            n_train: 0,
+            n_test: 0,
+            worker: 0,
+            pid: 1,
+            start: 0.0,
+            end: 0.0,
+            data: String::new(),
+            peak_rss_kb: 0,
+            attempts: 1,
+            shard: None,
+            warnings: vec![],
+        }
+    }
+
+    fn lines(path: &Path) -> usize {
+        std::fs::read_to_string(path).unwrap().lines().count()
+    }
+
+    #[test]
+    fn records_are_written_together_when_asked_or_when_many_gathered() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("results.jsonl");
+        let mut journal = JournalWriter::create(&path, &[record(0)]).unwrap();
+        journal.append(&record(1)).unwrap();
+        journal.append(&record(2)).unwrap();
+        assert_eq!((lines(&path), journal.written()), (1, 0));
+        journal.write_pending().unwrap();
+        assert_eq!((lines(&path), journal.written()), (3, 2));
+        // a burst larger than a group is written without being asked
+        let mut n = 3;
+        while lines(&path) == 3 {
+            journal.append(&record(n)).unwrap();
+            n += 1;
+        }
+        assert_eq!(lines(&path), n);
+        journal.write_pending().unwrap();
+        let read = read(&path).unwrap();
+        assert!(!read.torn_tail);
+        let settings: Vec<usize> = read.records.iter().map(|r| r.setting).collect();
+        assert_eq!(settings, (0..n).collect::<Vec<_>>());
+    }
 }

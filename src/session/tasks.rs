@@ -101,7 +101,16 @@ pub(super) fn run_batch(
     };
     let mut progress = Progress::new(pending.len(), cx.quiet);
     let mut failure: Option<anyhow::Error> = None;
-    let mut journalled = 0;
+    // A result that cannot be journalled is lost work: stop dispatching at
+    // once (and stop the workers).
+    let check = |written: Result<()>, failure: &mut Option<anyhow::Error>| {
+        if let Err(e) = written {
+            if failure.is_none() {
+                interrupt::halt();
+                *failure = Some(e);
+            }
+        }
+    };
     executor.run(&tasks, &mut |event| match event {
         Event::Started { index, worker } => progress.started(index, worker),
         Event::Retrying { index, reason, .. } => {
@@ -111,6 +120,10 @@ pub(super) fn run_batch(
         Event::Draining { running } => progress.note(&format!(
             "interrupted: no new tasks; waiting for {running} running (Ctrl-C again to stop now)"
         )),
+        // Records that arrived together are written together, before the
+        // coordinator waits for more.
+        Event::Waiting if failure.is_none() => check(journal.write_pending(), &mut failure),
+        Event::Waiting => {}
         Event::Finished {
             index,
             worker,
@@ -121,25 +134,21 @@ pub(super) fn run_batch(
                 note_command_failure(cx, &record, &mut progress);
             }
             if failure.is_none() {
-                match journal.finished(&record) {
-                    Ok(()) => journalled += 1,
-                    Err(e) => {
-                        // A result that cannot be journalled is lost work:
-                        // stop dispatching at once (and stop the workers).
-                        interrupt::halt();
-                        failure = Some(e);
-                    }
-                }
+                check(journal.finished(&record), &mut failure);
             }
             let _ = progress.finished(&record);
             on_record(index, &record);
         }
     })?;
+    if failure.is_none() {
+        check(journal.write_pending(), &mut failure);
+    }
     progress.done()?;
     crate::command::procs::end_all_leftovers(output);
     if let Some(e) = failure {
         bail!(
-            "{e:#}; stopped at once: {journalled} of {} tasks journalled this run, the rest not run (the folder resumes: run the same command again once the cause is fixed)",
+            "{e:#}; stopped at once: {} of {} tasks journalled this run, the rest not run (the folder resumes: run the same command again once the cause is fixed)",
+            journal.written(),
             pending.len()
         );
     }
