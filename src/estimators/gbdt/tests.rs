@@ -1,5 +1,6 @@
 use super::*;
 use linfa::prelude::*;
+use ndarray::{Array1, Array2};
 use rand::Rng;
 
 fn all(n: usize) -> Vec<usize> {
@@ -388,8 +389,9 @@ fn shipped(name: &str) -> (Array2<f64>, Array1<f64>) {
 #[test]
 fn block_prediction_equals_row_by_row_bit_for_bit() {
     let (mut x, y) = shipped("synthetic_10k.csv");
+    let width = x.ncols();
     for i in (0..x.nrows()).step_by(11) {
-        x[[i, i % x.ncols()]] = f64::NAN;
+        x[[i, i % width]] = f64::NAN;
     }
     let p = GbdtParams {
         max_iter: 15,
