@@ -80,7 +80,7 @@ macro_rules! row_predictor {
 
 row_predictor!(DecisionTree, predict_all);
 row_predictor!(RandomForest, predict_all);
-row_predictor!(GradientBoosting);
+row_predictor!(GradientBoosting, predict_all);
 
 /// What the tree predicts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

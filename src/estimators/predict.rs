@@ -36,7 +36,7 @@ impl DecisionTree {
 /// Rows per block. Larger blocks reuse each tree more while it is in the
 /// cache (measured on 100 full trees of 80,000 rows: 2048 rows took 0.7x
 /// the time of 256); the block's values (800 KB at 50 features) stay in L2/L3.
-const BLOCK_ROWS: usize = 2048;
+pub(super) const BLOCK_ROWS: usize = 2048;
 
 /// Per row, the mean over `trees` of the leaf values (`width` each; one
 /// tree: its leaf values as they are).
@@ -93,7 +93,7 @@ pub fn predict_all(
 }
 
 /// Copies the rows into `block`, one after another.
-fn gather(x: ArrayView2<f64>, rows: &[usize], block: &mut Vec<f64>) {
+pub(super) fn gather(x: ArrayView2<f64>, rows: &[usize], block: &mut Vec<f64>) {
     block.clear();
     for &r in rows {
         let row = x.row(r);

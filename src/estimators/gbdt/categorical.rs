@@ -50,7 +50,7 @@ pub struct CategoricalSplit {
 /// What the search needs besides the histogram.
 pub struct Limits {
     pub l2: f64,
-    pub min_leaf: u64,
+    pub min_leaf: f64,
     pub min_hessian: f64,
 }
 
@@ -65,13 +65,13 @@ pub fn best_split(
     parent_score: f64,
 ) -> Option<CategoricalSplit> {
     // Hessians per count: 1 for constant hessians (then H = n).
-    let support_factor = total.n as f64 / total.h;
+    let support_factor = total.n / total.h;
     let missing = MISSING_BIN as usize;
     let mut used: Vec<(f64, usize)> = (0..n_real)
         .chain(std::iter::once(missing))
         .filter_map(|b| {
             let s = &hist[b];
-            (s.n > 0 && s.h * support_factor >= MIN_CAT_SUPPORT)
+            (s.n > 0.0 && s.h * support_factor >= MIN_CAT_SUPPORT)
                 .then(|| (s.g / (s.h + MIN_CAT_SUPPORT), b))
         })
         .collect();
@@ -139,7 +139,7 @@ mod tests {
     fn hist(stats: &[(usize, f64, u64)]) -> FeatureHistogram {
         let mut h = [BinStats::default(); SLOTS];
         for &(b, g, n) in stats {
-            h[b] = BinStats { g, h: n as f64, n };
+            h[b] = BinStats::new(g, n as f64, n as f64);
         }
         h
     }
@@ -153,7 +153,7 @@ mod tests {
 
     const LIMITS: Limits = Limits {
         l2: 0.0,
-        min_leaf: 5,
+        min_leaf: 5.0,
         min_hessian: 1e-3,
     };
 
@@ -165,7 +165,7 @@ mod tests {
         let s = best_split(&h, 4, &total(&h), &LIMITS, 0.0).unwrap();
         let left: Vec<u8> = (0..4).filter(|&b| contains(&s.left_set, b)).collect();
         assert!(left == vec![1, 2] || left == vec![0, 3], "{left:?}");
-        assert_eq!(s.left.n, 40);
+        assert_eq!(s.left.n, 40.0);
         assert!((s.score - (38.0f64.powi(2) / 40.0 + 39.0f64.powi(2) / 40.0)).abs() < 1e-9);
     }
 

@@ -66,10 +66,23 @@ impl Node {
             categories: NUMERIC,
         }
     }
+
+    /// The child a row whose split feature is `v` goes to; `sets` are the
+    /// model's category sets its categorical nodes point into.
+    #[inline]
+    pub fn child(&self, sets: &[Bitset], v: f64) -> usize {
+        let left = if self.categories != NUMERIC {
+            categorical::goes_left(&sets[self.categories as usize], self.missing_left, v)
+        } else if v.is_nan() {
+            self.missing_left
+        } else {
+            v <= self.threshold
+        };
+        (if left { self.left } else { self.right }) as usize
+    }
 }
 
-/// The raw-score contribution of a tree for one row; `sets` are the
-/// model's category sets its categorical nodes point into.
+/// The raw-score contribution of a tree for one row.
 #[inline]
 pub fn tree_value(nodes: &[Node], sets: &[Bitset], row: ndarray::ArrayView1<f64>) -> f64 {
     let mut i = 0;
@@ -78,15 +91,7 @@ pub fn tree_value(nodes: &[Node], sets: &[Bitset], row: ndarray::ArrayView1<f64>
         if node.feature == LEAF {
             return node.value;
         }
-        let v = row[node.feature as usize];
-        let left = if node.categories != NUMERIC {
-            categorical::goes_left(&sets[node.categories as usize], node.missing_left, v)
-        } else if v.is_nan() {
-            node.missing_left
-        } else {
-            v <= node.threshold
-        };
-        i = if left { node.left } else { node.right } as usize;
+        i = node.child(sets, row[node.feature as usize]);
     }
 }
 
@@ -240,11 +245,7 @@ impl<'a> Grower<'a> {
         self.gather(0, n, g, h);
         // Sums in sample order: the same on any number of threads.
         let sums = self.ordered.iter().fold(BinStats::default(), |mut a, gh| {
-            a.add(&BinStats {
-                g: gh[0],
-                h: gh[1],
-                n: 1,
-            });
+            a.add(&BinStats::new(f64::from(gh[0]), f64::from(gh[1]), 1.0));
             a
         });
         let mut nodes = vec![Node::leaf(0.0)];
@@ -294,14 +295,12 @@ impl<'a> Grower<'a> {
         let samples = &self.samples[start..end];
         self.ordered.clear();
         match h {
-            Some(h) => self.ordered.extend(
-                samples
-                    .iter()
-                    .map(|&s| [f64::from(g[s as usize]), f64::from(h[s as usize])]),
-            ),
+            Some(h) => self
+                .ordered
+                .extend(samples.iter().map(|&s| [g[s as usize], h[s as usize]])),
             None => self
                 .ordered
-                .extend(samples.iter().map(|&s| [f64::from(g[s as usize]), 1.0])),
+                .extend(samples.iter().map(|&s| [g[s as usize], 1.0])),
         }
     }
 
@@ -417,26 +416,12 @@ impl<'a> Grower<'a> {
         let split = open[i].split.expect("only split nodes are queued");
         self.importances[split.feature] += split.gain;
         let (start, end, depth) = (open[i].start, open[i].end, open[i].depth);
-        let column = self.bins.column(split.feature);
-        let mut n_left = 0;
-        let mut n_right = 0;
-        for k in start..end {
-            let s = self.samples[k];
-            let b = column[s as usize];
-            let goes_left = match &split.left_set {
-                Some(set) => categorical::contains(set, b),
-                None if b == MISSING_BIN => split.missing_left,
-                None => b <= split.bin,
-            };
-            if goes_left {
-                self.samples[start + n_left] = s;
-                n_left += 1;
-            } else {
-                self.scratch[n_right] = s;
-                n_right += 1;
-            }
-        }
-        self.samples[start + n_left..end].copy_from_slice(&self.scratch[..n_right]);
+        let (n_left, n_right) = partition(
+            &mut self.samples[start..end],
+            &mut self.scratch,
+            self.bins.column(split.feature),
+            &left_bins(&split),
+        );
         let mid = start + n_left;
         // A feature never missing in training sends missing values to the
         // child with more samples (scikit-learn).
@@ -577,6 +562,38 @@ impl<'a> Grower<'a> {
     }
 }
 
+/// Per bin code: whether a sample with that code goes left at `split`.
+fn left_bins(split: &Split) -> [bool; 256] {
+    std::array::from_fn(|b| match &split.left_set {
+        Some(set) => categorical::contains(set, b as u8),
+        None if b == MISSING_BIN as usize => split.missing_left,
+        None => b <= split.bin as usize,
+    })
+}
+
+/// Stable partition of `samples` by `goes_left[column[sample]]`: the left
+/// ones first; returns the counts (left, right). Every sample is written
+/// to both sides and only one cursor moves, so there is no branch to
+/// mispredict on the 50/50 choice.
+fn partition(
+    samples: &mut [u32],
+    scratch: &mut [u32],
+    column: &[u8],
+    goes_left: &[bool; 256],
+) -> (usize, usize) {
+    let (mut n_left, mut n_right) = (0, 0);
+    for k in 0..samples.len() {
+        let s = samples[k];
+        let left = goes_left[column[s as usize] as usize];
+        samples[n_left] = s;
+        scratch[n_right] = s;
+        n_left += usize::from(left);
+        n_right += usize::from(!left);
+    }
+    samples[n_left..].copy_from_slice(&scratch[..n_right]);
+    (n_left, n_right)
+}
+
 /// The best of the features' splits; ties to the lowest feature index,
 /// whatever the threads.
 fn best_of(candidates: Vec<Option<Split>>) -> Option<Split> {
@@ -606,10 +623,10 @@ fn best_split_of_feature(
         n_real,
         total,
         l2: p.l2_regularization,
-        min_leaf: p.min_samples_leaf as u64,
+        min_leaf: p.min_samples_leaf as f64,
     };
     // "bin <= n_real - 1" leaves only the missing rows on the right.
-    let last = if missing.n > 0 { n_real } else { n_real - 1 };
+    let last = if missing.n > 0.0 { n_real } else { n_real - 1 };
     // Only a gain above 0 splits: a score above the parent's.
     let mut best = Best {
         num: parent,
@@ -617,7 +634,7 @@ fn best_split_of_feature(
         found: None,
     };
     sweep.run(BinStats::default(), last, false, &mut best);
-    if missing.n > 0 {
+    if missing.n > 0.0 {
         sweep.run(missing, n_real - 1, true, &mut best);
     }
     let (bin, missing_left, left) = best.found?;
@@ -642,7 +659,7 @@ fn best_categorical_split(
 ) -> Option<Split> {
     let limits = categorical::Limits {
         l2: p.l2_regularization,
-        min_leaf: p.min_samples_leaf as u64,
+        min_leaf: p.min_samples_leaf as f64,
         min_hessian: MIN_HESSIAN,
     };
     let parent = score(total, p.l2_regularization);
@@ -673,13 +690,13 @@ struct Sweep<'h> {
     n_real: usize,
     total: &'h BinStats,
     l2: f64,
-    min_leaf: u64,
+    min_leaf: f64,
 }
 
 impl Sweep<'_> {
     /// Whether a side with these sums may be a child.
     #[inline]
-    fn big_enough(&self, n: u64, h: f64) -> bool {
+    fn big_enough(&self, n: f64, h: f64) -> bool {
         n >= self.min_leaf && h >= MIN_HESSIAN
     }
 
@@ -721,15 +738,18 @@ impl Sweep<'_> {
             return;
         }
         let l2 = self.l2;
-        let (mut gl, mut hl) = (left.g, left.h);
+        let (mut gl, mut hl, mut nl) = (left.g, left.h, left.n);
         let (mut best_num, mut best_den) = (best.num, best.den);
         let mut found = None;
-        // Bin `first` is already in gl, hl; each later bin is added first.
+        // Bin `first` is already in gl, hl, nl; each later bin is added
+        // first. The left sums of the best threshold are kept as they are
+        // found (the same additions in the same order as summing its bins).
         let first = b;
         for (i, s) in hist[first..end].iter().enumerate() {
             if i > 0 {
                 gl += s.g;
                 hl += s.h;
+                nl += s.n;
             }
             let (gr, hr) = (total.g - gl, total.h - hl);
             let (dl, dr) = (hl + l2, hr + l2);
@@ -738,14 +758,10 @@ impl Sweep<'_> {
             if num * best_den > best_num * den {
                 best_num = num;
                 best_den = den;
-                found = Some(first + i);
+                found = Some((first + i, BinStats::new(gl, hl, nl)));
             }
         }
-        if let Some(b) = found {
-            let left = hist[..=b].iter().fold(start, |mut a, s| {
-                a.add(s);
-                a
-            });
+        if let Some((b, left)) = found {
             best.num = best_num;
             best.den = best_den;
             best.found = Some((b, missing_left, left));

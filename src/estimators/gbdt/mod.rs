@@ -14,6 +14,7 @@ mod grower;
 mod histogram;
 mod loss;
 mod pack;
+mod predict;
 
 pub use loss::Loss;
 
@@ -21,7 +22,7 @@ use super::{check_inputs, class_weights, mix, ClassWeight, FitError, Task};
 use bins::Bins;
 use categorical::Bitset;
 use grower::{tree_value, Grower, GrowerParams, Node, NUMERIC};
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
+use ndarray::{ArrayView1, ArrayView2};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -373,53 +374,6 @@ impl GradientBoosting {
         self.task
     }
 
-    /// The raw scores of one row.
-    fn raw_scores(&self, row: ArrayView1<f64>, out: &mut [f64]) {
-        out.copy_from_slice(&self.baseline);
-        let k = out.len();
-        for (t, tree) in self.trees.iter().enumerate() {
-            out[t % k] += tree_value(tree, &self.category_sets, row);
-        }
-    }
-
-    /// Class index (as f64) or value for each row.
-    pub fn predict_rows(&self, x: ArrayView2<f64>, rows: &[usize]) -> Array1<f64> {
-        match self.predict_proba_rows(x, rows) {
-            Some(p) => p
-                .rows()
-                .into_iter()
-                .map(|r| super::tree::argmax(&r.to_vec()) as f64)
-                .collect(),
-            None => {
-                let mut raw = vec![0.0; 1];
-                rows.iter()
-                    .map(|&r| {
-                        self.raw_scores(x.row(r), &mut raw);
-                        raw[0]
-                    })
-                    .collect()
-            }
-        }
-    }
-
-    /// Class probabilities per row (None for regression).
-    pub fn predict_proba_rows(&self, x: ArrayView2<f64>, rows: &[usize]) -> Option<Array2<f64>> {
-        let Task::Classification { n_classes } = self.task else {
-            return None;
-        };
-        let mut raw = vec![0.0; self.loss.n_scores()];
-        let mut p = vec![0.0; n_classes.max(2)];
-        let mut out = Array2::zeros((rows.len(), n_classes));
-        for (i, &r) in rows.iter().enumerate() {
-            self.raw_scores(x.row(r), &mut raw);
-            self.loss.proba(&raw, &mut p);
-            for (o, v) in out.row_mut(i).iter_mut().zip(&p) {
-                *o = *v;
-            }
-        }
-        Some(out)
-    }
-
     /// Which features the model splits as categories.
     pub fn categorical(&self) -> &[bool] {
         &self.categorical
@@ -552,6 +506,17 @@ fn validation_split(
     train.sort_unstable();
     val.sort_unstable();
     Ok((train, val))
+}
+
+/// The raw scores of one row, every tree in order: the row-by-row way
+/// block prediction must agree with.
+#[cfg(test)]
+fn raw_scores(m: &GradientBoosting, row: ArrayView1<f64>, out: &mut [f64]) {
+    out.copy_from_slice(&m.baseline);
+    let k = out.len();
+    for (t, tree) in m.trees.iter().enumerate() {
+        out[t % k] += tree_value(tree, &m.category_sets, row);
+    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 use super::*;
 use linfa::prelude::*;
+use ndarray::{Array1, Array2};
 use rand::Rng;
 
 fn all(n: usize) -> Vec<usize> {
@@ -365,4 +366,72 @@ fn format_1_models_still_load() {
     future.push(9);
     let err = GradientBoosting::unpack(&future).unwrap_err();
     assert!(err.contains("format 9 is newer"), "{err}");
+}
+
+/// A shipped CSV of numbers: its features and its last column.
+fn shipped(name: &str) -> (Array2<f64>, Array1<f64>) {
+    let path = format!("{}/datasets/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let rows: Vec<Vec<f64>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    let width = rows[0].len() - 1;
+    let x = Array2::from_shape_fn((rows.len(), width), |(i, j)| rows[i][j]);
+    let y = rows.iter().map(|r| r[width]).collect();
+    (x, y)
+}
+
+/// Block-by-block, tree-by-tree prediction gives the same bits as one row
+/// walking every tree (scores, probabilities, classes), on 1 and 3 threads,
+/// with missing values, rows out of order and more rows than a block.
+#[test]
+fn block_prediction_equals_row_by_row_bit_for_bit() {
+    let (mut x, y) = shipped("synthetic_10k.csv");
+    let width = x.ncols();
+    for i in (0..x.nrows()).step_by(11) {
+        x[[i, i % width]] = f64::NAN;
+    }
+    let p = GbdtParams {
+        max_iter: 15,
+        ..GbdtParams::default()
+    };
+    let task = Task::Classification { n_classes: 10 };
+    let train: Vec<usize> = (0..x.nrows()).step_by(5).collect();
+    let m = GradientBoosting::fit_rows(&p, task, x.view(), y.view(), &train).unwrap();
+    let test: Vec<usize> = (0..x.nrows()).rev().collect();
+    let mut raw = vec![0.0; 10];
+    let mut want = vec![0.0; 10];
+    for threads in [1, 3] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let (classes, proba) = pool.install(|| m.predict_all(x.view(), &test));
+        let proba = proba.unwrap();
+        for (i, &r) in test.iter().enumerate() {
+            raw_scores(&m, x.row(r), &mut raw);
+            m.loss.proba(&raw, &mut want);
+            let got: Vec<u64> = proba.row(i).iter().map(|v| v.to_bits()).collect();
+            let expected: Vec<u64> = want.iter().map(|v| v.to_bits()).collect();
+            assert_eq!(got, expected, "row {r} on {threads} threads");
+            assert_eq!(classes[i], crate::estimators::tree::argmax(&want) as f64);
+        }
+    }
+    let (x, y) = shipped("regression_1k.csv");
+    let p = GbdtParams {
+        loss: LossChoice::SquaredError,
+        max_iter: 15,
+        ..GbdtParams::default()
+    };
+    let m =
+        GradientBoosting::fit_rows(&p, Task::Regression, x.view(), y.view(), &all(800)).unwrap();
+    let test: Vec<usize> = (0..1000).rev().collect();
+    let got = m.predict_rows(x.view(), &test);
+    let mut raw = vec![0.0; 1];
+    for (g, &r) in got.iter().zip(&test) {
+        raw_scores(&m, x.row(r), &mut raw);
+        assert_eq!(g.to_bits(), raw[0].to_bits(), "row {r}");
+    }
 }
