@@ -36,13 +36,7 @@ fn main() -> anyhow::Result<()> {
     let config = gridrun::report::html::load::read_snapshot(out)?;
     let plan = Plan::build(&config);
     let records = journal::read_all(out)?;
-    let results = CvResults::build(
-        &plan,
-        &config.grid_keys,
-        &config.metrics,
-        &config.refit,
-        &records,
-    );
+    let results = CvResults::of_config(&config, &plan, &records);
 
     let log = gridrun::results::timeline_log::TimelineLog::from_records(&records);
     let (hand_report, report_ms) = timed(|| {

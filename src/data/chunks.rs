@@ -285,7 +285,12 @@ impl<'a> Records<'a> {
         let start = self.pos;
         let (mut n_out, mut n_ends) = (0, 0);
         loop {
+            // csv_core strips a UTF-8 BOM from the first input it is given,
+            // as at a file's start; a chunk starts mid-file, where a BOM is
+            // data (as the csv crate keeps it), so its first byte goes alone.
+            let first = if self.pos == 0 { 1 } else { usize::MAX };
             let input = &self.input[self.pos..];
+            let input = &input[..input.len().min(first)];
             let (result, n_in, o, e) =
                 self.core
                     .read_record(input, &mut self.output[n_out..], &mut self.ends[n_ends..]);
@@ -348,5 +353,18 @@ mod tests {
         let mut r = Records::new(b"a,\"b\nc");
         assert_eq!(r.next(), Some(0));
         assert!(r.unterminated);
+    }
+
+    #[test]
+    fn a_bom_starting_a_chunk_is_data() {
+        let mut r = Records::new(b"\xef\xbb\xbfa,b\nc,d\n");
+        assert_eq!(r.next(), Some(0));
+        assert_eq!(r.fields(2).unwrap().get(0), "\u{feff}a");
+        assert_eq!(r.next(), Some(7));
+        assert_eq!(r.fields(2).unwrap().get(1), "d");
+        let mut r = Records::new(b"x");
+        assert_eq!(r.next(), Some(0));
+        assert!(r.unterminated);
+        assert_eq!(r.fields(1).unwrap().get(0), "x");
     }
 }

@@ -2,6 +2,7 @@
 
 use super::tally::Tally;
 use super::TaskRecord;
+use crate::config::Config;
 use crate::params::{ParamValue, Params};
 use crate::plan::Plan;
 use anyhow::Result;
@@ -111,6 +112,18 @@ impl CvResults {
     ) -> CvResults {
         let tally = Tally::of_records(plan, metrics, records);
         CvResults::from_tally(plan, grid_keys, refit, &tally)
+    }
+
+    /// The table of a config's plan from records read back (journals),
+    /// with the config's grid keys, metrics and refit metric.
+    pub fn of_config(config: &Config, plan: &Plan, records: &[TaskRecord]) -> CvResults {
+        CvResults::build(
+            plan,
+            &config.grid_keys,
+            &config.metrics,
+            &config.refit,
+            records,
+        )
     }
 
     /// The table from what the coordinator tallied while the tasks finished.

@@ -24,13 +24,7 @@ pub fn write_from_output(output: &Path, to: &Path) -> Result<(usize, usize)> {
     let (results, plans, total_tasks) = match &config.search.halving {
         Some(_) => halving_rounds(&config, output, &records)?,
         None => {
-            let results = CvResults::build(
-                &plan,
-                &config.grid_keys,
-                &config.metrics,
-                &config.refit,
-                &records,
-            );
+            let results = CvResults::of_config(&config, &plan, &records);
             let total = plan.tasks.len();
             (results, vec![plan], total)
         }
@@ -85,15 +79,9 @@ fn halving_rounds(
         .iter()
         .map(|r| r.n_candidates * n_splits)
         .sum();
-    let results = run.results(config, records).unwrap_or_else(|| {
-        CvResults::build(
-            &Plan::build(config),
-            &config.grid_keys,
-            &config.metrics,
-            &config.refit,
-            &[],
-        )
-    });
+    let results = run
+        .results(config, records)
+        .unwrap_or_else(|| CvResults::of_config(config, &Plan::build(config), &[]));
     Ok((results, std::mem::take(&mut run.rounds), total))
 }
 
