@@ -115,6 +115,9 @@ impl CacheHeader {
 
 /// A memory-mapped cache file.
 pub struct Dataset {
+    /// Lets passes over the rows drop the pages they are done with; declared
+    /// before `map` so it is unregistered before the unmapping.
+    _pages: super::pages::Registered,
     map: Mmap,
     pub header: CacheHeader,
 }
@@ -137,7 +140,11 @@ impl Dataset {
                 needed
             );
         }
-        Ok(Dataset { map, header })
+        Ok(Dataset {
+            _pages: super::pages::register(&map),
+            map,
+            header,
+        })
     }
 
     fn floats(&self, offset: usize, count: usize) -> &[f64] {

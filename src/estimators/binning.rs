@@ -12,6 +12,11 @@ use ndarray::ArrayView2;
 pub const MAX_BINS: usize = 1024;
 /// Quantiles come from at most this many rows (as HistGradientBoosting).
 const SUBSAMPLE: usize = 200_000;
+/// Rows read between two hand-backs of a mapped matrix's pages.
+pub const BLOCK_ROWS: usize = 4096;
+/// Most raw values gathered at once for the cut points (a group of
+/// features per pass over the rows).
+const GROUP_BYTES: usize = 16 << 20;
 
 /// Codes of the training samples, column-major, and the cut points, with
 /// a view of the raw values for placing thresholds.
@@ -29,37 +34,36 @@ pub struct Binned<'a> {
 }
 
 impl<'a> Binned<'a> {
+    /// Bins the training rows in passes over blocks of rows (the matrix is
+    /// row-major), handing back each block's pages of a mapped matrix once
+    /// read (see [`crate::data::pages`]), so the raw rows and their codes
+    /// are never resident together.
     pub fn new<'x: 'a>(x: ArrayView2<'x, f64>, rows: &'a [usize]) -> Binned<'a> {
+        Self::with_group_bytes(x, rows, GROUP_BYTES)
+    }
+
+    fn with_group_bytes<'x: 'a>(
+        x: ArrayView2<'x, f64>,
+        rows: &'a [usize],
+        group_bytes: usize,
+    ) -> Binned<'a> {
         let x: ArrayView2<'a, f64> = x.reborrow();
-        let n = rows.len();
-        let mut codes = vec![0u16; n * x.ncols()];
-        let mut edges = Vec::with_capacity(x.ncols());
-        let mut has_missing = Vec::with_capacity(x.ncols());
-        for f in 0..x.ncols() {
-            let cuts = feature_cut_points(x, rows, f, MAX_BINS);
-            let missing = cuts.len() as u16 + 1;
-            let column = &mut codes[f * n..(f + 1) * n];
-            let mut any_missing = false;
-            for (code, &r) in column.iter_mut().zip(rows) {
-                let v = x[[r, f]];
-                any_missing |= v.is_nan();
-                *code = if v.is_nan() {
-                    missing
-                } else {
-                    bin_of(&cuts, v)
-                };
-            }
-            edges.push(cuts);
-            has_missing.push(any_missing);
-        }
+        let edges = all_cut_points(x, rows, MAX_BINS, group_bytes);
+        let (codes, has_missing) = codes_of(x, rows, &edges);
         Binned {
-            n_samples: n,
+            n_samples: rows.len(),
             codes,
             edges,
             has_missing,
             x,
             rows,
         }
+    }
+
+    /// Hands back the pages of the raw rows of samples `samples` (a
+    /// mapped matrix only).
+    pub fn release_samples(&self, samples: std::ops::Range<usize>) {
+        crate::data::pages::release_rows(self.x, &self.rows[samples]);
     }
 
     /// Raw value of feature `f` for training sample `s`.
@@ -97,10 +101,9 @@ pub fn feature_cut_points(
     f: usize,
     max_bins: usize,
 ) -> Vec<f64> {
-    let step = rows.len().div_ceil(SUBSAMPLE).max(1);
     let mut values: Vec<f64> = rows
         .iter()
-        .step_by(step)
+        .step_by(subsample_step(rows))
         .map(|&r| x[[r, f]])
         .filter(|v| !v.is_nan())
         .collect();
@@ -108,6 +111,77 @@ pub fn feature_cut_points(
         return Vec::new();
     }
     cut_points(&mut values, max_bins)
+}
+
+/// Every `step`-th training row feeds the quantiles.
+fn subsample_step(rows: &[usize]) -> usize {
+    rows.len().div_ceil(SUBSAMPLE).max(1)
+}
+
+/// [`feature_cut_points`] of every feature, the same values, gathered for a
+/// group of features at a time in one pass over blocks of the subsampled
+/// rows (at most `group_bytes` of gathered values at once).
+fn all_cut_points(
+    x: ArrayView2<f64>,
+    rows: &[usize],
+    max_bins: usize,
+    group_bytes: usize,
+) -> Vec<Vec<f64>> {
+    let sampled: Vec<usize> = rows.iter().step_by(subsample_step(rows)).copied().collect();
+    let group = (group_bytes / (8 * sampled.len().max(1))).clamp(1, x.ncols().max(1));
+    let mut edges = Vec::with_capacity(x.ncols());
+    for first in (0..x.ncols()).step_by(group) {
+        let features = first..(first + group).min(x.ncols());
+        let mut values: Vec<Vec<f64>> = features
+            .clone()
+            .map(|_| Vec::with_capacity(sampled.len()))
+            .collect();
+        for block in sampled.chunks(BLOCK_ROWS) {
+            for &r in block {
+                let row = x.row(r);
+                for (column, f) in values.iter_mut().zip(features.clone()) {
+                    let v = row[f];
+                    if !v.is_nan() {
+                        column.push(v);
+                    }
+                }
+            }
+            crate::data::pages::release_rows(x, block);
+        }
+        for mut column in values {
+            edges.push(if column.is_empty() {
+                Vec::new()
+            } else {
+                cut_points(&mut column, max_bins)
+            });
+        }
+    }
+    edges
+}
+
+/// The codes of the training rows, column-major, in one pass over blocks
+/// of rows, and whether each feature has missing values there.
+fn codes_of(x: ArrayView2<f64>, rows: &[usize], edges: &[Vec<f64>]) -> (Vec<u16>, Vec<bool>) {
+    let n = rows.len();
+    let mut codes = vec![0u16; n * edges.len()];
+    let mut has_missing = vec![false; edges.len()];
+    for (first, block) in rows.chunks(BLOCK_ROWS).enumerate() {
+        for (k, &r) in block.iter().enumerate() {
+            let s = first * BLOCK_ROWS + k;
+            let row = x.row(r);
+            for (f, cuts) in edges.iter().enumerate() {
+                let v = row[f];
+                codes[f * n + s] = if v.is_nan() {
+                    has_missing[f] = true;
+                    cuts.len() as u16 + 1
+                } else {
+                    bin_of(cuts, v)
+                };
+            }
+        }
+        crate::data::pages::release_rows(x, block);
+    }
+    (codes, has_missing)
 }
 
 /// Midpoints between distinct values, or between quantiles when there are
@@ -193,6 +267,49 @@ mod tests {
         let all_missing = array![[f64::NAN], [f64::NAN]];
         let b = Binned::new(all_missing.view(), &[0, 1]);
         assert_eq!(b.column(0), &[1, 1]);
+    }
+
+    /// Column by column, the definition: cut points of each feature, then
+    /// the bin of each training row.
+    fn binned_by_columns(x: ArrayView2<f64>, rows: &[usize]) -> (Vec<Vec<f64>>, Vec<u16>) {
+        let edges: Vec<Vec<f64>> = (0..x.ncols())
+            .map(|f| feature_cut_points(x, rows, f, MAX_BINS))
+            .collect();
+        let mut codes = Vec::new();
+        for (f, cuts) in edges.iter().enumerate() {
+            codes.extend(rows.iter().map(|&r| match x[[r, f]] {
+                v if v.is_nan() => cuts.len() as u16 + 1,
+                v => bin_of(cuts, v),
+            }));
+        }
+        (edges, codes)
+    }
+
+    #[test]
+    fn row_block_passes_give_the_column_by_column_bins() {
+        // 7 features: continuous, few values, half missing, all missing, ...
+        let x = ndarray::Array2::from_shape_fn((9_000, 7), |(r, f)| {
+            let v = ((r * 7919 + f * 104_729) % 10_007) as f64 / 17.0 - 200.0;
+            match f {
+                1 => (r % 5) as f64,
+                2 if r % 2 == 0 => f64::NAN,
+                3 => f64::NAN,
+                4 => v.round(),
+                _ => v,
+            }
+        });
+        // Unsorted training rows, with more rows than one block.
+        let rows: Vec<usize> = (0..x.nrows()).filter(|r| r % 3 != 1).rev().collect();
+        let (edges, codes) = binned_by_columns(x.view(), &rows);
+        for group_bytes in [1, 3 * 8 * rows.len(), 1 << 30] {
+            let b = Binned::with_group_bytes(x.view(), &rows, group_bytes);
+            assert_eq!(b.edges, edges, "{group_bytes}");
+            assert_eq!(b.codes, codes, "{group_bytes}");
+            let missing: Vec<bool> = (0..7).map(|f| f == 2 || f == 3).collect();
+            assert_eq!(b.has_missing, missing);
+        }
+        assert_eq!(edges[1], vec![0.5, 1.5, 2.5, 3.5]);
+        assert!(edges[3].is_empty() && edges[0].len() > MAX_BINS - 50);
     }
 
     #[test]

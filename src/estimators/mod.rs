@@ -165,6 +165,21 @@ fn check_inputs(
     if rows.is_empty() || x.ncols() == 0 {
         return Err(FitError::Empty);
     }
+    for block in rows.chunks(binning::BLOCK_ROWS) {
+        check_rows(task, x, y, block)?;
+        // Read once: a mapped matrix's pages can go (see crate::data::pages).
+        crate::data::pages::release_rows(x, block);
+    }
+    Ok(())
+}
+
+/// The checks of [`check_inputs`] on one block of rows.
+fn check_rows(
+    task: Task,
+    x: ArrayView2<f64>,
+    y: ArrayView1<f64>,
+    rows: &[usize],
+) -> Result<(), FitError> {
     for &row in rows {
         if let Some((column, &value)) = x.row(row).iter().enumerate().find(|(_, v)| v.is_infinite())
         {

@@ -54,6 +54,11 @@ impl Node {
         self.threshold
     }
 
+    /// Sets the threshold of a split node (placed after the tree is grown).
+    pub fn set_threshold(&mut self, threshold: f64) {
+        self.threshold = threshold;
+    }
+
     /// Whether a row missing the feature goes left (of a split node).
     pub fn missing_left(&self) -> bool {
         !self.is_leaf() && self.feature & MISSING_LEFT != 0

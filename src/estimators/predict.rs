@@ -55,6 +55,8 @@ fn mean_leaf_values(
         .zip(rows.par_chunks(BLOCK_ROWS))
         .for_each_init(Vec::new, |block, (acc, rows)| {
             gather(x, rows, block);
+            // The block is copied: a mapped matrix's pages can go.
+            crate::data::pages::release_rows(x, rows);
             block_means(trees, width, (block, rows.len()), acc);
         });
     out

@@ -405,6 +405,9 @@ struct Grower<'a, 'd> {
     left: Side,
     right: Side,
     tree: DecisionTree,
+    /// Per node: the highest bin that goes left (split nodes; thresholds
+    /// are placed from it after growing, see `place_thresholds`).
+    split_bins: Vec<u16>,
     total_weight: f64,
 }
 
@@ -459,6 +462,7 @@ impl<'a, 'd> Grower<'a, 'd> {
                 values: Vec::new(),
                 importances: vec![0.0; n_features],
             },
+            split_bins: Vec::new(),
             total_weight: 0.0,
         }
     }
@@ -466,6 +470,7 @@ impl<'a, 'd> Grower<'a, 'd> {
     fn grow(mut self) -> DecisionTree {
         let n = self.samples.len();
         self.tree.nodes.push(Node::leaf(0));
+        self.split_bins.push(0);
         self.measure(0, n);
         self.total_weight = self.node_side.weight;
         let mut stack = vec![Pending {
@@ -481,6 +486,7 @@ impl<'a, 'd> Grower<'a, 'd> {
                     // split_node pointed the node at these two.
                     let (left, right) = (self.tree.nodes.len(), self.tree.nodes.len() + 1);
                     self.tree.nodes.extend([Node::leaf(0), Node::leaf(0)]);
+                    self.split_bins.extend([0, 0]);
                     stack.push(Pending {
                         node: right,
                         start: mid,
@@ -497,6 +503,7 @@ impl<'a, 'd> Grower<'a, 'd> {
                 None => self.make_leaf(p.node),
             }
         }
+        self.place_thresholds();
         self.tree
     }
 
@@ -545,9 +552,10 @@ impl<'a, 'd> Grower<'a, 'd> {
             return None;
         }
         self.tree.importances[best.feature] += decrease;
-        let threshold = self.threshold(best.feature, p.start, mid, p.end);
         let children = self.tree.nodes.len();
-        self.tree.nodes[p.node] = Node::split(best.feature, threshold, missing_left, children);
+        // The threshold comes later, from the raw values (place_thresholds).
+        self.tree.nodes[p.node] = Node::split(best.feature, f64::NAN, missing_left, children);
+        self.split_bins[p.node] = best.bin;
         Some(mid)
     }
 
@@ -687,25 +695,52 @@ impl<'a, 'd> Grower<'a, 'd> {
         }
     }
 
-    /// Halfway between the largest value on the left and the smallest on
-    /// the right among this node's samples (scikit-learn's rule), so unseen
-    /// values between them split evenly; the largest float when every right-hand row
-    /// misses the feature. (NaN takes no part: max and min skip it.)
-    fn threshold(&self, f: usize, start: usize, mid: usize, end: usize) -> f64 {
-        let value = |s: &u32| self.binned.value(f, *s);
-        let left = self.samples[start..mid]
-            .iter()
-            .map(value)
-            .fold(f64::NEG_INFINITY, f64::max);
-        let right = self.samples[mid..end]
-            .iter()
-            .map(value)
-            .fold(f64::INFINITY, f64::min);
-        if right == f64::INFINITY {
-            // f64::MAX, not infinity: JSON has no infinity.
-            return f64::MAX;
+    /// Places every split's threshold halfway between the largest value on
+    /// the left and the smallest on the right among the node's samples
+    /// (scikit-learn's rule), so unseen values between them split evenly; the
+    /// largest float when every right-hand row misses the feature. (NaN takes
+    /// no part: max and min skip it.) One pass over the samples in row order,
+    /// each going down its path by its codes, so the raw rows are read once,
+    /// block by block, and a mapped matrix's pages are handed back behind.
+    fn place_thresholds(&mut self) {
+        let n_nodes = self.tree.nodes.len();
+        let mut left_max = vec![f64::NEG_INFINITY; n_nodes];
+        let mut right_min = vec![f64::INFINITY; n_nodes];
+        let binned = self.binned;
+        for first in (0..binned.n_samples).step_by(super::binning::BLOCK_ROWS) {
+            let block = first..(first + super::binning::BLOCK_ROWS).min(binned.n_samples);
+            for s in block.clone().filter(|&s| self.weights[s] > 0.0) {
+                let mut i = 0;
+                while !self.tree.nodes[i].is_leaf() {
+                    let node = self.tree.nodes[i];
+                    let f = node.feature();
+                    let code = binned.column(f)[s];
+                    let left = if code == binned.missing_code(f) {
+                        node.missing_left()
+                    } else {
+                        code <= self.split_bins[i]
+                    };
+                    let v = binned.value(f, s as u32);
+                    if left {
+                        left_max[i] = left_max[i].max(v);
+                    } else {
+                        right_min[i] = right_min[i].min(v);
+                    }
+                    i = if left { node.left() } else { node.right() };
+                }
+            }
+            binned.release_samples(block);
         }
-        super::binning::midpoint(left, right)
+        for (i, node) in self.tree.nodes.iter_mut().enumerate() {
+            if !node.is_leaf() {
+                // f64::MAX, not infinity: JSON has no infinity.
+                node.set_threshold(if right_min[i] == f64::INFINITY {
+                    f64::MAX
+                } else {
+                    super::binning::midpoint(left_max[i], right_min[i])
+                });
+            }
+        }
     }
 
     /// Moves the samples that go left (bin <= `best.bin`, or missing when
@@ -760,3 +795,6 @@ impl<'a, 'd> Grower<'a, 'd> {
         )
     }
 }
+
+#[cfg(test)]
+mod tests;
