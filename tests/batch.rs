@@ -524,24 +524,6 @@ fn shards_balance_on_the_estimates_predictions() {
     assert_eq!(score_columns(&out), score_columns(&single));
 }
 
-/// Successive halving on wine: 9 -> 3 -> 1 candidates, 3 folds (39 tasks).
-const HALVING: &str = r#"name = "halving-wine"
-[dataset]
-path = "{data}"
-[model]
-kind = "decision_tree"
-[search]
-method = "halving"
-factor = 3
-min_resources = "smallest"
-seed = 5
-[grid]
-max_depth = [1, 2, 3]
-criterion = ["gini", "entropy", "log_loss"]
-[cv]
-folds = 3
-"#;
-
 /// The limit of one Slurm round trip of three arrays (or a small command).
 const SLURM_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
 
@@ -567,7 +549,7 @@ fn slurm_submit(config: &Path, out: &Path) -> assert_cmd::assert::Assert {
 fn slurm_submit_runs_halving_one_array_per_round() {
     local_slurm();
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), HALVING, "wine.csv");
+    let config = write_config(dir.path(), HALVING_WINE, "wine.csv");
     let single = dir.path().join("single");
     run_with(&config, &single, &[]);
     let out = dir.path().join("slurm");
@@ -681,7 +663,7 @@ fn slurm_submit_runs_halving_one_array_per_round() {
 #[test]
 fn halving_refuses_splits_up_front_and_names_slurm_submit() {
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), HALVING, "wine.csv");
+    let config = write_config(dir.path(), HALVING_WINE, "wine.csv");
     let out = dir.path().join("out");
     let refused = |args: &[&str]| {
         let assert = gridrun()

@@ -12,22 +12,7 @@ use std::time::Duration;
 /// Every command here finishes in seconds; a hang fails the test.
 const LIMIT: Duration = Duration::from_secs(120);
 
-const WINE: &str = r#"name = "halving-wine"
-[dataset]
-path = "{data}"
-[model]
-kind = "decision_tree"
-[search]
-method = "halving"
-factor = 3
-min_resources = "smallest"
-seed = 5
-[grid]
-max_depth = [1, 2, 3]
-criterion = ["gini", "entropy", "log_loss"]
-[cv]
-folds = 3
-"#;
+const WINE: &str = HALVING_WINE;
 
 const SEED_GRID: &str = r#"[dataset]
 path = "{data}"
@@ -152,17 +137,7 @@ fn rounds_keep_the_best_and_resume_round_by_round() {
     assert_eq!(params[12], params[best_of_1]);
     let best = json(&out.join("best.json"));
     assert_eq!(best["best_index"], 12);
-    let rounds: Vec<(u64, u64)> = best["rounds"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["n_candidates"].as_u64().unwrap(),
-                r["n_resources"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    let rounds = best_rounds(&out);
     assert_eq!(rounds, vec![(9, 18), (3, 54), (1, 162)]);
     // report.html: a row per round (candidates, resources, how many went on),
     // a dot per candidate and a line per setting that went on.
@@ -318,17 +293,7 @@ fn several_models_halve_as_one_search() {
     let expected = scikit_learn_rounds(9, 18, 178, 3);
     assert_eq!(expected, vec![(9, 18), (3, 54), (1, 162)]);
     let best = json(&out.join("best.json"));
-    let rounds: Vec<(u64, u64)> = best["rounds"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["n_candidates"].as_u64().unwrap(),
-                r["n_resources"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    let rounds = best_rounds(&out);
     assert_eq!(rounds, expected);
     let iters = column(&header, &rows, "iter");
     assert_eq!(iters, [vec!["0"; 9], vec!["1"; 3], vec!["2"]].concat());

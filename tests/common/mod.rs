@@ -114,3 +114,37 @@ pub fn run_sharded_and_merge(config: &Path, out: &Path, shards: usize) {
         .assert()
         .success();
 }
+
+/// Successive halving on wine (`{data}` = the dataset path): 9 -> 3 -> 1
+/// candidates, 3 folds (39 tasks).
+pub const HALVING_WINE: &str = r#"name = "halving-wine"
+[dataset]
+path = "{data}"
+[model]
+kind = "decision_tree"
+[search]
+method = "halving"
+factor = 3
+min_resources = "smallest"
+seed = 5
+[grid]
+max_depth = [1, 2, 3]
+criterion = ["gini", "entropy", "log_loss"]
+[cv]
+folds = 3
+"#;
+
+/// best.json's rounds as (n_candidates, n_resources).
+pub fn best_rounds(out: &Path) -> Vec<(u64, u64)> {
+    json(&out.join("best.json"))["rounds"]
+        .as_array()
+        .expect("best.json has rounds")
+        .iter()
+        .map(|r| {
+            (
+                r["n_candidates"].as_u64().unwrap(),
+                r["n_resources"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
