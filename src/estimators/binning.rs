@@ -18,11 +18,12 @@ pub const BLOCK_ROWS: usize = 4096;
 /// features per pass over the rows).
 const GROUP_BYTES: usize = 16 << 20;
 
-/// Codes of the training samples, column-major, and the cut points, with
-/// a view of the raw values for placing thresholds.
+/// Codes of the training samples, row-major (a node gathers several
+/// features of a sample from one or two cache lines), and the cut points,
+/// with a view of the raw values for placing thresholds.
 pub struct Binned<'a> {
     pub n_samples: usize,
-    /// `codes[f * n_samples + s]`: bin of sample `s` (the s-th training row) for feature `f`.
+    /// `codes[s * n_features + f]`: bin of sample `s` (the s-th training row) for feature `f`.
     pub codes: Vec<u16>,
     /// Cut points per feature: a value v is in bin b when
     /// `edges[b-1] < v <= edges[b]`; a split "bin <= b" means `v <= edges[b]`.
@@ -82,8 +83,17 @@ impl<'a> Binned<'a> {
         self.edges[f].len() as u16 + 1
     }
 
-    pub fn column(&self, f: usize) -> &[u16] {
-        &self.codes[f * self.n_samples..(f + 1) * self.n_samples]
+    /// The codes of sample `s`, one per feature.
+    #[inline]
+    pub fn row(&self, s: u32) -> &[u16] {
+        let n_features = self.edges.len();
+        &self.codes[s as usize * n_features..(s as usize + 1) * n_features]
+    }
+
+    /// The codes of feature `f`, sample by sample.
+    #[cfg(test)]
+    pub fn column(&self, f: usize) -> Vec<u16> {
+        (0..self.n_samples as u32).map(|s| self.row(s)[f]).collect()
     }
 }
 
@@ -159,7 +169,7 @@ fn all_cut_points(
     edges
 }
 
-/// The codes of the training rows, column-major, in one pass over blocks
+/// The codes of the training rows, row-major, in one pass over blocks
 /// of rows, and whether each feature has missing values there.
 fn codes_of(x: ArrayView2<f64>, rows: &[usize], edges: &[Vec<f64>]) -> (Vec<u16>, Vec<bool>) {
     let n = rows.len();
@@ -171,7 +181,7 @@ fn codes_of(x: ArrayView2<f64>, rows: &[usize], edges: &[Vec<f64>]) -> (Vec<u16>
             let row = x.row(r);
             for (f, cuts) in edges.iter().enumerate() {
                 let v = row[f];
-                codes[f * n + s] = if v.is_nan() {
+                codes[s * edges.len() + f] = if v.is_nan() {
                     has_missing[f] = true;
                     cuts.len() as u16 + 1
                 } else {
@@ -249,7 +259,7 @@ mod tests {
         assert!(b.edges[0].windows(2).all(|w| w[0] < w[1]));
         // roughly equal bins
         let mut counts = [0usize; MAX_BINS];
-        for &c in b.column(0) {
+        for &c in &b.column(0) {
             counts[c as usize] += 1;
         }
         assert!(counts.iter().max().unwrap() < &30);
@@ -269,15 +279,15 @@ mod tests {
         assert_eq!(b.column(0), &[1, 1]);
     }
 
-    /// Column by column, the definition: cut points of each feature, then
-    /// the bin of each training row.
+    /// The definition, feature by feature: cut points of each feature, then
+    /// each training row's bins (row-major, as `Binned` keeps them).
     fn binned_by_columns(x: ArrayView2<f64>, rows: &[usize]) -> (Vec<Vec<f64>>, Vec<u16>) {
         let edges: Vec<Vec<f64>> = (0..x.ncols())
             .map(|f| feature_cut_points(x, rows, f, MAX_BINS))
             .collect();
         let mut codes = Vec::new();
-        for (f, cuts) in edges.iter().enumerate() {
-            codes.extend(rows.iter().map(|&r| match x[[r, f]] {
+        for &r in rows {
+            codes.extend(edges.iter().enumerate().map(|(f, cuts)| match x[[r, f]] {
                 v if v.is_nan() => cuts.len() as u16 + 1,
                 v => bin_of(cuts, v),
             }));
@@ -286,7 +296,7 @@ mod tests {
     }
 
     #[test]
-    fn row_block_passes_give_the_column_by_column_bins() {
+    fn row_block_passes_give_the_feature_by_feature_bins() {
         // 7 features: continuous, few values, half missing, all missing, ...
         let x = ndarray::Array2::from_shape_fn((9_000, 7), |(r, f)| {
             let v = ((r * 7919 + f * 104_729) % 10_007) as f64 / 17.0 - 200.0;

@@ -5,6 +5,9 @@
 
 /// `feature` of a leaf.
 const LEAF: u32 = u32::MAX;
+/// `threshold` of a leaf that is not pure (a pure leaf holds its class
+/// there: the threshold field is otherwise unused in a leaf).
+const IMPURE: f64 = -1.0;
 /// Top bit of a split node's `feature`: rows missing the feature (NaN) go left.
 const MISSING_LEFT: u32 = 1 << 31;
 /// Largest feature index a node can hold (the top bit is taken).
@@ -23,10 +26,23 @@ impl Node {
     /// A leaf whose values start at `values_start`.
     pub fn leaf(values_start: usize) -> Node {
         Node {
-            threshold: 0.0,
+            threshold: IMPURE,
             feature: LEAF,
             left: values_start as u32,
         }
+    }
+
+    /// Marks a leaf as pure: its values are 1.0 for `class`, +0.0 for the
+    /// others.
+    pub fn set_pure_class(&mut self, class: usize) {
+        debug_assert!(self.is_leaf());
+        self.threshold = class as f64;
+    }
+
+    /// The class of a pure leaf.
+    #[inline]
+    pub fn pure_class(&self) -> Option<usize> {
+        (self.threshold >= 0.0).then_some(self.threshold as usize)
     }
 
     /// A split on `feature` whose children are nodes `left` and `left + 1`.
@@ -101,8 +117,10 @@ mod tests {
         assert_eq!(n.child(0.6), 4);
         assert_eq!(n.child(f64::NAN), 3);
         assert_eq!(Node::split(7, 0.5, false, 3).child(f64::NAN), 4);
-        let leaf = Node::leaf(40);
+        let mut leaf = Node::leaf(40);
         assert!(leaf.is_leaf() && !leaf.missing_left());
-        assert_eq!(leaf.left(), 40);
+        assert_eq!((leaf.left(), leaf.pure_class()), (40, None));
+        leaf.set_pure_class(3);
+        assert_eq!((leaf.left(), leaf.pure_class()), (40, Some(3)));
     }
 }

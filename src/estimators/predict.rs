@@ -6,7 +6,7 @@
 //! (a worker's share of the cores). Each row still adds the trees' leaf
 //! values in tree order, so the sums are the same bit for bit.
 
-use super::tree::{argmax, DecisionTree};
+use super::tree::{argmax, DecisionTree, Leaf};
 use super::Task;
 use ndarray::{Array1, Array2, ArrayView2};
 use rayon::prelude::*;
@@ -117,15 +117,23 @@ fn block_means(
 ) {
     if let [tree] = trees {
         tree.visit_leaves(block, n_rows, |k, leaf| {
-            acc[k * width..(k + 1) * width].copy_from_slice(leaf);
+            let acc = &mut acc[k * width..(k + 1) * width];
+            match leaf {
+                Leaf::Values(values) => acc.copy_from_slice(values),
+                // acc is +0.0 everywhere: the pure leaf's values.
+                Leaf::Pure(class) => acc[class] = 1.0,
+            }
         });
         return;
     }
     for tree in trees {
-        tree.visit_leaves(block, n_rows, |k, leaf| {
-            for (a, v) in acc[k * width..(k + 1) * width].iter_mut().zip(leaf) {
-                *a += v;
+        tree.visit_leaves(block, n_rows, |k, leaf| match leaf {
+            Leaf::Values(values) => {
+                for (a, v) in acc[k * width..(k + 1) * width].iter_mut().zip(values) {
+                    *a += v;
+                }
             }
+            Leaf::Pure(class) => acc[k * width + class] += 1.0,
         });
     }
     let n = trees.len() as f64;

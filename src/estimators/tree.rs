@@ -3,14 +3,13 @@
 
 use super::binning::Binned;
 use super::node::{Node, MAX_FEATURE};
-use super::split::Side;
 use super::{check_inputs, class_weights, ClassWeight, Criterion, FitError, MaxFeatures, Task};
 use ndarray::{ArrayView1, ArrayView2};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+mod grower;
 mod pack;
+use grower::Grower;
 pub(super) use pack::PackedTree;
 
 /// scikit-learn's DecisionTree parameters.
@@ -77,6 +76,14 @@ impl TreeParams {
 
 /// Rows that go down a tree side by side when predicting.
 const LANES: usize = 16;
+
+/// The leaf a row reaches.
+pub(super) enum Leaf<'a> {
+    /// Its values, one per class (or the one value).
+    Values(&'a [f64]),
+    /// A leaf whose values are 1.0 for this class and +0.0 for the others.
+    Pure(usize),
+}
 
 /// A fitted tree.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -184,7 +191,27 @@ impl DecisionTree {
         node.left()
     }
 
-    /// Calls `f(k, leaf values)` for each row `k` of a block of `n_rows`
+    /// Marks each leaf whose values are 1.0 for one class and +0.0 for the
+    /// others (nearly every leaf of a fully grown tree): a forest then adds
+    /// that 1.0 alone, without reading the leaf's values from memory, and
+    /// the sums are the same bit for bit (adding +0.0 to a sum of
+    /// non-negative values changes nothing).
+    pub(super) fn mark_pure_leaves(&mut self) {
+        if self.task == Task::Regression {
+            return;
+        }
+        let width = self.width();
+        for node in self.nodes.iter_mut().filter(|n| n.is_leaf()) {
+            let values = &self.values[node.left()..node.left() + width];
+            let ones: Vec<usize> = (0..width).filter(|&c| values[c] == 1.0).collect();
+            let zeros = values.iter().filter(|v| v.to_bits() == 0).count();
+            if let ([class], true) = (ones.as_slice(), zeros == width - 1) {
+                node.set_pure_class(*class);
+            }
+        }
+    }
+
+    /// Calls `f(k, leaf)` for each row `k` of a block of `n_rows`
     /// rows stored one after another (`n_features` values each), in row
     /// order. Rows go down the tree [`LANES`] at a time, one level per
     /// step, so the CPU fetches their nodes from memory in parallel instead
@@ -193,7 +220,7 @@ impl DecisionTree {
         &self,
         block: &[f64],
         n_rows: usize,
-        mut f: impl FnMut(usize, &[f64]),
+        mut f: impl FnMut(usize, Leaf<'_>),
     ) {
         let (width, n_features) = (self.width(), self.n_features);
         for first in (0..n_rows).step_by(LANES) {
@@ -215,8 +242,14 @@ impl DecisionTree {
                 }
             }
             for (k, &node) in at[..lanes].iter().enumerate() {
-                let start = self.nodes[node].left();
-                f(first + k, &self.values[start..start + width]);
+                let node = &self.nodes[node];
+                f(
+                    first + k,
+                    match node.pure_class() {
+                        Some(class) => Leaf::Pure(class),
+                        None => Leaf::Values(&self.values[node.left()..node.left() + width]),
+                    },
+                );
             }
         }
     }
@@ -349,6 +382,7 @@ impl TryFrom<Compact> for DecisionTree {
                 ));
             }
         }
+        t.mark_pure_leaves();
         Ok(t)
     }
 }
@@ -371,429 +405,6 @@ pub(super) fn argmax(v: &[f64]) -> usize {
         }
     }
     best
-}
-
-/// The best split found so far at a node.
-struct Best {
-    proxy: f64,
-    feature: usize,
-    /// Highest bin on the left.
-    bin: u16,
-    /// Whether the node's missing rows go left.
-    missing_left: bool,
-}
-
-/// Grows one tree. All scratch buffers live here and are reused by every
-/// node: no allocation per node in the hot loop.
-struct Grower<'a, 'd> {
-    params: &'a TreeParams,
-    task: Task,
-    criterion: Criterion,
-    binned: &'a Binned<'d>,
-    targets: &'a [f64],
-    weights: &'a [f64],
-    rng: ChaCha8Rng,
-    max_features: usize,
-    /// Samples with weight > 0; each node owns a contiguous range.
-    samples: Vec<u32>,
-    features: Vec<u32>,
-    counts: Vec<u32>,
-    offsets: Vec<u32>,
-    keys: Vec<u64>,
-    order: Vec<u32>,
-    node_side: Side,
-    left: Side,
-    right: Side,
-    tree: DecisionTree,
-    /// Per node: the highest bin that goes left (split nodes; thresholds
-    /// are placed from it after growing, see `place_thresholds`).
-    split_bins: Vec<u16>,
-    total_weight: f64,
-}
-
-/// A node waiting to be grown: its index, sample range and depth.
-struct Pending {
-    node: usize,
-    start: usize,
-    end: usize,
-    depth: usize,
-}
-
-impl<'a, 'd> Grower<'a, 'd> {
-    fn new(
-        params: &'a TreeParams,
-        task: Task,
-        binned: &'a Binned<'d>,
-        targets: &'a [f64],
-        weights: &'a [f64],
-        seed: u64,
-    ) -> Self {
-        let n_features = binned.edges.len();
-        let n_classes = match task {
-            Task::Classification { n_classes } => n_classes,
-            Task::Regression => 0,
-        };
-        let samples: Vec<u32> = (0..binned.n_samples as u32)
-            .filter(|&s| weights[s as usize] > 0.0)
-            .collect();
-        Grower {
-            params,
-            task,
-            criterion: params.criterion,
-            binned,
-            targets,
-            weights,
-            rng: ChaCha8Rng::seed_from_u64(seed),
-            max_features: params.max_features.resolve(n_features),
-            order: vec![0; samples.len()],
-            samples,
-            features: (0..n_features as u32).collect(),
-            // One more than the bins: the missing-value code.
-            counts: vec![0; super::binning::MAX_BINS + 1],
-            offsets: vec![0; super::binning::MAX_BINS + 1],
-            keys: Vec::new(),
-            node_side: Side::empty(n_classes),
-            left: Side::empty(n_classes),
-            right: Side::empty(n_classes),
-            tree: DecisionTree {
-                task,
-                n_features,
-                nodes: Vec::new(),
-                values: Vec::new(),
-                importances: vec![0.0; n_features],
-            },
-            split_bins: Vec::new(),
-            total_weight: 0.0,
-        }
-    }
-
-    fn grow(mut self) -> DecisionTree {
-        let n = self.samples.len();
-        self.tree.nodes.push(Node::leaf(0));
-        self.split_bins.push(0);
-        self.measure(0, n);
-        self.total_weight = self.node_side.weight;
-        let mut stack = vec![Pending {
-            node: 0,
-            start: 0,
-            end: n,
-            depth: 0,
-        }];
-        while let Some(p) = stack.pop() {
-            self.measure(p.start, p.end);
-            match self.split_node(&p) {
-                Some(mid) => {
-                    // split_node pointed the node at these two.
-                    let (left, right) = (self.tree.nodes.len(), self.tree.nodes.len() + 1);
-                    self.tree.nodes.extend([Node::leaf(0), Node::leaf(0)]);
-                    self.split_bins.extend([0, 0]);
-                    stack.push(Pending {
-                        node: right,
-                        start: mid,
-                        end: p.end,
-                        depth: p.depth + 1,
-                    });
-                    stack.push(Pending {
-                        node: left,
-                        start: p.start,
-                        end: mid,
-                        depth: p.depth + 1,
-                    });
-                }
-                None => self.make_leaf(p.node),
-            }
-        }
-        self.place_thresholds();
-        self.tree
-    }
-
-    /// Totals of the node's samples into `node_side`.
-    fn measure(&mut self, start: usize, end: usize) {
-        self.node_side.clear();
-        for &s in &self.samples[start..end] {
-            let s = s as usize;
-            self.node_side
-                .update(self.criterion, self.targets[s], self.weights[s], 1.0);
-        }
-    }
-
-    fn make_leaf(&mut self, node: usize) {
-        let side = &self.node_side;
-        self.tree.nodes[node] = Node::leaf(self.tree.values.len());
-        match self.task {
-            Task::Classification { .. } => self
-                .tree
-                .values
-                .extend(side.classes.iter().map(|c| c / side.weight)),
-            Task::Regression => self.tree.values.push(side.a / side.weight),
-        }
-    }
-
-    /// Splits the node if allowed and worth it; returns where the right
-    /// child's samples start.
-    fn split_node(&mut self, p: &Pending) -> Option<usize> {
-        let n = p.end - p.start;
-        let params = self.params;
-        let impurity = self.node_side.impurity(self.criterion);
-        if n < params.min_samples_split
-            || n < 2 * params.min_samples_leaf
-            || params.max_depth.is_some_and(|d| p.depth >= d)
-            || impurity <= 1e-12
-        {
-            return None;
-        }
-        let best = self.find_split(p.start, p.end)?;
-        let (mid, missing_left) = self.partition(p.start, p.end, &best);
-        let (left_imp, right_imp) = self.child_impurities(p.start, mid, p.end);
-        let (w, wl, wr) = (self.node_side.weight, self.left.weight, self.right.weight);
-        let decrease = w * impurity - wl * left_imp - wr * right_imp;
-        if decrease / self.total_weight < params.min_impurity_decrease - 1e-12 {
-            // Undo nothing: the partition only reordered the node's own range.
-            return None;
-        }
-        self.tree.importances[best.feature] += decrease;
-        let children = self.tree.nodes.len();
-        // The threshold comes later, from the raw values (place_thresholds).
-        self.tree.nodes[p.node] = Node::split(best.feature, f64::NAN, missing_left, children);
-        self.split_bins[p.node] = best.bin;
-        Some(mid)
-    }
-
-    /// Visits features in random order, scikit-learn's rule: `max_features`
-    /// of them, constant ones included, but while every feature visited so
-    /// far was constant in the node, it keeps drawing.
-    fn find_split(&mut self, start: usize, end: usize) -> Option<Best> {
-        let mut best: Option<Best> = None;
-        let n_features = self.features.len();
-        let mut non_constant = 0;
-        for visited in 0..n_features {
-            if visited >= self.max_features && non_constant > 0 {
-                break;
-            }
-            let j = self.rng.random_range(visited..n_features);
-            self.features.swap(visited, j);
-            let f = self.features[visited] as usize;
-            if self.sweep_feature(f, start, end, &mut best) {
-                non_constant += 1;
-            }
-        }
-        best
-    }
-
-    /// Sweeps the node's samples in bin order, scoring every boundary
-    /// between bins, with the node's missing rows (sorted last) on the right
-    /// and then, if there are any, on the left (scikit-learn's rule: they go
-    /// where the impurity drops most). Returns false when the feature is
-    /// constant in the node.
-    fn sweep_feature(
-        &mut self,
-        f: usize,
-        start: usize,
-        end: usize,
-        best: &mut Option<Best>,
-    ) -> bool {
-        let column = self.binned.column(f);
-        let n = end - start;
-        self.sort_by_bin(f, start, end);
-        if column[self.order[0] as usize] == column[self.order[n - 1] as usize] {
-            return false;
-        }
-        let missing = self.binned.missing_code(f);
-        let n_missing = self.order[..n]
-            .iter()
-            .rev()
-            .take_while(|&&s| column[s as usize] == missing)
-            .count();
-        self.sweep_present(f, n - n_missing, n, false, best);
-        if n_missing > 0 {
-            self.sweep_present(f, n - n_missing, n, true, best);
-        }
-        true
-    }
-
-    /// One sweep over the first `n_present` sorted samples (those with a
-    /// value); the missing ones (`n_present..n`) start on the left or stay
-    /// on the right.
-    fn sweep_present(
-        &mut self,
-        f: usize,
-        n_present: usize,
-        n: usize,
-        missing_left: bool,
-        best: &mut Option<Best>,
-    ) {
-        let column = self.binned.column(f);
-        let criterion = self.criterion;
-        let min_leaf = self.params.min_samples_leaf;
-        self.left.clear();
-        self.right.copy_from(&self.node_side);
-        let move_left = |s: u32, left: &mut Side, right: &mut Side| {
-            let (t, w) = (self.targets[s as usize], self.weights[s as usize]);
-            left.update(criterion, t, w, 1.0);
-            right.update(criterion, t, w, -1.0);
-        };
-        if missing_left {
-            for &s in &self.order[n_present..n] {
-                move_left(s, &mut self.left, &mut self.right);
-            }
-        }
-        let mut i = 0;
-        while i < n_present {
-            let bin = column[self.order[i] as usize];
-            while i < n_present && column[self.order[i] as usize] == bin {
-                move_left(self.order[i], &mut self.left, &mut self.right);
-                i += 1;
-            }
-            if self.left.samples >= min_leaf && self.right.samples >= min_leaf {
-                let proxy = self.left.proxy(criterion) + self.right.proxy(criterion);
-                if best.as_ref().is_none_or(|b| proxy > b.proxy) {
-                    *best = Some(Best {
-                        proxy,
-                        feature: f,
-                        bin,
-                        missing_left,
-                    });
-                }
-            }
-        }
-    }
-
-    /// Puts the node's samples into `order` sorted by bin of feature `f`:
-    /// a counting sort for large nodes, a comparison sort when the node has
-    /// far fewer samples than the feature has bins.
-    fn sort_by_bin(&mut self, f: usize, start: usize, end: usize) {
-        let column = self.binned.column(f);
-        let samples = &self.samples[start..end];
-        let n_bins = self.binned.n_bins(f);
-        if samples.len() * 4 < n_bins {
-            self.keys.clear();
-            self.keys.extend(
-                samples
-                    .iter()
-                    .map(|&s| (u64::from(column[s as usize]) << 32) | u64::from(s)),
-            );
-            self.keys.sort_unstable();
-            for (o, k) in self.order.iter_mut().zip(&self.keys) {
-                *o = *k as u32;
-            }
-            return;
-        }
-        let counts = &mut self.counts[..n_bins];
-        counts.fill(0);
-        for &s in samples {
-            counts[column[s as usize] as usize] += 1;
-        }
-        let mut total = 0;
-        for (offset, &c) in self.offsets.iter_mut().zip(counts.iter()) {
-            *offset = total;
-            total += c;
-        }
-        for &s in samples {
-            let b = column[s as usize] as usize;
-            self.order[self.offsets[b] as usize] = s;
-            self.offsets[b] += 1;
-        }
-    }
-
-    /// Places every split's threshold halfway between the largest value on
-    /// the left and the smallest on the right among the node's samples
-    /// (scikit-learn's rule), so unseen values between them split evenly; the
-    /// largest float when every right-hand row misses the feature. (NaN takes
-    /// no part: max and min skip it.) One pass over the samples in row order,
-    /// each going down its path by its codes, so the raw rows are read once,
-    /// block by block, and a mapped matrix's pages are handed back behind.
-    fn place_thresholds(&mut self) {
-        let n_nodes = self.tree.nodes.len();
-        let mut left_max = vec![f64::NEG_INFINITY; n_nodes];
-        let mut right_min = vec![f64::INFINITY; n_nodes];
-        let binned = self.binned;
-        for first in (0..binned.n_samples).step_by(super::binning::BLOCK_ROWS) {
-            let block = first..(first + super::binning::BLOCK_ROWS).min(binned.n_samples);
-            for s in block.clone().filter(|&s| self.weights[s] > 0.0) {
-                let mut i = 0;
-                while !self.tree.nodes[i].is_leaf() {
-                    let node = self.tree.nodes[i];
-                    let f = node.feature();
-                    let code = binned.column(f)[s];
-                    let left = if code == binned.missing_code(f) {
-                        node.missing_left()
-                    } else {
-                        code <= self.split_bins[i]
-                    };
-                    let v = binned.value(f, s as u32);
-                    if left {
-                        left_max[i] = left_max[i].max(v);
-                    } else {
-                        right_min[i] = right_min[i].min(v);
-                    }
-                    i = if left { node.left() } else { node.right() };
-                }
-            }
-            binned.release_samples(block);
-        }
-        for (i, node) in self.tree.nodes.iter_mut().enumerate() {
-            if !node.is_leaf() {
-                // f64::MAX, not infinity: JSON has no infinity.
-                node.set_threshold(if right_min[i] == f64::INFINITY {
-                    f64::MAX
-                } else {
-                    super::binning::midpoint(left_max[i], right_min[i])
-                });
-            }
-        }
-    }
-
-    /// Moves the samples that go left (bin <= `best.bin`, or missing when
-    /// the missing rows go left) to the front of the range. Returns where
-    /// the right child starts and where missing values go: when no row of
-    /// the node missed the feature, to the child with more rows (as
-    /// scikit-learn).
-    fn partition(&mut self, start: usize, end: usize, best: &Best) -> (usize, bool) {
-        let column = self.binned.column(best.feature);
-        let missing = self.binned.missing_code(best.feature);
-        let range = &mut self.samples[start..end];
-        let mut mid = 0;
-        let mut any_missing = false;
-        for i in 0..range.len() {
-            let code = column[range[i] as usize];
-            any_missing |= code == missing;
-            let left = if code == missing {
-                best.missing_left
-            } else {
-                code <= best.bin
-            };
-            if left {
-                range.swap(i, mid);
-                mid += 1;
-            }
-        }
-        let missing_left = if any_missing {
-            best.missing_left
-        } else {
-            mid > range.len() - mid
-        };
-        (start + mid, missing_left)
-    }
-
-    /// Exact totals of both children (the sweep's sums may carry rounding).
-    fn child_impurities(&mut self, start: usize, mid: usize, end: usize) -> (f64, f64) {
-        self.left.clear();
-        self.right.clear();
-        for (range, side) in [(start..mid, &mut self.left), (mid..end, &mut self.right)] {
-            for &s in &self.samples[range] {
-                side.update(
-                    self.criterion,
-                    self.targets[s as usize],
-                    self.weights[s as usize],
-                    1.0,
-                );
-            }
-        }
-        (
-            self.left.impurity(self.criterion),
-            self.right.impurity(self.criterion),
-        )
-    }
 }
 
 #[cfg(test)]

@@ -104,6 +104,7 @@ impl PackedTree {
         let preorder = self.read_preorder(tree.width(), &mut tree.values)?;
         tree.nodes = pair_layout(&preorder);
         tree.importances = self.importances;
+        tree.mark_pure_leaves();
         Ok(tree)
     }
 

@@ -3,7 +3,8 @@
 
 use super::*;
 use ndarray::Array2;
-use rand::Rng;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
 /// Noisy data with missing values, and a weight per row (0 for some: rows
 /// left out of a forest tree's sample).
