@@ -16,6 +16,11 @@ use super::{DecisionTree, TreeParams};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+/// Most features whose codes a node gathers at once: a tree that considers
+/// every feature then holds 8 x its samples' codes, never a second copy of
+/// the code matrix.
+const GATHER_FEATURES: usize = 8;
+
 /// A training sample in the tree's sample: its row among the binned
 /// samples, its class index (as f64) or target value, and its weight.
 #[derive(Clone, Copy)]
@@ -28,9 +33,10 @@ struct Sample {
 /// The best split found so far at a node.
 struct Best {
     proxy: f64,
-    /// The feature's slot among those drawn at the node (its codes are in
-    /// `node_codes`).
-    slot: usize,
+    feature: usize,
+    /// Where its codes are in `node_codes` until they are copied to
+    /// `split_codes`.
+    slot: Option<usize>,
     /// Highest bin on the left.
     bin: u16,
     /// Lowest bin with a value on the right (None: every right-hand sample
@@ -69,8 +75,11 @@ pub(super) struct Grower<'a, 'd> {
     /// Samples with weight > 0; each node owns a contiguous range.
     samples: Vec<Sample>,
     features: Vec<u32>,
-    /// The codes of one feature for the node's samples, in node order.
+    /// The codes of the features being swept for the node's samples, in
+    /// node order, feature after feature.
     node_codes: Vec<u16>,
+    /// The codes of the best split's feature so far.
+    split_codes: Vec<u16>,
     counts: Vec<u32>,
     offsets: Vec<u32>,
     keys: Vec<u64>,
@@ -117,6 +126,7 @@ impl<'a, 'd> Grower<'a, 'd> {
             max_features: params.max_features.resolve(n_features),
             order: vec![0; samples.len()],
             node_codes: Vec::new(),
+            split_codes: Vec::new(),
             samples,
             features: (0..n_features as u32).collect(),
             // One more than the bins: the missing-value code.
@@ -227,7 +237,7 @@ impl<'a, 'd> Grower<'a, 'd> {
             self.boundary.truncate(marked);
             return None;
         }
-        let feature = self.features[best.slot] as usize;
+        let feature = best.feature;
         self.tree.importances[feature] += decrease;
         let children = self.tree.nodes.len();
         // The threshold comes later, from the raw values (place_thresholds).
@@ -239,24 +249,23 @@ impl<'a, 'd> Grower<'a, 'd> {
     /// of them, constant ones included, but while every feature visited so
     /// far was constant in the node, it keeps drawing. The first
     /// `max_features` draws never depend on what the sweeps find, so their
-    /// codes are gathered in one pass over the node's samples.
+    /// codes are gathered together, [`GATHER_FEATURES`] at a time.
     fn find_split(&mut self, start: usize, end: usize) -> Option<Best> {
         let n_features = self.features.len();
         let first = self.max_features.min(n_features);
         for visited in 0..first {
             self.draw_feature(visited);
         }
-        self.gather_codes(0..first, start, end);
         let mut best: Option<Best> = None;
         let mut non_constant = 0;
-        for slot in 0..first {
-            non_constant += usize::from(self.sweep_feature(slot, start, end, &mut best));
+        for group in (0..first).step_by(GATHER_FEATURES) {
+            let group = group..(group + GATHER_FEATURES).min(first);
+            non_constant += self.sweep_group(group, start, end, &mut best);
         }
         let mut visited = first;
         while non_constant == 0 && visited < n_features {
             self.draw_feature(visited);
-            self.gather_codes(visited..visited + 1, start, end);
-            non_constant += usize::from(self.sweep_feature(visited, start, end, &mut best));
+            non_constant += self.sweep_group(visited..visited + 1, start, end, &mut best);
             visited += 1;
         }
         best
@@ -268,15 +277,44 @@ impl<'a, 'd> Grower<'a, 'd> {
         self.features.swap(visited, j);
     }
 
-    /// Copies the codes of the features drawn in `slots` for the node's
-    /// samples into `node_codes` (slot k's codes at k x n, in node order).
-    fn gather_codes(&mut self, slots: std::ops::Range<usize>, start: usize, end: usize) {
-        let n = end - start;
-        if self.node_codes.len() < slots.end * n {
-            self.node_codes.resize(slots.end * n, 0);
+    /// Gathers and sweeps the drawn features `group` (positions in
+    /// `features`); keeps the best one's codes. Returns how many of them
+    /// are not constant in the node.
+    fn sweep_group(
+        &mut self,
+        group: std::ops::Range<usize>,
+        start: usize,
+        end: usize,
+        best: &mut Option<Best>,
+    ) -> usize {
+        self.gather_codes(group.clone(), start, end);
+        let mut non_constant = 0;
+        for (slot, visited) in group.enumerate() {
+            let f = self.features[visited] as usize;
+            non_constant += usize::from(self.sweep_feature(f, slot, start, end, best));
         }
-        let features = &self.features[slots.clone()];
-        let codes = &mut self.node_codes[slots.start * n..slots.end * n];
+        if let Some(b) = best.as_mut() {
+            if let Some(slot) = b.slot.take() {
+                let n = end - start;
+                self.split_codes.clear();
+                self.split_codes
+                    .extend_from_slice(&self.node_codes[slot * n..(slot + 1) * n]);
+            }
+        }
+        non_constant
+    }
+
+    /// Copies the codes of the drawn features `group` for the node's
+    /// samples into `node_codes` (the k-th feature's codes at k x n, in node
+    /// order), reading each sample's codes row once.
+    fn gather_codes(&mut self, group: std::ops::Range<usize>, start: usize, end: usize) {
+        let n = end - start;
+        let width = group.len();
+        if self.node_codes.len() < width * n {
+            self.node_codes.resize(width * n, 0);
+        }
+        let features = &self.features[group];
+        let codes = &mut self.node_codes[..width * n];
         for (i, s) in self.samples[start..end].iter().enumerate() {
             let row = self.binned.row(s.id);
             for (k, &f) in features.iter().enumerate() {
@@ -285,27 +323,23 @@ impl<'a, 'd> Grower<'a, 'd> {
         }
     }
 
-    /// The codes gathered in `slot` for a node of `n` samples.
-    fn slot_codes(&self, slot: usize, n: usize) -> &[u16] {
-        &self.node_codes[slot * n..(slot + 1) * n]
-    }
-
-    /// Sweeps the node's samples in bin order, scoring every boundary
-    /// between bins, with the node's missing rows (sorted last) on the right
-    /// and then, if there are any, on the left (scikit-learn's rule: they go
-    /// where the impurity drops most). Returns false when the feature is
-    /// constant in the node.
+    /// Sweeps the node's samples in bin order of feature `f` (its codes in
+    /// `slot`), scoring every boundary between bins, with the node's missing
+    /// rows (sorted last) on the right and then, if there are any, on the
+    /// left (scikit-learn's rule: they go where the impurity drops most).
+    /// Returns false when the feature is constant in the node.
     fn sweep_feature(
         &mut self,
+        f: usize,
         slot: usize,
         start: usize,
         end: usize,
         best: &mut Option<Best>,
     ) -> bool {
         let n = end - start;
-        let f = self.features[slot] as usize;
-        self.sort_by_bin(slot, n);
-        let (codes, order) = (self.slot_codes(slot, n), &self.order[..n]);
+        self.sort_by_bin(f, slot, start, n);
+        let codes = &self.node_codes[slot * n..(slot + 1) * n];
+        let order = &self.order[..n];
         if codes[order[0] as usize] == codes[order[n - 1] as usize] {
             return false;
         }
@@ -315,9 +349,9 @@ impl<'a, 'd> Grower<'a, 'd> {
             .rev()
             .take_while(|&&i| codes[i as usize] == missing)
             .count();
-        self.sweep_present((slot, start), n - n_missing, n, false, best);
+        self.sweep_present((f, slot, start), n - n_missing, n, false, best);
         if n_missing > 0 {
-            self.sweep_present((slot, start), n - n_missing, n, true, best);
+            self.sweep_present((f, slot, start), n - n_missing, n, true, best);
         }
         true
     }
@@ -327,7 +361,7 @@ impl<'a, 'd> Grower<'a, 'd> {
     /// on the right.
     fn sweep_present(
         &mut self,
-        (slot, start): (usize, usize),
+        (f, slot, start): (usize, usize, usize),
         n_present: usize,
         n: usize,
         missing_left: bool,
@@ -380,7 +414,8 @@ impl<'a, 'd> Grower<'a, 'd> {
                 if best.as_ref().is_none_or(|b| proxy > b.proxy) {
                     *best = Some(Best {
                         proxy,
-                        slot,
+                        feature: f,
+                        slot: Some(slot),
                         bin,
                         next_bin: (k < n_present).then(|| codes[order[k] as usize]),
                         missing_left,
@@ -391,23 +426,27 @@ impl<'a, 'd> Grower<'a, 'd> {
     }
 
     /// Puts the node's positions into `order` sorted by the codes in
-    /// `slot`, ties in node order: a counting sort for large nodes, a
+    /// `slot`: a counting sort for large nodes (ties in node order), a
     /// comparison sort when the node has far fewer samples than the feature
-    /// has bins.
-    fn sort_by_bin(&mut self, slot: usize, n: usize) {
+    /// has bins (ties by sample, as trees have always been grown: the order
+    /// of equal-code samples decides how rounding falls in the sums).
+    fn sort_by_bin(&mut self, f: usize, slot: usize, start: usize, n: usize) {
         let codes = &self.node_codes[slot * n..(slot + 1) * n];
-        let n_bins = self.binned.n_bins(self.features[slot] as usize);
+        let n_bins = self.binned.n_bins(f);
         if n * 4 < n_bins {
+            // Code (11 bits), sample id (32 bits), position (< 512: the
+            // node has fewer than (MAX_BINS + 1) / 4 samples).
+            const POSITION_BITS: u32 = 9;
+            debug_assert!(n < 1 << POSITION_BITS && n_bins <= 1 << 11);
+            let ids = &self.samples[start..start + n];
             self.keys.clear();
-            self.keys.extend(
-                codes
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &c)| (u64::from(c) << 32) | i as u64),
-            );
+            self.keys.extend(codes.iter().enumerate().map(|(i, &c)| {
+                let id = u64::from(ids[i].id);
+                (u64::from(c) << (32 + POSITION_BITS)) | (id << POSITION_BITS) | i as u64
+            }));
             self.keys.sort_unstable();
             for (o, k) in self.order.iter_mut().zip(&self.keys) {
-                *o = *k as u32;
+                *o = (*k & ((1 << POSITION_BITS) - 1)) as u32;
             }
             return;
         }
@@ -480,10 +519,10 @@ impl<'a, 'd> Grower<'a, 'd> {
     /// the feature, to the child with more rows (as scikit-learn).
     fn partition(&mut self, p: &Pending, best: &Best) -> (usize, bool) {
         let n = p.end - p.start;
-        let missing = self.binned.missing_code(self.features[best.slot] as usize);
+        let missing = self.binned.missing_code(best.feature);
         // Position i still holds its sample when the loop reads codes[i]:
         // swaps only move samples already passed.
-        let codes = &self.node_codes[best.slot * n..(best.slot + 1) * n];
+        let codes = &self.split_codes[..n];
         let range = &mut self.samples[p.start..p.end];
         let (left_slot, right_slot) = (2 * p.node as u32, 2 * p.node as u32 + 1);
         let mut mid = 0;
