@@ -7,6 +7,7 @@
 use super::bins::{Bins, MISSING_BIN};
 use super::categorical::{self, Bitset};
 use super::histogram::{self, BinStats, FeatureHistogram, Gh, Histogram};
+use super::sweep::{Best, Sweep};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -27,7 +28,7 @@ pub struct GrowerParams {
 }
 
 /// scikit-learn's min_hessian_to_split.
-const MIN_HESSIAN: f64 = 1e-3;
+pub(super) const MIN_HESSIAN: f64 = 1e-3;
 
 /// A node of a fitted tree; leaves have `feature == LEAF`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -673,98 +674,4 @@ fn best_categorical_split(
         left: best.left,
         right: total.minus(&best.left),
     })
-}
-
-/// The best threshold so far, its score gl²/dl + gr²/dr kept as the
-/// fraction num / den so the sweep never divides: scores compare by
-/// cross-multiplication (den > 0), and an empty bin (same sums as the
-/// previous one) is never strictly better.
-struct Best {
-    num: f64,
-    den: f64,
-    found: Option<(usize, bool, BinStats)>,
-}
-
-struct Sweep<'h> {
-    hist: &'h FeatureHistogram,
-    n_real: usize,
-    total: &'h BinStats,
-    l2: f64,
-    min_leaf: f64,
-}
-
-impl Sweep<'_> {
-    /// Whether a side with these sums may be a child.
-    #[inline]
-    fn big_enough(&self, n: f64, h: f64) -> bool {
-        n >= self.min_leaf && h >= MIN_HESSIAN
-    }
-
-    /// One left-to-right sweep over bins `0..last`, starting from `start`
-    /// on the left. Counts and hessians only grow on the left (shrink on
-    /// the right), so the thresholds leaving both sides big enough are one
-    /// range of bins: found first from both ends, then swept by the hot
-    /// loop of the fit, with no size checks, no division and no allocation.
-    fn run(&self, start: BinStats, last: usize, missing_left: bool, best: &mut Best) {
-        let total = self.total;
-        let hist = &self.hist[..last];
-        // The right side of threshold `end - 1`: bins end..n_real, plus the
-        // missing rows when they go right.
-        let mut right = if missing_left {
-            BinStats::default()
-        } else {
-            self.hist[MISSING_BIN as usize]
-        };
-        for s in &self.hist[last..self.n_real] {
-            right.add(s);
-        }
-        // Lower `end` until the right side of threshold end - 1 is big enough.
-        let mut end = last;
-        while end > 0 && !self.big_enough(right.n, right.h) {
-            end -= 1;
-            right.add(&hist[end]);
-        }
-        // hist[..end] may be on the left; end == 0: no threshold at all.
-        let mut left = start;
-        let mut b = 0;
-        while b < end {
-            left.add(&hist[b]);
-            if self.big_enough(left.n, left.h) {
-                break;
-            }
-            b += 1;
-        }
-        if b >= end {
-            return;
-        }
-        let l2 = self.l2;
-        let (mut gl, mut hl, mut nl) = (left.g, left.h, left.n);
-        let (mut best_num, mut best_den) = (best.num, best.den);
-        let mut found = None;
-        // Bin `first` is already in gl, hl, nl; each later bin is added
-        // first. The left sums of the best threshold are kept as they are
-        // found (the same additions in the same order as summing its bins).
-        let first = b;
-        for (i, s) in hist[first..end].iter().enumerate() {
-            if i > 0 {
-                gl += s.g;
-                hl += s.h;
-                nl += s.n;
-            }
-            let (gr, hr) = (total.g - gl, total.h - hl);
-            let (dl, dr) = (hl + l2, hr + l2);
-            let den = dl * dr;
-            let num = gl * gl * dr + gr * gr * dl;
-            if num * best_den > best_num * den {
-                best_num = num;
-                best_den = den;
-                found = Some((first + i, BinStats::new(gl, hl, nl)));
-            }
-        }
-        if let Some((b, left)) = found {
-            best.num = best_num;
-            best.den = best_den;
-            best.found = Some((b, missing_left, left));
-        }
-    }
 }
