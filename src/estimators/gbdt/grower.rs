@@ -30,6 +30,13 @@ pub struct GrowerParams {
 /// scikit-learn's min_hessian_to_split.
 pub(super) const MIN_HESSIAN: f64 = 1e-3;
 
+/// Nodes with fewer samples keep no histogram: when one is split, both
+/// children are built from their samples, which costs less than clearing
+/// a recycled histogram and subtracting a parent's (50 features x 256
+/// slots each, far out of the CPU's near caches) and leaves fewer
+/// histograms alive.
+const KEEP_HISTOGRAM: usize = 1024;
+
 /// A node of a fitted tree; leaves have `feature == LEAF`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Node {
@@ -170,6 +177,8 @@ pub struct Grower<'a> {
     scratch: Vec<u32>,
     /// The gradients of the node being built, in its sample order.
     ordered: Vec<Gh>,
+    /// The same for the larger child when it is built from its samples.
+    ordered_large: Vec<Gh>,
     spare: Vec<Histogram>,
     features: Vec<usize>,
     /// Per feature: whether the left / right child's split may use it.
@@ -200,6 +209,7 @@ impl<'a> Grower<'a> {
             samples: Vec::with_capacity(n),
             scratch: vec![0; n],
             ordered: Vec::with_capacity(n),
+            ordered_large: Vec::new(),
             spare: Vec::new(),
             features: (0..f).collect(),
             allowed: [vec![true; f], vec![true; f]],
@@ -293,16 +303,8 @@ impl<'a> Grower<'a> {
 
     /// `self.ordered` = the gradients of samples[start..end], in that order.
     fn gather(&mut self, start: usize, end: usize, g: &[f32], h: Option<&[f32]>) {
-        let samples = &self.samples[start..end];
         self.ordered.clear();
-        match h {
-            Some(h) => self
-                .ordered
-                .extend(samples.iter().map(|&s| [g[s as usize], h[s as usize]])),
-            None => self
-                .ordered
-                .extend(samples.iter().map(|&s| [g[s as usize], 1.0])),
-        }
+        gather_into(&mut self.ordered, &self.samples[start..end], g, h);
     }
 
     /// Whether a node of this size and depth may be split at all.
@@ -477,13 +479,10 @@ impl<'a> Grower<'a> {
         h: Option<&[f32]>,
         rng: &mut ChaCha8Rng,
     ) {
-        let mut parent_hist = open[parent]
-            .hist
-            .take()
-            .expect("a queued node has its histogram");
+        let parent_hist = open[parent].hist.take();
         let can = [self.splittable(&open[left]), self.splittable(&open[right])];
         if !can[0] && !can[1] {
-            self.spare.push(parent_hist);
+            self.spare.extend(parent_hist);
             return;
         }
         // Same draw order as a node-by-node grower: left, then right.
@@ -502,6 +501,22 @@ impl<'a> Grower<'a> {
         let side_of = |child: usize| usize::from(child != left);
         self.gather(open[small].start, open[small].end, g, h);
         let mut small_hist = self.take_hist();
+        // Without the parent's histogram (a small node keeps none) the
+        // larger child is built from its samples too.
+        let direct = parent_hist.is_none();
+        let mut parent_hist = match parent_hist {
+            Some(hist) => hist,
+            None => {
+                let (start, end) = (open[large].start, open[large].end);
+                self.ordered_large.clear();
+                gather_into(&mut self.ordered_large, &self.samples[start..end], g, h);
+                self.take_hist()
+            }
+        };
+        let (large_samples, ordered_large) = (
+            &self.samples[open[large].start..open[large].end],
+            &self.ordered_large,
+        );
         let scans = [small, large].map(|c| Scan {
             sums: open[c].sums,
             features: can[side_of(c)].then_some(self.allowed[side_of(c)].as_slice()),
@@ -515,30 +530,29 @@ impl<'a> Grower<'a> {
         type Pair<'h> = (&'h mut FeatureHistogram, &'h mut FeatureHistogram);
         let task = |(c, chunk): (usize, &mut [Pair])| {
             let f0 = 2 * c;
-            if let [(s0, _), (s1, _)] = chunk {
-                histogram::build_two_features(
-                    [&mut **s0, &mut **s1],
-                    [bins.n_real(f0), bins.n_real(f0 + 1)],
-                    [bins.column(f0), bins.column(f0 + 1)],
-                    Some(samples),
-                    ordered,
-                );
-            } else {
-                let (s, _) = &mut chunk[0];
-                histogram::build_feature(
-                    s,
-                    bins.n_real(f0),
-                    bins.column(f0),
-                    Some(samples),
-                    ordered,
-                );
+            match chunk {
+                [(s0, p0), (s1, p1)] => {
+                    build_pair(bins, f0, [s0, s1], samples, ordered);
+                    if direct {
+                        build_pair(bins, f0, [p0, p1], large_samples, ordered_large);
+                    }
+                }
+                [(s, p)] => {
+                    build_one(bins, f0, s, samples, ordered);
+                    if direct {
+                        build_one(bins, f0, p, large_samples, ordered_large);
+                    }
+                }
+                _ => unreachable!("chunks of one or two features"),
             }
             chunk
                 .iter_mut()
                 .enumerate()
                 .map(|(k, (s, p))| {
                     let f = f0 + k;
-                    histogram::subtract_feature(p, s, bins.n_real(f));
+                    if !direct {
+                        histogram::subtract_feature(p, s, bins.n_real(f));
+                    }
                     (self.scan(f, s, &scans[0]), self.scan(f, p, &scans[1]))
                 })
                 .collect::<Vec<_>>()
@@ -558,8 +572,44 @@ impl<'a> Grower<'a> {
         let (small_splits, large_splits): (Vec<_>, Vec<_>) = splits.into_iter().unzip();
         open[small].split = best_of(small_splits);
         open[large].split = best_of(large_splits);
-        open[small].hist = Some(small_hist);
-        open[large].hist = Some(parent_hist);
+        for (child, hist) in [(small, small_hist), (large, parent_hist)] {
+            if open[child].end - open[child].start >= KEEP_HISTOGRAM {
+                open[child].hist = Some(hist);
+            } else {
+                self.spare.push(hist);
+            }
+        }
+    }
+}
+
+/// The histograms of features `f0` and `f0 + 1` over `samples` (their
+/// gradients `ordered`), in one pass.
+fn build_pair(
+    bins: &Bins,
+    f0: usize,
+    out: [&mut FeatureHistogram; 2],
+    samples: &[u32],
+    ordered: &[Gh],
+) {
+    histogram::build_two_features(
+        out,
+        [bins.n_real(f0), bins.n_real(f0 + 1)],
+        [bins.column(f0), bins.column(f0 + 1)],
+        Some(samples),
+        ordered,
+    );
+}
+
+/// The histogram of feature `f` over `samples`.
+fn build_one(bins: &Bins, f: usize, out: &mut FeatureHistogram, samples: &[u32], ordered: &[Gh]) {
+    histogram::build_feature(out, bins.n_real(f), bins.column(f), Some(samples), ordered);
+}
+
+/// Appends the gradients of `samples`, in that order, to `ordered`.
+fn gather_into(ordered: &mut Vec<Gh>, samples: &[u32], g: &[f32], h: Option<&[f32]>) {
+    match h {
+        Some(h) => ordered.extend(samples.iter().map(|&s| [g[s as usize], h[s as usize]])),
+        None => ordered.extend(samples.iter().map(|&s| [g[s as usize], 1.0])),
     }
 }
 
