@@ -96,17 +96,10 @@ impl Sweep<'_> {
         (gl * gl * dr + gr * gr * dl, dl * dr)
     }
 
-    /// The thresholds of a sweep over bins `0..last` starting from `start`
-    /// on the left that leave both sides big enough: bins `first..end`
-    /// (one range, as counts and hessians only grow on the left), with the
-    /// left sums at `first`. None: no such threshold.
-    fn range(
-        &self,
-        start: BinStats,
-        last: usize,
-        missing_left: bool,
-    ) -> Option<(usize, usize, BinStats)> {
-        let hist = &self.hist[..last];
+    /// The end of the thresholds of a sweep over bins `0..last` that leave
+    /// the right side big enough: thresholds `..end` (counts and hessians
+    /// only shrink on the right as the threshold moves right).
+    fn end(&self, last: usize, missing_left: bool) -> usize {
         // The right side of threshold `end - 1`: bins end..n_real, plus the
         // missing rows when they go right.
         let mut right = if missing_left {
@@ -120,36 +113,34 @@ impl Sweep<'_> {
         let mut end = last;
         while end > 0 && !self.big_enough(right.n, right.h) {
             end -= 1;
-            right.add(&hist[end]);
+            right.add(&self.hist[end]);
         }
-        let mut left = start;
-        for (first, s) in hist[..end].iter().enumerate() {
-            left.add(s);
-            if self.big_enough(left.n, left.h) {
-                return Some((first, end, left));
-            }
-        }
-        None
+        end
     }
 
     /// One left-to-right sweep over bins `0..last`, starting from `start`
     /// on the left (the missing rows when `missing_left`); improves `best`.
     pub fn run(&self, start: BinStats, last: usize, missing_left: bool, best: &mut Best) {
-        let Some((first, end, left)) = self.range(start, last, missing_left) else {
-            return;
-        };
+        let end = self.end(last, missing_left);
         let mut leader = Leader::new(best.num, best.den);
-        leader.offer(first, &left, self.fraction(left.g, left.h));
-        leader.refresh_floor();
-        let mut sums = left;
-        let mut bin = first + 1;
+        // Until the left side is big enough (the first threshold), bins are
+        // only added up.
+        let mut searching = true;
+        let mut sums = start;
+        let mut bin = 0;
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx") {
             // SAFETY: the CPU has AVX, checked just above.
-            bin = unsafe { avx::blocks(self, &mut sums, bin, end, &mut leader) };
+            bin = unsafe { avx::blocks(self, &mut sums, end, &mut leader, &mut searching) };
         }
         for (b, s) in self.hist[..end].iter().enumerate().skip(bin) {
             sums.add(s);
+            if searching {
+                if !self.big_enough(sums.n, sums.h) {
+                    continue;
+                }
+                searching = false;
+            }
             leader.offer(b, &sums, self.fraction(sums.g, sums.h));
         }
         if let Some((b, left)) = leader.at {
@@ -163,7 +154,7 @@ impl Sweep<'_> {
 /// The blocks of a sweep with AVX intrinsics.
 #[cfg(target_arch = "x86_64")]
 mod avx {
-    use super::{BinStats, Leader, Sweep};
+    use super::{BinStats, Leader, Sweep, MIN_HESSIAN};
     use std::arch::x86_64::*;
 
     /// Bins per block: two vectors of four.
@@ -191,21 +182,24 @@ mod avx {
         a
     }
 
-    /// Sweeps whole blocks from `bin` on while they end by `end`, `sums`
-    /// holding the left sums before `bin` (after: before the bin
-    /// returned, the first not swept).
+    /// Sweeps whole blocks from bin 0 while they end by `end`, `sums`
+    /// starting as the left side's start and `searching` for the first
+    /// threshold; returns the first bin not swept (`sums`: the left sums
+    /// before it).
     #[target_feature(enable = "avx")]
     pub(super) fn blocks(
         sweep: &Sweep,
         sums: &mut BinStats,
-        mut bin: usize,
         end: usize,
         leader: &mut Leader,
+        searching: &mut bool,
     ) -> usize {
         let (tg, th) = (_mm256_set1_pd(sweep.total.g), _mm256_set1_pd(sweep.total.h));
         let l2 = _mm256_set1_pd(sweep.l2);
+        let (min_leaf, min_hessian) = (_mm256_set1_pd(sweep.min_leaf), _mm256_set1_pd(MIN_HESSIAN));
         let zero = _mm256_setzero_pd();
         let mut acc = load(sums);
+        let mut bin = 0;
         while bin + BLOCK <= end {
             let block: &[BinStats; BLOCK] = sweep.hist[bin..bin + BLOCK].try_into().unwrap();
             let mut prefix = [zero; BLOCK];
@@ -216,6 +210,7 @@ mod avx {
             let floor = _mm256_set1_pd(leader.floor);
             let mut fractions = [(zero, zero); 2];
             let mut candidates = 0;
+            let mut big = 0;
             for (q, f) in fractions.iter_mut().enumerate() {
                 let [p0, p1, p2, p3] = [0, 1, 2, 3].map(|j| prefix[4 * q + j]);
                 // Transpose: g and h of the four bins.
@@ -238,6 +233,24 @@ mod avx {
                 );
                 candidates |= _mm256_movemask_pd(maybe) << (4 * q);
                 *f = (num, den);
+                if *searching {
+                    // Sweep::big_enough of the left side.
+                    let n = _mm256_permute2f128_pd::<0x31>(lo01, lo23);
+                    let enough = _mm256_and_pd(
+                        _mm256_cmp_pd::<_CMP_GE_OQ>(n, min_leaf),
+                        _mm256_cmp_pd::<_CMP_GE_OQ>(h, min_hessian),
+                    );
+                    big |= _mm256_movemask_pd(enough) << (4 * q);
+                }
+            }
+            if *searching {
+                // Thresholds start at the first bin whose left side is big enough.
+                if big == 0 {
+                    candidates = 0;
+                } else {
+                    candidates &= !0 << big.trailing_zeros();
+                    *searching = false;
+                }
             }
             if candidates != 0 {
                 let num = [lanes(fractions[0].0), lanes(fractions[1].0)];
@@ -264,23 +277,23 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
-    /// The plain sweep: every bin of the range compared exactly.
+    /// The plain sweep: from the first threshold whose left side is big
+    /// enough, every bin compared exactly.
     fn every_bin(sweep: &Sweep, start: BinStats, last: usize, missing_left: bool, best: &mut Best) {
-        let Some((first, end, left)) = sweep.range(start, last, missing_left) else {
-            return;
-        };
-        let (mut gl, mut hl, mut nl) = (left.g, left.h, left.n);
-        for (b, s) in sweep.hist[..end].iter().enumerate().skip(first) {
-            if b > first {
-                gl += s.g;
-                hl += s.h;
-                nl += s.n;
+        let end = sweep.end(last, missing_left);
+        let mut left = start;
+        let mut first = None;
+        for (b, s) in sweep.hist[..end].iter().enumerate() {
+            left.add(s);
+            if first.is_none() && !sweep.big_enough(left.n, left.h) {
+                continue;
             }
-            let (num, den) = sweep.fraction(gl, hl);
+            first = Some(b);
+            let (num, den) = sweep.fraction(left.g, left.h);
             if num * best.den > best.num * den {
                 best.num = num;
                 best.den = den;
-                best.found = Some((b, missing_left, BinStats::new(gl, hl, nl)));
+                best.found = Some((b, missing_left, left));
             }
         }
     }
