@@ -298,9 +298,9 @@ mod tests {
         }
     }
 
-    /// A histogram of `n_real` bins: random samples' gradients, or (kind
-    /// 1) one gradient and hessian for every sample, where every threshold
-    /// ties with the parent up to rounding; many bins empty.
+    /// A histogram of `n_real` bins, many of them empty: random gradients,
+    /// or (kind 1) one gradient and hessian for every sample, where every
+    /// threshold ties with the parent up to rounding.
     fn histogram(
         rng: &mut ChaCha8Rng,
         n_real: usize,
