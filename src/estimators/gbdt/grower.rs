@@ -7,6 +7,7 @@
 use super::bins::{Bins, MISSING_BIN};
 use super::categorical::{self, Bitset};
 use super::histogram::{self, BinStats, FeatureHistogram, Gh, Histogram};
+use super::sweep::{Best, Sweep};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -27,7 +28,14 @@ pub struct GrowerParams {
 }
 
 /// scikit-learn's min_hessian_to_split.
-const MIN_HESSIAN: f64 = 1e-3;
+pub(super) const MIN_HESSIAN: f64 = 1e-3;
+
+/// Nodes with fewer samples keep no histogram: when one is split, both
+/// children are built from their samples, which costs less than clearing
+/// a recycled histogram and subtracting a parent's (50 features x 256
+/// slots each, far out of the CPU's near caches) and leaves fewer
+/// histograms alive.
+const KEEP_HISTOGRAM: usize = 1024;
 
 /// A node of a fitted tree; leaves have `feature == LEAF`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -169,6 +177,8 @@ pub struct Grower<'a> {
     scratch: Vec<u32>,
     /// The gradients of the node being built, in its sample order.
     ordered: Vec<Gh>,
+    /// The same for the larger child when it is built from its samples.
+    ordered_large: Vec<Gh>,
     spare: Vec<Histogram>,
     features: Vec<usize>,
     /// Per feature: whether the left / right child's split may use it.
@@ -199,6 +209,7 @@ impl<'a> Grower<'a> {
             samples: Vec::with_capacity(n),
             scratch: vec![0; n],
             ordered: Vec::with_capacity(n),
+            ordered_large: Vec::new(),
             spare: Vec::new(),
             features: (0..f).collect(),
             allowed: [vec![true; f], vec![true; f]],
@@ -292,16 +303,8 @@ impl<'a> Grower<'a> {
 
     /// `self.ordered` = the gradients of samples[start..end], in that order.
     fn gather(&mut self, start: usize, end: usize, g: &[f32], h: Option<&[f32]>) {
-        let samples = &self.samples[start..end];
         self.ordered.clear();
-        match h {
-            Some(h) => self
-                .ordered
-                .extend(samples.iter().map(|&s| [g[s as usize], h[s as usize]])),
-            None => self
-                .ordered
-                .extend(samples.iter().map(|&s| [g[s as usize], 1.0])),
-        }
+        gather_into(&mut self.ordered, &self.samples[start..end], g, h);
     }
 
     /// Whether a node of this size and depth may be split at all.
@@ -476,13 +479,10 @@ impl<'a> Grower<'a> {
         h: Option<&[f32]>,
         rng: &mut ChaCha8Rng,
     ) {
-        let mut parent_hist = open[parent]
-            .hist
-            .take()
-            .expect("a queued node has its histogram");
+        let parent_hist = open[parent].hist.take();
         let can = [self.splittable(&open[left]), self.splittable(&open[right])];
         if !can[0] && !can[1] {
-            self.spare.push(parent_hist);
+            self.spare.extend(parent_hist);
             return;
         }
         // Same draw order as a node-by-node grower: left, then right.
@@ -501,6 +501,22 @@ impl<'a> Grower<'a> {
         let side_of = |child: usize| usize::from(child != left);
         self.gather(open[small].start, open[small].end, g, h);
         let mut small_hist = self.take_hist();
+        // Without the parent's histogram (a small node keeps none) the
+        // larger child is built from its samples too.
+        let direct = parent_hist.is_none();
+        let mut parent_hist = match parent_hist {
+            Some(hist) => hist,
+            None => {
+                let (start, end) = (open[large].start, open[large].end);
+                self.ordered_large.clear();
+                gather_into(&mut self.ordered_large, &self.samples[start..end], g, h);
+                self.take_hist()
+            }
+        };
+        let (large_samples, ordered_large) = (
+            &self.samples[open[large].start..open[large].end],
+            &self.ordered_large,
+        );
         let scans = [small, large].map(|c| Scan {
             sums: open[c].sums,
             features: can[side_of(c)].then_some(self.allowed[side_of(c)].as_slice()),
@@ -514,30 +530,29 @@ impl<'a> Grower<'a> {
         type Pair<'h> = (&'h mut FeatureHistogram, &'h mut FeatureHistogram);
         let task = |(c, chunk): (usize, &mut [Pair])| {
             let f0 = 2 * c;
-            if let [(s0, _), (s1, _)] = chunk {
-                histogram::build_two_features(
-                    [&mut **s0, &mut **s1],
-                    [bins.n_real(f0), bins.n_real(f0 + 1)],
-                    [bins.column(f0), bins.column(f0 + 1)],
-                    Some(samples),
-                    ordered,
-                );
-            } else {
-                let (s, _) = &mut chunk[0];
-                histogram::build_feature(
-                    s,
-                    bins.n_real(f0),
-                    bins.column(f0),
-                    Some(samples),
-                    ordered,
-                );
+            match chunk {
+                [(s0, p0), (s1, p1)] => {
+                    build_pair(bins, f0, [s0, s1], samples, ordered);
+                    if direct {
+                        build_pair(bins, f0, [p0, p1], large_samples, ordered_large);
+                    }
+                }
+                [(s, p)] => {
+                    build_one(bins, f0, s, samples, ordered);
+                    if direct {
+                        build_one(bins, f0, p, large_samples, ordered_large);
+                    }
+                }
+                _ => unreachable!("chunks of one or two features"),
             }
             chunk
                 .iter_mut()
                 .enumerate()
                 .map(|(k, (s, p))| {
                     let f = f0 + k;
-                    histogram::subtract_feature(p, s, bins.n_real(f));
+                    if !direct {
+                        histogram::subtract_feature(p, s, bins.n_real(f));
+                    }
                     (self.scan(f, s, &scans[0]), self.scan(f, p, &scans[1]))
                 })
                 .collect::<Vec<_>>()
@@ -557,8 +572,44 @@ impl<'a> Grower<'a> {
         let (small_splits, large_splits): (Vec<_>, Vec<_>) = splits.into_iter().unzip();
         open[small].split = best_of(small_splits);
         open[large].split = best_of(large_splits);
-        open[small].hist = Some(small_hist);
-        open[large].hist = Some(parent_hist);
+        for (child, hist) in [(small, small_hist), (large, parent_hist)] {
+            if open[child].end - open[child].start >= KEEP_HISTOGRAM {
+                open[child].hist = Some(hist);
+            } else {
+                self.spare.push(hist);
+            }
+        }
+    }
+}
+
+/// The histograms of features `f0` and `f0 + 1` over `samples` (their
+/// gradients `ordered`), in one pass.
+fn build_pair(
+    bins: &Bins,
+    f0: usize,
+    out: [&mut FeatureHistogram; 2],
+    samples: &[u32],
+    ordered: &[Gh],
+) {
+    histogram::build_two_features(
+        out,
+        [bins.n_real(f0), bins.n_real(f0 + 1)],
+        [bins.column(f0), bins.column(f0 + 1)],
+        Some(samples),
+        ordered,
+    );
+}
+
+/// The histogram of feature `f` over `samples`.
+fn build_one(bins: &Bins, f: usize, out: &mut FeatureHistogram, samples: &[u32], ordered: &[Gh]) {
+    histogram::build_feature(out, bins.n_real(f), bins.column(f), Some(samples), ordered);
+}
+
+/// Appends the gradients of `samples`, in that order, to `ordered`.
+fn gather_into(ordered: &mut Vec<Gh>, samples: &[u32], g: &[f32], h: Option<&[f32]>) {
+    match h {
+        Some(h) => ordered.extend(samples.iter().map(|&s| [g[s as usize], h[s as usize]])),
+        None => ordered.extend(samples.iter().map(|&s| [g[s as usize], 1.0])),
     }
 }
 
@@ -673,98 +724,4 @@ fn best_categorical_split(
         left: best.left,
         right: total.minus(&best.left),
     })
-}
-
-/// The best threshold so far, its score gl²/dl + gr²/dr kept as the
-/// fraction num / den so the sweep never divides: scores compare by
-/// cross-multiplication (den > 0), and an empty bin (same sums as the
-/// previous one) is never strictly better.
-struct Best {
-    num: f64,
-    den: f64,
-    found: Option<(usize, bool, BinStats)>,
-}
-
-struct Sweep<'h> {
-    hist: &'h FeatureHistogram,
-    n_real: usize,
-    total: &'h BinStats,
-    l2: f64,
-    min_leaf: f64,
-}
-
-impl Sweep<'_> {
-    /// Whether a side with these sums may be a child.
-    #[inline]
-    fn big_enough(&self, n: f64, h: f64) -> bool {
-        n >= self.min_leaf && h >= MIN_HESSIAN
-    }
-
-    /// One left-to-right sweep over bins `0..last`, starting from `start`
-    /// on the left. Counts and hessians only grow on the left (shrink on
-    /// the right), so the thresholds leaving both sides big enough are one
-    /// range of bins: found first from both ends, then swept by the hot
-    /// loop of the fit, with no size checks, no division and no allocation.
-    fn run(&self, start: BinStats, last: usize, missing_left: bool, best: &mut Best) {
-        let total = self.total;
-        let hist = &self.hist[..last];
-        // The right side of threshold `end - 1`: bins end..n_real, plus the
-        // missing rows when they go right.
-        let mut right = if missing_left {
-            BinStats::default()
-        } else {
-            self.hist[MISSING_BIN as usize]
-        };
-        for s in &self.hist[last..self.n_real] {
-            right.add(s);
-        }
-        // Lower `end` until the right side of threshold end - 1 is big enough.
-        let mut end = last;
-        while end > 0 && !self.big_enough(right.n, right.h) {
-            end -= 1;
-            right.add(&hist[end]);
-        }
-        // hist[..end] may be on the left; end == 0: no threshold at all.
-        let mut left = start;
-        let mut b = 0;
-        while b < end {
-            left.add(&hist[b]);
-            if self.big_enough(left.n, left.h) {
-                break;
-            }
-            b += 1;
-        }
-        if b >= end {
-            return;
-        }
-        let l2 = self.l2;
-        let (mut gl, mut hl, mut nl) = (left.g, left.h, left.n);
-        let (mut best_num, mut best_den) = (best.num, best.den);
-        let mut found = None;
-        // Bin `first` is already in gl, hl, nl; each later bin is added
-        // first. The left sums of the best threshold are kept as they are
-        // found (the same additions in the same order as summing its bins).
-        let first = b;
-        for (i, s) in hist[first..end].iter().enumerate() {
-            if i > 0 {
-                gl += s.g;
-                hl += s.h;
-                nl += s.n;
-            }
-            let (gr, hr) = (total.g - gl, total.h - hl);
-            let (dl, dr) = (hl + l2, hr + l2);
-            let den = dl * dr;
-            let num = gl * gl * dr + gr * gr * dl;
-            if num * best_den > best_num * den {
-                best_num = num;
-                best_den = den;
-                found = Some((first + i, BinStats::new(gl, hl, nl)));
-            }
-        }
-        if let Some((b, left)) = found {
-            best.num = best_num;
-            best.den = best_den;
-            best.found = Some((b, missing_left, left));
-        }
-    }
 }

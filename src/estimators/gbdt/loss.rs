@@ -2,6 +2,7 @@
 //! multinomial log loss on raw scores (one score per class for more than
 //! two classes), half squared error and absolute error.
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,6 +32,47 @@ fn log1pexp(z: f64) -> f64 {
     } else {
         z.exp().ln_1p()
     }
+}
+
+/// Multiclass gradients and hessians of samples `start..start + len`
+/// (raw scores class-major over all `y.len()` samples): class k's into
+/// `g[k]` and `h[k]`, `len` long each.
+fn multi_gradients(
+    n_classes: usize,
+    y: &[f64],
+    w: &[f64],
+    raw: &[f64],
+    start: usize,
+    g: &mut [&mut [f32]],
+    h: &mut [&mut [f32]],
+) {
+    let n = y.len();
+    let mut z = vec![0.0; n_classes];
+    let mut p = vec![0.0; n_classes];
+    for j in 0..g[0].len() {
+        let i = start + j;
+        for k in 0..n_classes {
+            z[k] = raw[k * n + i];
+        }
+        softmax(&z, &mut p);
+        for k in 0..n_classes {
+            let target = if y[i] as usize == k { 1.0 } else { 0.0 };
+            g[k][j] = (w[i] * (p[k] - target)) as f32;
+            h[k][j] = (w[i] * p[k] * (1.0 - p[k])) as f32;
+        }
+    }
+}
+
+/// Class-major values (`n` per class) cut into blocks of `block` samples:
+/// per block, its part of every class.
+fn sample_blocks(v: &mut [f32], n: usize, block: usize) -> Vec<Vec<&mut [f32]>> {
+    let mut out: Vec<Vec<&mut [f32]>> = (0..n.div_ceil(block)).map(|_| Vec::new()).collect();
+    for class in v.chunks_mut(n) {
+        for (b, part) in class.chunks_mut(block).enumerate() {
+            out[b].push(part);
+        }
+    }
+    out
 }
 
 /// Softmax of `z` into `p`.
@@ -102,19 +144,9 @@ impl Loss {
                 }
             }
             Loss::MultiLogLoss { n_classes } => {
-                let mut z = vec![0.0; n_classes];
-                let mut p = vec![0.0; n_classes];
-                for i in 0..n {
-                    for k in 0..n_classes {
-                        z[k] = raw[k * n + i];
-                    }
-                    softmax(&z, &mut p);
-                    for k in 0..n_classes {
-                        let target = if y[i] as usize == k { 1.0 } else { 0.0 };
-                        g[k * n + i] = (w[i] * (p[k] - target)) as f32;
-                        h[k * n + i] = (w[i] * p[k] * (1.0 - p[k])) as f32;
-                    }
-                }
+                let mut g: Vec<&mut [f32]> = g.chunks_mut(n).collect();
+                let mut h: Vec<&mut [f32]> = h.chunks_mut(n).collect();
+                multi_gradients(n_classes, y, w, raw, 0, &mut g, &mut h);
             }
             Loss::SquaredError => {
                 for i in 0..n {
@@ -137,6 +169,34 @@ impl Loss {
                 }
             }
         }
+    }
+
+    /// `gradients` with the samples in blocks over `pool` (multiclass:
+    /// the softmax of every sample is most of an iteration's serial work);
+    /// every value is the same as one sample at a time.
+    pub fn gradients_on(
+        self,
+        pool: Option<&rayon::ThreadPool>,
+        y: &[f64],
+        w: &[f64],
+        raw: &[f64],
+        g: &mut [f32],
+        h: &mut [f32],
+    ) {
+        const BLOCK: usize = 4096;
+        let (Some(pool), Loss::MultiLogLoss { n_classes }) = (pool, self) else {
+            return self.gradients(y, w, raw, g, h);
+        };
+        let n = y.len();
+        let (g, h) = (sample_blocks(g, n, BLOCK), sample_blocks(h, n, BLOCK));
+        pool.install(|| {
+            g.into_par_iter()
+                .zip(h)
+                .enumerate()
+                .for_each(|(b, (mut g, mut h))| {
+                    multi_gradients(n_classes, y, w, raw, b * BLOCK, &mut g, &mut h)
+                })
+        });
     }
 
     /// Weighted mean loss over samples (raw scores class-major).

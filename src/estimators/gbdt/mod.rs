@@ -15,6 +15,7 @@ mod histogram;
 mod loss;
 mod pack;
 mod predict;
+mod sweep;
 
 pub use loss::Loss;
 
@@ -286,7 +287,7 @@ impl GradientBoosting {
         }
         for iteration in 0..params.max_iter {
             self.loss
-                .gradients(&train.y, &train.w, &raw, &mut g, &mut h);
+                .gradients_on(pool.as_ref(), &train.y, &train.w, &raw, &mut g, &mut h);
             let job = ClassJob {
                 g: &g,
                 h: (!unit_hessian).then_some(h.as_slice()),
@@ -297,33 +298,24 @@ impl GradientBoosting {
                 first_tree: (iteration * k) as u64,
                 tree_seed,
             };
-            // Class c's raw scores go to grower c % n_growers.
-            let mut shares: Vec<Vec<(usize, &mut [f64])>> =
-                (0..n_growers).map(|_| Vec::new()).collect();
-            for (c, raw_c) in raw.chunks_mut(n).enumerate() {
-                shares[c % n_growers].push((c, raw_c));
-            }
-            let grow_share = |(grower, share): (&mut Grower, Vec<(usize, &mut [f64])>)| {
-                share
-                    .into_iter()
-                    .map(|(c, raw_c)| (c, job.grow(grower, c, raw_c)))
-                    .collect::<Vec<_>>()
+            // The classes' trees go to whichever grower is idle (the
+            // model does not depend on which grows which).
+            let idle = std::sync::Mutex::new(std::mem::take(&mut growers));
+            let grow_class = |(c, raw_c): (usize, &mut [f64])| {
+                let taken = idle.lock().expect("no grower panicked").pop();
+                let mut grower =
+                    taken.unwrap_or_else(|| Grower::new(&bins, &grower_params, inner_pool));
+                let tree = job.grow(&mut grower, c, raw_c);
+                idle.lock().expect("no grower panicked").push(grower);
+                (c, tree)
             };
             let mut trees: Vec<(usize, GrownTree)> = match (&pool, tree_parallel) {
-                (Some(pool), true) => pool.install(|| {
-                    growers
-                        .par_iter_mut()
-                        .zip(shares)
-                        .map(grow_share)
-                        .flatten_iter()
-                        .collect()
-                }),
-                _ => growers
-                    .iter_mut()
-                    .zip(shares)
-                    .flat_map(grow_share)
-                    .collect(),
+                (Some(pool), true) => {
+                    pool.install(|| raw.par_chunks_mut(n).enumerate().map(grow_class).collect())
+                }
+                _ => raw.chunks_mut(n).enumerate().map(grow_class).collect(),
             };
+            growers = idle.into_inner().expect("no grower panicked");
             trees.sort_by_key(|(c, _)| *c);
             for (c, mut tree) in trees {
                 // The tree's category sets join the model's.
