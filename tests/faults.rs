@@ -355,7 +355,9 @@ fn debug_grid(dir: &Path, grid: &str, extra: &str) -> std::path::PathBuf {
 #[test]
 fn writing_to_killed_workers_never_aborts_the_run() {
     let dir = tempfile::tempdir().unwrap();
-    let config = debug_grid(dir.path(), "id = { range = [0, 3000] }", "");
+    // Half a millisecond per task: still tiny (sent in groups), but the
+    // run lasts long enough for many kills on a fast machine.
+    let config = debug_grid(dir.path(), "id = { range = [0, 3000] }", "sleep = 0.0005");
     let out = dir.path().join("out");
     let mut child = spawn(&config, &out, &["--retries", "1000"]);
     let deadline = Instant::now() + HANG_LIMIT;
