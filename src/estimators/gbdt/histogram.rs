@@ -160,8 +160,25 @@ fn build_two(
 }
 
 /// `parent -= child` over bins `0..n_real` and the missing bin: the parent's
-/// histogram becomes the sibling's.
+/// histogram becomes the sibling's. Compiled for AVX too (chosen at run
+/// time): a slot is then one vector.
 pub fn subtract_feature(parent: &mut FeatureHistogram, child: &FeatureHistogram, n_real: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx") {
+        // SAFETY: the CPU has AVX, checked just above.
+        return unsafe { subtract_avx(parent, child, n_real) };
+    }
+    subtract(parent, child, n_real)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+fn subtract_avx(parent: &mut FeatureHistogram, child: &FeatureHistogram, n_real: usize) {
+    subtract(parent, child, n_real)
+}
+
+#[inline(always)]
+fn subtract(parent: &mut FeatureHistogram, child: &FeatureHistogram, n_real: usize) {
     for (p, c) in parent[..n_real].iter_mut().zip(&child[..n_real]) {
         *p = p.minus(c);
     }
