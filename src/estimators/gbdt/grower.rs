@@ -178,6 +178,7 @@ impl Ord for Candidate {
 /// Features per task: both children's histograms of them fill the
 /// sweep's lanes.
 const GROUP: usize = LANES / 2;
+const _: () = assert!(GROUP <= histogram::MAX_GROUP);
 
 /// One node's histograms of a group of features, and what the node is.
 type NodeGroup<'h, 's> = ([Option<&'h FeatureHistogram>; GROUP], &'h Scan<'s>);
@@ -373,30 +374,13 @@ impl<'a> Grower<'a> {
             sums: root.sums,
             features: splittable.then_some(self.allowed[0].as_slice()),
         };
-        // A task builds a group of features two at a time (they share the
-        // loads of the samples and gradients), then sweeps them side by side.
+        // A task builds a group of features in one pass over the samples
+        // (they share the loads of the samples' gradients), then sweeps them
+        // side by side.
         let task = |(c, chunk): (usize, &mut [FeatureHistogram])| {
             let f0 = GROUP * c;
-            for (pair, out) in chunk.chunks_mut(2).enumerate() {
-                let f = f0 + 2 * pair;
-                if let [a, b] = out {
-                    histogram::build_two_features(
-                        [a, b],
-                        [bins.n_real(f), bins.n_real(f + 1)],
-                        [bins.column(f), bins.column(f + 1)],
-                        None,
-                        ordered,
-                    );
-                } else {
-                    histogram::build_feature(
-                        &mut out[0],
-                        bins.n_real(f),
-                        bins.column(f),
-                        None,
-                        ordered,
-                    );
-                }
-            }
+            let mut outs: Vec<&mut FeatureHistogram> = chunk.iter_mut().collect();
+            build_group(bins, f0, &mut outs, None, ordered);
             let hists = std::array::from_fn(|k| chunk.get(k));
             let [splits, _] = self.scan_group(f0, [Some((hists, &scan)), None]);
             splits.into_iter().take(chunk.len())
@@ -586,29 +570,19 @@ impl<'a> Grower<'a> {
         let samples = &self.samples[open[small].start..open[small].end];
         let mut pairs: Vec<(&mut FeatureHistogram, &mut FeatureHistogram)> =
             small_hist.iter_mut().zip(parent_hist.iter_mut()).collect();
-        // A task builds a group of features two at a time (they share the
-        // loads of the samples and their gradients), then sweeps both
-        // children's histograms of the group side by side.
+        // A task builds a group of features in one pass over the samples
+        // (they share the loads of the samples and their gradients), then
+        // sweeps both children's histograms of the group side by side.
         type Pair<'h> = (&'h mut FeatureHistogram, &'h mut FeatureHistogram);
         let task = |(c, chunk): (usize, &mut [Pair])| {
             let f0 = GROUP * c;
-            for (pair, two) in chunk.chunks_mut(2).enumerate() {
-                let f = f0 + 2 * pair;
-                match two {
-                    [(s0, p0), (s1, p1)] => {
-                        build_pair(bins, f, [s0, s1], samples, ordered);
-                        if direct {
-                            build_pair(bins, f, [p0, p1], large_samples, ordered_large);
-                        }
-                    }
-                    [(s, p)] => {
-                        build_one(bins, f, s, samples, ordered);
-                        if direct {
-                            build_one(bins, f, p, large_samples, ordered_large);
-                        }
-                    }
-                    _ => unreachable!("chunks of one or two features"),
-                }
+            let mut smalls: Vec<&mut FeatureHistogram> =
+                chunk.iter_mut().map(|(s, _)| &mut **s).collect();
+            build_group(bins, f0, &mut smalls, Some(samples), ordered);
+            if direct {
+                let mut larges: Vec<&mut FeatureHistogram> =
+                    chunk.iter_mut().map(|(_, p)| &mut **p).collect();
+                build_group(bins, f0, &mut larges, Some(large_samples), ordered_large);
             }
             if !direct {
                 for (k, (s, p)) in chunk.iter_mut().enumerate() {
@@ -648,27 +622,19 @@ impl<'a> Grower<'a> {
     }
 }
 
-/// The histograms of features `f0` and `f0 + 1` over `samples` (their
-/// gradients `ordered`), in one pass.
-fn build_pair(
+/// The histograms `out` of features `f0..` over `samples` (None: every
+/// sample, in order; their gradients `ordered`), in one pass.
+fn build_group(
     bins: &Bins,
     f0: usize,
-    out: [&mut FeatureHistogram; 2],
-    samples: &[u32],
+    out: &mut [&mut FeatureHistogram],
+    samples: Option<&[u32]>,
     ordered: &[Gh],
 ) {
-    histogram::build_two_features(
-        out,
-        [bins.n_real(f0), bins.n_real(f0 + 1)],
-        [bins.column(f0), bins.column(f0 + 1)],
-        Some(samples),
-        ordered,
-    );
-}
-
-/// The histogram of feature `f` over `samples`.
-fn build_one(bins: &Bins, f: usize, out: &mut FeatureHistogram, samples: &[u32], ordered: &[Gh]) {
-    histogram::build_feature(out, bins.n_real(f), bins.column(f), Some(samples), ordered);
+    let features = f0..f0 + out.len();
+    let n_real: Vec<usize> = features.clone().map(|f| bins.n_real(f)).collect();
+    let columns: Vec<&[u8]> = features.map(|f| bins.column(f)).collect();
+    histogram::build_features(out, &n_real, &columns, samples, ordered);
 }
 
 /// Appends the gradients of `samples`, in that order, to `ordered`.
