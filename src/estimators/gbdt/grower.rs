@@ -7,7 +7,7 @@
 use super::bins::{Bins, MISSING_BIN};
 use super::categorical::{self, Bitset};
 use super::histogram::{self, BinStats, FeatureHistogram, Gh, Histogram};
-use super::sweep::{Best, Sweep};
+use super::sweep::{self, Best, Lane, Sweep, LANES};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -117,6 +117,28 @@ struct Split {
     right: BinStats,
 }
 
+impl Split {
+    /// The split with its sides' sums, from the node's histogram of its
+    /// feature and the node's sums: a numeric split's left side is added up
+    /// bin by bin as its sweep did, only for the split a node takes.
+    fn with_sides(self, hist: &FeatureHistogram, total: &BinStats) -> Split {
+        if self.left_set.is_some() {
+            return self;
+        }
+        let start = if self.missing_left {
+            hist[MISSING_BIN as usize]
+        } else {
+            BinStats::default()
+        };
+        let left = sweep::left_sums(hist, start, self.bin as usize);
+        Split {
+            left,
+            right: total.minus(&left),
+            ..self
+        }
+    }
+}
+
 /// A leaf that may still be split.
 struct Open {
     node: usize,
@@ -152,6 +174,14 @@ impl Ord for Candidate {
             .then_with(|| o.open.cmp(&self.open))
     }
 }
+
+/// Features per task: both children's histograms of them fill the
+/// sweep's lanes.
+const GROUP: usize = LANES / 2;
+const _: () = assert!(GROUP <= histogram::MAX_GROUP);
+
+/// One node's histograms of a group of features, and what the node is.
+type NodeGroup<'h, 's> = ([Option<&'h FeatureHistogram>; GROUP], &'h Scan<'s>);
 
 /// A finished leaf: its node and its samples' range in `Grower::samples`.
 pub struct LeafRange {
@@ -344,42 +374,28 @@ impl<'a> Grower<'a> {
             sums: root.sums,
             features: splittable.then_some(self.allowed[0].as_slice()),
         };
+        // A task builds a group of features in one pass over the samples
+        // (they share the loads of the samples' gradients), then sweeps them
+        // side by side.
         let task = |(c, chunk): (usize, &mut [FeatureHistogram])| {
-            let f0 = 2 * c;
-            if let [a, b] = chunk {
-                histogram::build_two_features(
-                    [a, b],
-                    [bins.n_real(f0), bins.n_real(f0 + 1)],
-                    [bins.column(f0), bins.column(f0 + 1)],
-                    None,
-                    ordered,
-                );
-            } else {
-                histogram::build_feature(
-                    &mut chunk[0],
-                    bins.n_real(f0),
-                    bins.column(f0),
-                    None,
-                    ordered,
-                );
-            }
-            chunk
-                .iter()
-                .enumerate()
-                .map(|(k, h)| self.scan(f0 + k, h, &scan))
-                .collect::<Vec<_>>()
+            let f0 = GROUP * c;
+            let mut outs: Vec<&mut FeatureHistogram> = chunk.iter_mut().collect();
+            build_group(bins, f0, &mut outs, None, ordered);
+            let hists = std::array::from_fn(|k| chunk.get(k));
+            let [splits, _] = self.scan_group(f0, [Some((hists, &scan)), None]);
+            splits.into_iter().take(chunk.len())
         };
         let splits: Vec<Option<Split>> = match self.pool {
-            Some(pool) if hist.len() >= 4 => pool.install(|| {
-                hist.par_chunks_mut(2)
+            Some(pool) if hist.len() >= 2 * GROUP => pool.install(|| {
+                hist.par_chunks_mut(GROUP)
                     .enumerate()
                     .map(task)
                     .flatten_iter()
                     .collect()
             }),
-            _ => hist.chunks_mut(2).enumerate().flat_map(task).collect(),
+            _ => hist.chunks_mut(GROUP).enumerate().flat_map(task).collect(),
         };
-        root.split = best_of(splits);
+        root.split = best_of(splits).map(|s| s.with_sides(&hist[s.feature], &root.sums));
         root.hist = Some(hist);
     }
 
@@ -401,16 +417,45 @@ impl<'a> Grower<'a> {
         }
     }
 
-    /// Best split of one feature for the node `scan` describes, if the node
-    /// may use the feature.
-    fn scan(&self, f: usize, hist: &FeatureHistogram, scan: &Scan) -> Option<Split> {
-        if !scan.features.is_some_and(|allowed| allowed[f]) {
-            return None;
+    /// Best splits of features `f0..f0 + GROUP` in one or two nodes:
+    /// `nodes[i]` holds node i's histograms of the features (None past the
+    /// last feature) and what the node is. None for the features a node may
+    /// not use. The numeric features of both nodes are swept side by side.
+    fn scan_group(&self, f0: usize, nodes: [Option<NodeGroup>; 2]) -> [[Option<Split>; GROUP]; 2] {
+        let mut splits = [[None; GROUP]; 2];
+        let mut numeric = [None; LANES];
+        for (i, (hists, scan)) in nodes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| Some((i, (*n)?)))
+        {
+            for (k, hist) in hists.iter().enumerate() {
+                let (Some(hist), f) = (*hist, f0 + k) else {
+                    continue;
+                };
+                if !scan.features.is_some_and(|allowed| allowed[f]) {
+                    continue;
+                }
+                let n_real = self.bins.n_real(f);
+                if self.bins.known[f].is_some() {
+                    splits[i][k] = best_categorical_split(self.params, f, n_real, hist, &scan.sums);
+                } else {
+                    numeric[GROUP * i + k] = Some(Numeric {
+                        feature: f,
+                        hist,
+                        n_real,
+                        total: &scan.sums,
+                    });
+                }
+            }
         }
-        if self.bins.known[f].is_some() {
-            return best_categorical_split(self.params, f, self.bins.n_real(f), hist, &scan.sums);
+        let swept = best_numeric_splits(self.params, &numeric);
+        for (lane, split) in swept.into_iter().enumerate() {
+            if numeric[lane].is_some() {
+                splits[lane / GROUP][lane % GROUP] = split;
+            }
         }
-        best_split_of_feature(self.params, f, self.bins.n_real(f), hist, &scan.sums)
+        splits
     }
 
     /// Splits open node `i`: partitions its samples (stably) and adds two
@@ -525,53 +570,48 @@ impl<'a> Grower<'a> {
         let samples = &self.samples[open[small].start..open[small].end];
         let mut pairs: Vec<(&mut FeatureHistogram, &mut FeatureHistogram)> =
             small_hist.iter_mut().zip(parent_hist.iter_mut()).collect();
-        // Two features per task: they share the loads of the samples and
-        // their gradients.
+        // A task builds a group of features in one pass over the samples
+        // (they share the loads of the samples and their gradients), then
+        // sweeps both children's histograms of the group side by side.
         type Pair<'h> = (&'h mut FeatureHistogram, &'h mut FeatureHistogram);
         let task = |(c, chunk): (usize, &mut [Pair])| {
-            let f0 = 2 * c;
-            match chunk {
-                [(s0, p0), (s1, p1)] => {
-                    build_pair(bins, f0, [s0, s1], samples, ordered);
-                    if direct {
-                        build_pair(bins, f0, [p0, p1], large_samples, ordered_large);
-                    }
-                }
-                [(s, p)] => {
-                    build_one(bins, f0, s, samples, ordered);
-                    if direct {
-                        build_one(bins, f0, p, large_samples, ordered_large);
-                    }
-                }
-                _ => unreachable!("chunks of one or two features"),
+            let f0 = GROUP * c;
+            let mut smalls: Vec<&mut FeatureHistogram> =
+                chunk.iter_mut().map(|(s, _)| &mut **s).collect();
+            build_group(bins, f0, &mut smalls, Some(samples), ordered);
+            if direct {
+                let mut larges: Vec<&mut FeatureHistogram> =
+                    chunk.iter_mut().map(|(_, p)| &mut **p).collect();
+                build_group(bins, f0, &mut larges, Some(large_samples), ordered_large);
             }
-            chunk
-                .iter_mut()
-                .enumerate()
-                .map(|(k, (s, p))| {
-                    let f = f0 + k;
-                    if !direct {
-                        histogram::subtract_feature(p, s, bins.n_real(f));
-                    }
-                    (self.scan(f, s, &scans[0]), self.scan(f, p, &scans[1]))
-                })
-                .collect::<Vec<_>>()
+            if !direct {
+                for (k, (s, p)) in chunk.iter_mut().enumerate() {
+                    histogram::subtract_feature(p, s, bins.n_real(f0 + k));
+                }
+            }
+            let small = std::array::from_fn(|k| chunk.get(k).map(|(s, _)| &**s));
+            let large = std::array::from_fn(|k| chunk.get(k).map(|(_, p)| &**p));
+            let [small, large] =
+                self.scan_group(f0, [Some((small, &scans[0])), Some((large, &scans[1]))]);
+            small.into_iter().zip(large).take(chunk.len())
         };
         let splits: Vec<(Option<Split>, Option<Split>)> = match self.pool {
-            Some(pool) if pairs.len() >= 4 => pool.install(|| {
+            Some(pool) if pairs.len() >= 2 * GROUP => pool.install(|| {
                 pairs
-                    .par_chunks_mut(2)
+                    .par_chunks_mut(GROUP)
                     .enumerate()
                     .map(task)
                     .flatten_iter()
                     .collect()
             }),
-            _ => pairs.chunks_mut(2).enumerate().flat_map(task).collect(),
+            _ => pairs.chunks_mut(GROUP).enumerate().flat_map(task).collect(),
         };
         drop(pairs);
         let (small_splits, large_splits): (Vec<_>, Vec<_>) = splits.into_iter().unzip();
-        open[small].split = best_of(small_splits);
-        open[large].split = best_of(large_splits);
+        open[small].split =
+            best_of(small_splits).map(|s| s.with_sides(&small_hist[s.feature], &open[small].sums));
+        open[large].split =
+            best_of(large_splits).map(|s| s.with_sides(&parent_hist[s.feature], &open[large].sums));
         for (child, hist) in [(small, small_hist), (large, parent_hist)] {
             if open[child].end - open[child].start >= KEEP_HISTOGRAM {
                 open[child].hist = Some(hist);
@@ -582,27 +622,19 @@ impl<'a> Grower<'a> {
     }
 }
 
-/// The histograms of features `f0` and `f0 + 1` over `samples` (their
-/// gradients `ordered`), in one pass.
-fn build_pair(
+/// The histograms `out` of features `f0..` over `samples` (None: every
+/// sample, in order; their gradients `ordered`), in one pass.
+fn build_group(
     bins: &Bins,
     f0: usize,
-    out: [&mut FeatureHistogram; 2],
-    samples: &[u32],
+    out: &mut [&mut FeatureHistogram],
+    samples: Option<&[u32]>,
     ordered: &[Gh],
 ) {
-    histogram::build_two_features(
-        out,
-        [bins.n_real(f0), bins.n_real(f0 + 1)],
-        [bins.column(f0), bins.column(f0 + 1)],
-        Some(samples),
-        ordered,
-    );
-}
-
-/// The histogram of feature `f` over `samples`.
-fn build_one(bins: &Bins, f: usize, out: &mut FeatureHistogram, samples: &[u32], ordered: &[Gh]) {
-    histogram::build_feature(out, bins.n_real(f), bins.column(f), Some(samples), ordered);
+    let features = f0..f0 + out.len();
+    let n_real: Vec<usize> = features.clone().map(|f| bins.n_real(f)).collect();
+    let columns: Vec<&[u8]> = features.map(|f| bins.column(f)).collect();
+    histogram::build_features(out, &n_real, &columns, samples, ordered);
 }
 
 /// Appends the gradients of `samples`, in that order, to `ordered`.
@@ -657,46 +689,87 @@ fn best_of(candidates: Vec<Option<Split>>) -> Option<Split> {
     best
 }
 
-/// Best split of one feature: bins swept left to right with the node's
-/// missing rows on the right, then (when the node has missing rows) on the
-/// left; the missing rows go where the gain is larger.
-fn best_split_of_feature(
-    p: &GrowerParams,
-    f: usize,
+/// A numeric feature's histogram at a node, to sweep.
+#[derive(Clone, Copy)]
+struct Numeric<'h> {
+    feature: usize,
+    hist: &'h FeatureHistogram,
     n_real: usize,
-    hist: &FeatureHistogram,
-    total: &BinStats,
-) -> Option<Split> {
-    let missing = hist[MISSING_BIN as usize];
-    let parent = score(total, p.l2_regularization);
-    let sweep = Sweep {
-        hist,
-        n_real,
-        total,
-        l2: p.l2_regularization,
-        min_leaf: p.min_samples_leaf as f64,
-    };
-    // "bin <= n_real - 1" leaves only the missing rows on the right.
-    let last = if missing.n > 0.0 { n_real } else { n_real - 1 };
+    /// The node's sums.
+    total: &'h BinStats,
+}
+
+impl<'h> Numeric<'h> {
+    fn sweep(&self, p: &GrowerParams) -> Sweep<'h> {
+        Sweep {
+            hist: self.hist,
+            n_real: self.n_real,
+            total: self.total,
+            l2: p.l2_regularization,
+            min_leaf: p.min_samples_leaf as f64,
+        }
+    }
+}
+
+/// Best splits of up to [`LANES`] numeric features at their nodes, swept
+/// side by side: bins left to right with the node's missing rows on the
+/// right, then (for features with missing rows in the node) on the left;
+/// the missing rows go where the gain is larger.
+fn best_numeric_splits(
+    p: &GrowerParams,
+    features: &[Option<Numeric>; LANES],
+) -> [Option<Split>; LANES] {
+    let parent = |f: &Numeric| score(f.total, p.l2_regularization);
     // Only a gain above 0 splits: a score above the parent's.
-    let mut best = Best {
-        num: parent,
+    let mut bests: [Best; LANES] = std::array::from_fn(|k| Best {
+        num: features[k].as_ref().map_or(0.0, parent),
         den: 1.0,
         found: None,
+    });
+    let lanes = |missing_left: bool| {
+        features.map(|feature| {
+            let f = feature?;
+            let missing = f.hist[MISSING_BIN as usize];
+            let sweep = f.sweep(p);
+            match missing_left {
+                // "bin <= n_real - 1" leaves only the missing rows on the right.
+                false => Some(Lane {
+                    sweep,
+                    start: BinStats::default(),
+                    last: if missing.n > 0.0 {
+                        f.n_real
+                    } else {
+                        f.n_real - 1
+                    },
+                    missing_left,
+                }),
+                true => (missing.n > 0.0).then_some(Lane {
+                    sweep,
+                    start: missing,
+                    last: f.n_real - 1,
+                    missing_left,
+                }),
+            }
+        })
     };
-    sweep.run(BinStats::default(), last, false, &mut best);
-    if missing.n > 0.0 {
-        sweep.run(missing, n_real - 1, true, &mut best);
+    sweep::run_lanes(&lanes(false), &mut bests);
+    let left = lanes(true);
+    if left.iter().any(Option::is_some) {
+        sweep::run_lanes(&left, &mut bests);
     }
-    let (bin, missing_left, left) = best.found?;
-    Some(Split {
-        gain: best.num / best.den - parent,
-        feature: f,
-        bin: bin as u8,
-        left_set: None,
-        missing_left,
-        left,
-        right: total.minus(&left),
+    std::array::from_fn(|k| {
+        let f = features[k]?;
+        let (bin, missing_left) = bests[k].found?;
+        Some(Split {
+            gain: bests[k].num / bests[k].den - parent(&f),
+            feature: f.feature,
+            bin: bin as u8,
+            left_set: None,
+            missing_left,
+            // Added up once the node has chosen this split (Split::with_sides).
+            left: BinStats::default(),
+            right: BinStats::default(),
+        })
     })
 }
 
