@@ -224,7 +224,10 @@ fn parse_once(bytes: &[u8], base: u64, plan: &ChunkPlan, track: &[bool]) -> Chun
             let codes = plan.codes.and_then(|codes| codes[j].as_ref());
             let value = match (&cell, codes) {
                 (Cell::Missing, _) => f64::NAN,
-                (_, Some(codes)) => codes.get(raw.trim()).copied().unwrap_or(f64::NAN),
+                (_, Some(codes)) => codes
+                    .get(super::survey::trim(raw))
+                    .copied()
+                    .unwrap_or(f64::NAN),
                 (Cell::Number(v), None) => *v,
                 // The column is categorical: the codes pass writes this cell.
                 (Cell::Text(_), None) => f64::NAN,
@@ -235,7 +238,7 @@ fn parse_once(bytes: &[u8], base: u64, plan: &ChunkPlan, track: &[bool]) -> Chun
             }
         }
         if surveying {
-            let cell = fields.get(plan.target).trim();
+            let cell = super::survey::trim(fields.get(plan.target));
             out.target.observe(cell, offset, &mut target_index);
         }
         out.rows += 1;

@@ -57,7 +57,7 @@ impl NaValues {
 
     /// Empty cells are always missing; a number that parses as NaN too.
     pub fn classify<'a>(&self, cell: &'a str) -> Cell<'a> {
-        let cell = cell.trim();
+        let cell = trim(cell);
         if cell.is_empty() || self.is_na(cell) {
             return Cell::Missing;
         }
@@ -66,6 +66,19 @@ impl NaValues {
             Ok(v) => Cell::Number(v),
             Err(_) => Cell::Text(cell),
         }
+    }
+}
+
+/// `str::trim`, with a shortcut for the usual cell that starts and ends
+/// with a printable ASCII character (no whitespace, ASCII or Unicode, can
+/// start or end there: a multi-byte character's bytes are all >= 0x80).
+#[inline]
+pub fn trim(cell: &str) -> &str {
+    let printable = |b: u8| b > b' ' && b < 0x80;
+    match cell.as_bytes() {
+        [first, .., last] if printable(*first) && printable(*last) => cell,
+        [only] if printable(*only) => cell,
+        _ => cell.trim(),
     }
 }
 
@@ -255,6 +268,29 @@ pub const MIN_ROWS_FOR_ID_CHECK: usize = 10;
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn trim_is_str_trim() {
+        for cell in [
+            "",
+            " ",
+            "1.5",
+            " 1.5",
+            "1.5 ",
+            "\t7\r",
+            "a",
+            " a",
+            "\u{a0}x",
+            "x\u{3000}",
+            "\u{1c}5",
+            "é",
+            " é ",
+            "\u{85}",
+            "7\u{2028}",
+        ] {
+            assert_eq!(trim(cell), cell.trim(), "{cell:?}");
+        }
+    }
+
     use super::*;
 
     #[test]
