@@ -372,15 +372,28 @@ impl<'a> Importer<'a> {
         file.read_exact(&mut head).map_err(read_error)?;
         hasher.update(&head);
         let window = self.chunk_bytes * CHUNKS_PER_THREAD * rayon::current_num_threads();
-        let mut block = read_block(&mut file, window, &mut hasher).map_err(read_error)?;
+        // Two buffers take turns: one window is parsed from one while the
+        // next is read into the other (no allocation, no copy of a window).
+        let (mut current, mut next) = (Vec::new(), Vec::new());
+        read_block(&mut file, &mut current, window, &mut hasher).map_err(read_error)?;
         let mut carry = Vec::new();
         let mut base = self.data_start;
         // Parsed but not yet handed over: written while the next window is parsed.
         let mut pending: Vec<ChunkOut> = Vec::new();
         loop {
-            let eof = block.len() < window;
-            let mut buf = std::mem::take(&mut carry);
-            buf.extend_from_slice(&block);
+            let eof = current.len() - CARRY_ROOM < window;
+            let joined;
+            let buf: &[u8] = match CARRY_ROOM.checked_sub(carry.len()) {
+                Some(at) => {
+                    current[at..CARRY_ROOM].copy_from_slice(&carry);
+                    &current[at..]
+                }
+                // A record longer than the room: the window is copied behind it.
+                None => {
+                    joined = [&carry[..], &current[CARRY_ROOM..]].concat();
+                    &joined
+                }
+            };
             let plan = ChunkPlan {
                 n_columns: self.headers.len(),
                 features: &self.roles.features,
@@ -389,15 +402,15 @@ impl<'a> Importer<'a> {
                 track_labels: &track,
                 codes,
             };
-            let ((chunks, consumed), (next, handed)) = rayon::join(
-                || parse_window(&buf, base, eof, self.chunk_bytes, &plan),
+            let ((chunks, consumed), (read, handed)) = rayon::join(
+                || parse_window(buf, base, eof, self.chunk_bytes, &plan),
                 || {
                     let handed = self.hand_over(std::mem::take(&mut pending), &mut on_chunk);
-                    let next = match eof || handed.is_err() {
-                        true => Ok(Vec::new()),
-                        false => read_block(&mut file, window, &mut hasher),
+                    let read = match eof || handed.is_err() {
+                        true => Ok(()),
+                        false => read_block(&mut file, &mut next, window, &mut hasher),
                     };
-                    (next, handed)
+                    (read, handed)
                 },
             );
             handed?;
@@ -413,7 +426,8 @@ impl<'a> Importer<'a> {
                 self.hand_over(pending, &mut on_chunk)?;
                 return Ok(hasher.finalize());
             }
-            block = next.map_err(read_error)?;
+            read.map_err(read_error)?;
+            std::mem::swap(&mut current, &mut next);
         }
     }
 
@@ -670,15 +684,24 @@ impl<'a> Importer<'a> {
 }
 
 /// Reads up to `len` bytes (fewer only at the end of the file), hashing them.
+/// Room left before each window for the end of the window before (the
+/// start of a record that window cut): a record longer than this costs a
+/// copy of the window.
+const CARRY_ROOM: usize = 1 << 16;
+
+/// Reads up to `len` bytes into `buf` after CARRY_ROOM bytes of room,
+/// hashing them; `buf`'s memory is reused from window to window.
 fn read_block(
     file: &mut File,
+    buf: &mut Vec<u8>,
     len: usize,
     hasher: &mut blake3::Hasher,
-) -> std::io::Result<Vec<u8>> {
-    let mut block = Vec::with_capacity(len);
-    file.take(len as u64).read_to_end(&mut block)?;
-    hasher.update(&block);
-    Ok(block)
+) -> std::io::Result<()> {
+    buf.resize(CARRY_ROOM, 0);
+    buf.reserve(len);
+    file.take(len as u64).read_to_end(buf)?;
+    hasher.update(&buf[CARRY_ROOM..]);
+    Ok(())
 }
 
 /// Writes f64s as the cache stores them (little-endian, checked in cache.rs).
@@ -1055,6 +1078,36 @@ mod tests {
         for (bytes, h) in &caches[1..] {
             assert_eq!(h, header);
             assert!(bytes == first, "cache bytes differ with smaller chunks");
+        }
+    }
+
+    #[test]
+    fn records_longer_than_the_carry_room_import_alike_in_any_chunks() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = String::from("a,note,y\n");
+        for i in 0..40 {
+            // Every tenth note is longer than the room before a window.
+            let note = if i % 10 == 3 {
+                "n".repeat(CARRY_ROOM + 5000 + i)
+            } else {
+                format!("n{i}")
+            };
+            text.push_str(&format!("{i}.25,{note},{}\n", i % 2));
+        }
+        let s = spec(dir.path(), &text);
+        let mut caches = Vec::new();
+        for (k, chunk_bytes) in [CHUNK_BYTES, 7, 5000, CARRY_ROOM].into_iter().enumerate() {
+            let cache = dir.path().join(format!("c{k}"));
+            let (path, header) = prepare_in_chunks(&s, &cache, chunk_bytes).unwrap();
+            assert_eq!(header.n_rows, 40);
+            caches.push((std::fs::read(path).unwrap(), header));
+        }
+        for (bytes, header) in &caches[1..] {
+            assert_eq!(header, &caches[0].1);
+            assert!(
+                bytes == &caches[0].0,
+                "cache bytes differ with smaller chunks"
+            );
         }
     }
 
