@@ -260,11 +260,13 @@ impl Read for HashingReader {
     }
 }
 
-/// Bytes of CSV per chunk parsed on one thread.
-const CHUNK_BYTES: usize = 1 << 20;
+/// Bytes of CSV per chunk parsed on one thread: small, so that the threads
+/// finish a window's chunks at nearly the same time.
+const CHUNK_BYTES: usize = 1 << 18;
 /// Chunks read ahead per thread: enough to keep every thread busy, few
-/// enough to keep the coordinator's memory flat.
-const CHUNKS_PER_THREAD: usize = 4;
+/// enough to keep the coordinator's memory flat (a window of 4 MiB a
+/// thread).
+const CHUNKS_PER_THREAD: usize = 16;
 
 /// Reads the CSV in windows of chunks parsed in parallel, merges them in
 /// file order, then writes x into the cache and y into side files. One pass
