@@ -685,14 +685,13 @@ impl<'a> Importer<'a> {
     }
 }
 
-/// Reads up to `len` bytes (fewer only at the end of the file), hashing them.
 /// Room left before each window for the end of the window before (the
 /// start of a record that window cut): a record longer than this costs a
 /// copy of the window.
 const CARRY_ROOM: usize = 1 << 16;
 
-/// Reads up to `len` bytes into `buf` after CARRY_ROOM bytes of room,
-/// hashing them; `buf`'s memory is reused from window to window.
+/// Reads up to `len` bytes (fewer only at the end of the file) into `buf`
+/// after CARRY_ROOM bytes of room, hashing them; `buf`'s memory is reused from window to window.
 fn read_block(
     file: &mut File,
     buf: &mut Vec<u8>,

@@ -268,6 +268,8 @@ pub const MIN_ROWS_FOR_ID_CHECK: usize = 10;
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn trim_is_str_trim() {
         for cell in [
@@ -290,8 +292,6 @@ mod tests {
             assert_eq!(trim(cell), cell.trim(), "{cell:?}");
         }
     }
-
-    use super::*;
 
     #[test]
     fn numbers_parse_as_std_does() {

@@ -583,8 +583,7 @@ impl<'a> Grower<'a> {
                 let mut larges: Vec<&mut FeatureHistogram> =
                     chunk.iter_mut().map(|(_, p)| &mut **p).collect();
                 build_group(bins, f0, &mut larges, Some(large_samples), ordered_large);
-            }
-            if !direct {
+            } else {
                 for (k, (s, p)) in chunk.iter_mut().enumerate() {
                     histogram::subtract_feature(p, s, bins.n_real(f0 + k));
                 }
@@ -631,10 +630,12 @@ fn build_group(
     samples: Option<&[u32]>,
     ordered: &[Gh],
 ) {
-    let features = f0..f0 + out.len();
-    let n_real: Vec<usize> = features.clone().map(|f| bins.n_real(f)).collect();
-    let columns: Vec<&[u8]> = features.map(|f| bins.column(f)).collect();
-    histogram::build_features(out, &n_real, &columns, samples, ordered);
+    let n = out.len();
+    let n_real: [usize; GROUP] =
+        std::array::from_fn(|k| if k < n { bins.n_real(f0 + k) } else { 0 });
+    let columns: [&[u8]; GROUP] =
+        std::array::from_fn(|k| if k < n { bins.column(f0 + k) } else { &[] });
+    histogram::build_features(out, &n_real[..n], &columns[..n], samples, ordered);
 }
 
 /// Appends the gradients of `samples`, in that order, to `ordered`.
