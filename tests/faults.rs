@@ -891,3 +891,45 @@ fn issue10_metric_added_then_resume_reruns_the_tasks_missing_it() {
             > 0.5
     );
 }
+
+#[test]
+fn a_dataset_cache_that_cannot_be_written_is_a_one_line_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    // 4,000 rows x 40 features: a 1.3 MB cache, over the 256 KiB limit.
+    let mut text = (0..40).map(|j| format!("f{j},")).collect::<String>() + "y\n";
+    for i in 0..4000 {
+        for j in 0..40 {
+            text.push_str(&format!("{}.{},", i % 97, j));
+        }
+        text.push_str(&format!("{}\n", i % 2));
+    }
+    let csv = write_csv(dir.path(), "wide.csv", &text);
+    let config = dir.path().join("c.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[dataset]\npath = \"{csv}\"\n[model]\nkind = \"debug\"\n[cv]\nkind = \"holdout\"\n"
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let output = run_with_file_limit(&config, &out, 256);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(".bin: cannot write the dataset cache: File too large"),
+        "{stderr}"
+    );
+    // No half-written cache is left to be mistaken for a whole one.
+    let left: Vec<_> = std::fs::read_dir(out.join("cache"))
+        .map(|d| d.map(|e| e.unwrap().file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+    gridrun()
+        .arg(&config)
+        .args(["-q", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+}

@@ -96,7 +96,15 @@ fn prepare_in_chunks(
         }
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
-            Err(e)
+            // The CSV's own errors name it; a bare I/O error is the cache's
+            // writing (a full disk, a file size limit).
+            match e.downcast_ref::<std::io::Error>() {
+                Some(_) => Err(e.context(format!(
+                    "{}: cannot write the dataset cache",
+                    path.display()
+                ))),
+                None => Err(e),
+            }
         }
     }
 }
