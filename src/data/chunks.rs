@@ -251,7 +251,9 @@ fn parse_once(bytes: &[u8], base: u64, plan: &ChunkPlan, track: &[bool]) -> Chun
 /// chunk without quotes or carriage returns (most numeric files) is split
 /// at `\n` and `,` directly, the same records at a fraction of the cost.
 struct Records<'a> {
-    core: csv_core::Reader,
+    /// Built on the first record of a chunk that is not plain (building
+    /// its DFA costs more than splitting a plain chunk's first lines).
+    core: Option<csv_core::Reader>,
     /// No `"` and no `\r` in the input: lines and commas are the records.
     plain: bool,
     input: &'a [u8],
@@ -287,7 +289,7 @@ impl Fields<'_> {
 impl<'a> Records<'a> {
     fn new(input: &'a [u8]) -> Records<'a> {
         Records {
-            core: csv_core::Reader::new(),
+            core: None,
             plain: memchr::memchr2(b'"', b'\r', input).is_none(),
             input,
             pos: 0,
@@ -307,6 +309,7 @@ impl<'a> Records<'a> {
         }
         let start = self.pos;
         let (mut n_out, mut n_ends) = (0, 0);
+        let core = self.core.get_or_insert_with(csv_core::Reader::new);
         loop {
             // csv_core strips a UTF-8 BOM from the first input it is given,
             // as at a file's start; a chunk starts mid-file, where a BOM is
@@ -315,8 +318,7 @@ impl<'a> Records<'a> {
             let input = &self.input[self.pos..];
             let input = &input[..input.len().min(first)];
             let (result, n_in, o, e) =
-                self.core
-                    .read_record(input, &mut self.output[n_out..], &mut self.ends[n_ends..]);
+                core.read_record(input, &mut self.output[n_out..], &mut self.ends[n_ends..]);
             self.pos += n_in;
             n_out += o;
             n_ends += e;

@@ -639,7 +639,7 @@ impl<'a> Importer<'a> {
         let path = self.spec.path.clone();
         let out = File::create(out_path)
             .with_context(|| format!("{}: cannot create", out_path.display()))?;
-        let mut x_out = BufWriter::with_capacity(1 << 20, out);
+        let mut x_out = BufWriter::with_capacity(1 << 20, WriteBehind::new(out));
         x_out.write_all(MAGIC)?;
         let mut y_codes = BufWriter::new(tempfile::tempfile()?);
         let mut y_values = BufWriter::new(tempfile::tempfile()?);
@@ -688,7 +688,8 @@ impl<'a> Importer<'a> {
         let json = serde_json::to_vec(&header)?;
         x_out.write_all(&json)?;
         x_out.write_all(&(json.len() as u64).to_le_bytes())?;
-        x_out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        let out = x_out.into_inner().map_err(|e| e.into_error())?;
+        out.file.sync_all()?;
         Ok(header)
     }
 }
@@ -711,6 +712,75 @@ fn read_block(
     file.take(len as u64).read_to_end(buf)?;
     hasher.update(&buf[CARRY_ROOM..]);
     Ok(())
+}
+
+/// Bytes written to the cache between two hand-overs to the disk.
+const WRITE_BEHIND: u64 = 8 << 20;
+
+/// The cache file, its written pages handed to the disk every WRITE_BEHIND
+/// bytes without waiting (sync_file_range): the disk writes while the
+/// import goes on, and the final fsync waits for the last few pages only
+/// (not ~0.2 s for a 400 MB cache with both cores idle).
+struct WriteBehind {
+    file: File,
+    /// Where the next write goes.
+    pos: u64,
+    /// Written from here to `pos` and not yet handed to the disk.
+    pending_from: u64,
+}
+
+impl WriteBehind {
+    fn new(file: File) -> WriteBehind {
+        WriteBehind {
+            file,
+            pos: 0,
+            pending_from: 0,
+        }
+    }
+
+    /// Starts the disk writing the pending pages. Only a hint: errors
+    /// surface at the fsync.
+    fn hand_to_disk(&mut self) {
+        if self.pos <= self.pending_from {
+            return;
+        }
+        #[cfg(target_os = "linux")]
+        // SAFETY: sync_file_range only reads the descriptor and the numbers.
+        unsafe {
+            use std::os::fd::AsRawFd;
+            libc::sync_file_range(
+                self.file.as_raw_fd(),
+                self.pending_from as libc::off64_t,
+                (self.pos - self.pending_from) as libc::off64_t,
+                libc::SYNC_FILE_RANGE_WRITE,
+            );
+        }
+        self.pending_from = self.pos;
+    }
+}
+
+impl Write for WriteBehind {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.pos += n as u64;
+        if self.pos >= self.pending_from + WRITE_BEHIND {
+            self.hand_to_disk();
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl Seek for WriteBehind {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        self.hand_to_disk();
+        self.pos = self.file.seek(to)?;
+        self.pending_from = self.pos;
+        Ok(self.pos)
+    }
 }
 
 /// Writes f64s as the cache stores them (little-endian, checked in cache.rs).
