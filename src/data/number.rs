@@ -54,27 +54,32 @@ fn clinger(w: u64, q: i32) -> Option<f64> {
     })
 }
 
-/// The usual cell, `digits.digits` with 8 to 19 digits after the point
-/// and at most 19 in all, read without a loop: the integer digits (a few)
-/// one by one, then the first 8 after the point, then the rest as two
-/// 8-byte windows ending at the cell's end, the bytes before the rest
-/// made '0'. Its lengths vary from cell to cell; loops over them would
-/// mispredict.
+/// The usual cell, 1-3 integer digits, a point and 8 or more digits (at
+/// most 19 in all, at least 16 bytes), read without a loop over its
+/// length: the integer digits one by one, then the first 8 after the
+/// point, then the rest as two 8-byte windows ending at the cell's end,
+/// the bytes before the rest made '0'. The lengths vary from cell to
+/// cell; loops over them would mispredict.
 #[inline]
 fn common_shape(s: &[u8], start: usize) -> Option<(u64, i32)> {
-    let point = start + s.get(start..)?.iter().position(|&b| b == b'.')?;
+    // One integer digit is the usual case: no loop to find the point.
+    let (point, int) = match s.get(start + 1) {
+        Some(b'.') => (start + 1, digit(s[start])?),
+        _ => {
+            let point = start + s.get(start..)?.iter().position(|&b| b == b'.')?;
+            if point - start > 3 {
+                return None;
+            }
+            let int = s[start..point]
+                .iter()
+                .try_fold(0, |int, &b| Some(int * 10 + digit(b)?))?;
+            (point, int)
+        }
+    };
     let n_int = point - start;
     let n_frac = s.len() - point - 1;
-    if n_int == 0 || n_int > 3 || n_frac < 8 || n_int + n_frac > 19 || s.len() < 16 {
+    if n_int == 0 || n_frac < 8 || n_int + n_frac > 19 || s.len() < 16 {
         return None;
-    }
-    let mut int = 0;
-    for &b in &s[start..point] {
-        let d = b.wrapping_sub(b'0');
-        if d > 9 {
-            return None;
-        }
-        int = int * 10 + u64::from(d);
     }
     let load = |at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
     let head = load(point + 1);
@@ -89,6 +94,13 @@ fn common_shape(s: &[u8], start: usize) -> Option<(u64, i32)> {
     let n_rest = n_frac - 8;
     let frac = eight_digits(head) * POW10_INT[n_rest] + rest;
     Some((int * POW10_INT[n_frac] + frac, -(n_frac as i32)))
+}
+
+/// An ASCII digit's value.
+#[inline]
+fn digit(b: u8) -> Option<u64> {
+    let d = b.wrapping_sub(b'0');
+    (d <= 9).then_some(u64::from(d))
 }
 
 /// `chunk` with its first `n` bytes (at most 8) made '0'.
@@ -396,6 +408,29 @@ mod tests {
         let lo = (a & mask) * b;
         let mid = (a >> 64) * b + (lo >> 64);
         (mid >> 64, (mid << 64) | (lo & mask))
+    }
+
+    #[test]
+    fn usual_cells_take_the_fast_path() {
+        let cases: [(&str, usize, u64, i32); 4] = [
+            ("-0.29839577456380495", 1, 29839577456380495, -17),
+            ("0.2806144473027082", 0, 2806144473027082, -16),
+            ("+12.3456789012345", 1, 123456789012345, -13),
+            ("123.4567890123456", 0, 1234567890123456, -13),
+        ];
+        for (cell, start, w, q) in cases {
+            assert_eq!(common_shape(cell.as_bytes(), start), Some((w, q)), "{cell}");
+            assert!(eisel_lemire(w, q).is_some(), "{cell}");
+        }
+        for cell in [
+            "1.2345678",
+            "1234.567890123456",
+            "0.12345678e1234567",
+            "1.2345678901234567890",
+            "+12.34567890123",
+        ] {
+            assert_eq!(common_shape(cell.as_bytes(), 0), None, "{cell}");
+        }
     }
 
     #[test]
