@@ -116,14 +116,20 @@ pub fn parse_window(
     chunk_bytes: usize,
     plan: &ChunkPlan,
 ) -> (Vec<ChunkOut>, usize) {
-    let ends = cut_points(buf, chunk_bytes, eof);
+    // One search of the window: one with no quote and no CR (most numeric
+    // files) needs no quote counting for its cuts and no search per chunk.
+    let plain = memchr::memchr2(b'"', b'\r', buf).is_none();
+    let ends = cut_points(buf, chunk_bytes, eof, plain);
     let ranges: Vec<(usize, usize)> = ends
         .iter()
         .scan(0, |start, &end| Some((std::mem::replace(start, end), end)))
         .collect();
     let mut parsed: Vec<Option<ChunkOut>> = ranges
         .par_iter()
-        .map(|&(start, end)| Some(parse_chunk(&buf[start..end], base + start as u64, plan)))
+        .map(|&(start, end)| {
+            let bytes = &buf[start..end];
+            Some(parse_chunk(bytes, base + start as u64, plan, plain))
+        })
         .collect();
     let mut done = Vec::with_capacity(ranges.len());
     let mut i = 0;
@@ -133,7 +139,8 @@ pub fn parse_window(
         // A cut inside a quoted field: parse again with the next chunk.
         while !chunk.clean_end && i + 1 < ranges.len() {
             i += 1;
-            chunk = parse_chunk(&buf[start..ranges[i].1], base + start as u64, plan);
+            let bytes = &buf[start..ranges[i].1];
+            chunk = parse_chunk(bytes, base + start as u64, plan, plain);
         }
         if !chunk.clean_end && !eof {
             return (done, start);
@@ -146,12 +153,12 @@ pub fn parse_window(
 
 /// Chunk ends: just after a `\n` at least `chunk_bytes` into the chunk, with
 /// an even number of quotes since the chunk's start. At the end of the file
-/// the last chunk runs to the end; otherwise the bytes after the last cut
-/// are left over.
-fn cut_points(buf: &[u8], chunk_bytes: usize, eof: bool) -> Vec<usize> {
+/// the last chunk runs to the end; otherwise to the last such `\n`, and the
+/// bytes after it are left over. `plain`: `buf` holds no quote (nothing to count).
+fn cut_points(buf: &[u8], chunk_bytes: usize, eof: bool, plain: bool) -> Vec<usize> {
     let mut ends = Vec::new();
     let mut start = 0;
-    let odd_quotes = |bytes: &[u8]| memchr::memchr_iter(b'"', bytes).count() % 2 == 1;
+    let odd_quotes = |bytes: &[u8]| !plain && memchr::memchr_iter(b'"', bytes).count() % 2 == 1;
     while start + chunk_bytes < buf.len() {
         let from = start + chunk_bytes;
         let mut inside = odd_quotes(&buf[start..from]);
@@ -171,6 +178,14 @@ fn cut_points(buf: &[u8], chunk_bytes: usize, eof: bool) -> Vec<usize> {
     }
     if eof && start < buf.len() {
         ends.push(buf.len());
+    } else if start < buf.len() {
+        // The rest up to its last line end is a chunk too: the next window
+        // then takes only a part record (a carry longer than the room
+        // before a window costs a copy of the whole window).
+        let last = memchr::memrchr(b'\n', &buf[start..]);
+        if let Some(k) = last.filter(|&k| !odd_quotes(&buf[start..start + k])) {
+            ends.push(start + k + 1);
+        }
     }
     ends
 }
@@ -178,8 +193,9 @@ fn cut_points(buf: &[u8], chunk_bytes: usize, eof: bool) -> Vec<usize> {
 /// Parses one chunk; when a column turns out to hold text that was not
 /// tracked, parses it again tracking that column's labels (they decide the
 /// categories, and the numbers before the text count too).
-fn parse_chunk(bytes: &[u8], base: u64, plan: &ChunkPlan) -> ChunkOut {
-    let out = parse_once(bytes, base, plan, plan.track_labels);
+/// `plain`: the window holds no quote and no CR (else the chunk checks).
+fn parse_chunk(bytes: &[u8], base: u64, plan: &ChunkPlan, plain: bool) -> ChunkOut {
+    let out = parse_once(bytes, base, plan, plan.track_labels, plain);
     if plan.codes.is_some() {
         return out;
     }
@@ -192,12 +208,15 @@ fn parse_chunk(bytes: &[u8], base: u64, plan: &ChunkPlan) -> ChunkOut {
     if track == plan.track_labels {
         return out;
     }
-    parse_once(bytes, base, plan, &track)
+    parse_once(bytes, base, plan, &track, plain)
 }
 
-fn parse_once(bytes: &[u8], base: u64, plan: &ChunkPlan, track: &[bool]) -> ChunkOut {
+fn parse_once(bytes: &[u8], base: u64, plan: &ChunkPlan, track: &[bool], plain: bool) -> ChunkOut {
     let surveying = plan.codes.is_none();
-    let mut records = Records::new(bytes);
+    let mut records = match plain {
+        true => Records::known(bytes, true),
+        false => Records::new(bytes),
+    };
     let mut out = ChunkOut {
         // About right for numbers of a dozen or more digits; grows otherwise.
         x: Vec::with_capacity(bytes.len() / 16),
@@ -251,7 +270,9 @@ fn parse_once(bytes: &[u8], base: u64, plan: &ChunkPlan, track: &[bool]) -> Chun
 /// chunk without quotes or carriage returns (most numeric files) is split
 /// at `\n` and `,` directly, the same records at a fraction of the cost.
 struct Records<'a> {
-    core: csv_core::Reader,
+    /// Built on the first record of a chunk that is not plain (building
+    /// its DFA costs more than splitting a plain chunk's first lines).
+    core: Option<csv_core::Reader>,
     /// No `"` and no `\r` in the input: lines and commas are the records.
     plain: bool,
     input: &'a [u8],
@@ -286,9 +307,15 @@ impl Fields<'_> {
 
 impl<'a> Records<'a> {
     fn new(input: &'a [u8]) -> Records<'a> {
+        let plain = memchr::memchr2(b'"', b'\r', input).is_none();
+        Records::known(input, plain)
+    }
+
+    /// `plain`: `input` is known to hold no quote and no CR.
+    fn known(input: &'a [u8], plain: bool) -> Records<'a> {
         Records {
-            core: csv_core::Reader::new(),
-            plain: memchr::memchr2(b'"', b'\r', input).is_none(),
+            core: None,
+            plain,
             input,
             pos: 0,
             output: vec![0; 4096],
@@ -307,6 +334,7 @@ impl<'a> Records<'a> {
         }
         let start = self.pos;
         let (mut n_out, mut n_ends) = (0, 0);
+        let core = self.core.get_or_insert_with(csv_core::Reader::new);
         loop {
             // csv_core strips a UTF-8 BOM from the first input it is given,
             // as at a file's start; a chunk starts mid-file, where a BOM is
@@ -315,8 +343,7 @@ impl<'a> Records<'a> {
             let input = &self.input[self.pos..];
             let input = &input[..input.len().min(first)];
             let (result, n_in, o, e) =
-                self.core
-                    .read_record(input, &mut self.output[n_out..], &mut self.ends[n_ends..]);
+                core.read_record(input, &mut self.output[n_out..], &mut self.ends[n_ends..]);
             self.pos += n_in;
             n_out += o;
             n_ends += e;
@@ -435,9 +462,12 @@ mod tests {
     #[test]
     fn cuts_fall_after_line_ends_outside_quotes() {
         let buf = b"1,2\n\"a\nb\",3\n4,5\n";
-        assert_eq!(cut_points(buf, 1, true), vec![4, 12, 16]);
-        assert_eq!(cut_points(buf, 5, false), vec![12]);
-        assert_eq!(cut_points(b"1,2\n3,4", 2, true), vec![4, 7]);
+        assert_eq!(cut_points(buf, 1, true, false), vec![4, 12, 16]);
+        assert_eq!(cut_points(buf, 5, false, false), vec![12, 16]);
+        assert_eq!(cut_points(&buf[..14], 5, false, false), vec![12]);
+        assert_eq!(cut_points(&buf[..10], 2, false, false), vec![4]);
+        assert_eq!(cut_points(b"1,2\n3,4", 2, true, false), vec![4, 7]);
+        assert_eq!(cut_points(b"1,2\n3,4", 2, true, true), vec![4, 7]);
     }
 
     #[test]

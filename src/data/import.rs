@@ -639,7 +639,9 @@ impl<'a> Importer<'a> {
         let path = self.spec.path.clone();
         let out = File::create(out_path)
             .with_context(|| format!("{}: cannot create", out_path.display()))?;
-        let mut x_out = BufWriter::with_capacity(1 << 20, out);
+        // x comes in chunks of ~100 kB and more, which a buffer no larger
+        // than them passes straight to the file (no copy into the buffer).
+        let mut x_out = BufWriter::with_capacity(1 << 16, WriteBehind::new(out));
         x_out.write_all(MAGIC)?;
         let mut y_codes = BufWriter::new(tempfile::tempfile()?);
         let mut y_values = BufWriter::new(tempfile::tempfile()?);
@@ -688,7 +690,8 @@ impl<'a> Importer<'a> {
         let json = serde_json::to_vec(&header)?;
         x_out.write_all(&json)?;
         x_out.write_all(&(json.len() as u64).to_le_bytes())?;
-        x_out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        let out = x_out.into_inner().map_err(|e| e.into_error())?;
+        out.file.sync_all()?;
         Ok(header)
     }
 }
@@ -711,6 +714,75 @@ fn read_block(
     file.take(len as u64).read_to_end(buf)?;
     hasher.update(&buf[CARRY_ROOM..]);
     Ok(())
+}
+
+/// Bytes written to the cache between two hand-overs to the disk.
+const WRITE_BEHIND: u64 = 8 << 20;
+
+/// The cache file, its written pages handed to the disk every WRITE_BEHIND
+/// bytes without waiting (sync_file_range): the disk writes while the
+/// import goes on, and the final fsync waits for the last few pages only
+/// (not ~0.2 s for a 400 MB cache with both cores idle).
+struct WriteBehind {
+    file: File,
+    /// Where the next write goes.
+    pos: u64,
+    /// Written from here to `pos` and not yet handed to the disk.
+    pending_from: u64,
+}
+
+impl WriteBehind {
+    fn new(file: File) -> WriteBehind {
+        WriteBehind {
+            file,
+            pos: 0,
+            pending_from: 0,
+        }
+    }
+
+    /// Starts the disk writing the pending pages. Only a hint: errors
+    /// surface at the fsync.
+    fn hand_to_disk(&mut self) {
+        if self.pos <= self.pending_from {
+            return;
+        }
+        #[cfg(target_os = "linux")]
+        // SAFETY: sync_file_range only reads the descriptor and the numbers.
+        unsafe {
+            use std::os::fd::AsRawFd;
+            libc::sync_file_range(
+                self.file.as_raw_fd(),
+                self.pending_from as libc::off64_t,
+                (self.pos - self.pending_from) as libc::off64_t,
+                libc::SYNC_FILE_RANGE_WRITE,
+            );
+        }
+        self.pending_from = self.pos;
+    }
+}
+
+impl Write for WriteBehind {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.pos += n as u64;
+        if self.pos >= self.pending_from + WRITE_BEHIND {
+            self.hand_to_disk();
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl Seek for WriteBehind {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        self.hand_to_disk();
+        self.pos = self.file.seek(to)?;
+        self.pending_from = self.pos;
+        Ok(self.pos)
+    }
 }
 
 /// Writes f64s as the cache stores them (little-endian, checked in cache.rs).
@@ -1085,6 +1157,62 @@ mod tests {
         assert_eq!(header.missing, vec![0, 57, 100, 0]);
         assert!(header.warnings[0].starts_with("column `id` looks like a row identifier"));
         for (bytes, h) in &caches[1..] {
+            assert_eq!(h, header);
+            assert!(bytes == first, "cache bytes differ with smaller chunks");
+        }
+    }
+
+    /// A plain file (no quotes, no CR: the windows' fast paths) of printed
+    /// doubles, integers, missing cells and a column that turns to text.
+    fn plain_csv(rows: usize) -> (String, Vec<Vec<String>>) {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let mut text = String::from("a,b,c,late,y\n");
+        let mut cells = Vec::new();
+        for i in 0..rows {
+            let row = vec![
+                format!("{}", rng.random_range(-10.0..10.0)),
+                format!("{:e}", rng.random::<f64>() * 1e-12),
+                match i % 9 {
+                    4 => "NA".to_string(),
+                    _ => (i as i64 - 500).to_string(),
+                },
+                match i == rows - 2 {
+                    true => "word".to_string(),
+                    false => format!("{}.5", i % 4),
+                },
+            ];
+            text.push_str(&format!("{},{}\n", row.join(","), i % 3));
+            cells.push(row);
+        }
+        (text, cells)
+    }
+
+    #[test]
+    fn plain_files_import_alike_in_any_chunks_with_std_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let (text, cells) = plain_csv(3000);
+        let s = spec(dir.path(), &text);
+        let mut caches = Vec::new();
+        for (k, chunk_bytes) in [CHUNK_BYTES, 1, 7, 100, 5000].into_iter().enumerate() {
+            let cache = dir.path().join(format!("c{k}"));
+            let (path, header) = prepare_in_chunks(&s, &cache, chunk_bytes).unwrap();
+            caches.push((std::fs::read(&path).unwrap(), header, path));
+        }
+        let (first, header, path) = &caches[0];
+        assert_eq!(header.missing, vec![0, 0, 333, 0]);
+        assert!(header.feature_kinds[3].is_categorical());
+        let d = Dataset::open(path).unwrap();
+        for (i, row) in cells.iter().enumerate() {
+            for (j, cell) in row.iter().take(3).enumerate() {
+                let got = d.x()[[i, j]];
+                match cell.parse::<f64>() {
+                    Ok(v) => assert_eq!(got.to_bits(), v.to_bits(), "{cell}"),
+                    Err(_) => assert!(got.is_nan(), "{cell}"),
+                }
+            }
+        }
+        for (bytes, h, _) in &caches[1..] {
             assert_eq!(h, header);
             assert!(bytes == first, "cache bytes differ with smaller chunks");
         }

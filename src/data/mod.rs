@@ -5,6 +5,7 @@ mod cache;
 mod chunks;
 mod groups;
 mod import;
+mod number;
 pub mod pages;
 pub mod roles;
 pub mod spec;

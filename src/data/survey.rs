@@ -83,9 +83,15 @@ pub fn trim(cell: &str) -> &str {
 }
 
 /// A cell's number: the same grammar and the same correctly rounded value
-/// as `str::parse::<f64>` (checked in the tests), somewhat faster.
+/// as `str::parse::<f64>` (checked in the tests here and in number.rs).
+/// The usual decimal cell takes number.rs's fast path; everything else
+/// (errors, inf, nan, long mantissas) fast_float2.
+#[inline]
 pub fn parse_number(cell: &str) -> Result<f64, fast_float2::Error> {
-    fast_float2::parse(cell)
+    match super::number::parse_fast(cell.as_bytes()) {
+        Some(v) => Ok(v),
+        None => fast_float2::parse(cell),
+    }
 }
 
 /// One feature column's statistics from the first pass.
