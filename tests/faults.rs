@@ -650,10 +650,7 @@ fn a_write_failure_stops_dispatching_at_once_and_the_folder_resumes() {
     let dir = tempfile::tempdir().unwrap();
     let config = debug_grid(dir.path(), "id = { range = [0, 200] }", "");
     let out = dir.path().join("out");
-    let output = run_with_file_limit(&config, &out, 48);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let stderr = one_line_error(&run_with_file_limit(&config, &out, 48));
     assert!(
         stderr.contains("results.jsonl: cannot write: File too large")
             && stderr.contains("stopped at once"),
@@ -771,10 +768,8 @@ fn a_memory_cap_too_small_for_a_worker_is_an_error_before_anything_is_written() 
         .args(["-q", "--max-memory", "5M", "-o"])
         .arg(&out)
         .timeout(HANG_LIMIT)
-        .assert()
-        .code(2);
-    let stderr = stderr_of(&assert);
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        .assert();
+    let stderr = one_line_error(assert.get_output());
     assert!(
         stderr.contains("max_memory 5 MiB is too small for a worker process to start"),
         "{stderr}"
@@ -913,10 +908,7 @@ fn a_dataset_cache_that_cannot_be_written_is_a_one_line_error_naming_it() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    let output = run_with_file_limit(&config, &out, 256);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let stderr = one_line_error(&run_with_file_limit(&config, &out, 256));
     assert!(
         stderr.contains(".bin: cannot write the dataset cache: File too large"),
         "{stderr}"

@@ -32,6 +32,16 @@ pub fn stderr_of(assert: &assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
 }
 
+/// The stderr of a command that must have failed as bad input does: exit
+/// code 2 and one line, no panic.
+pub fn one_line_error(output: &std::process::Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "not one line: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
 /// Runs a config quietly into `out` and expects success.
 pub fn run_ok(config: &Path, out: &Path) -> assert_cmd::assert::Assert {
     gridrun()
