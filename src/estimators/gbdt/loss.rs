@@ -2,6 +2,7 @@
 //! multinomial log loss on raw scores (one score per class for more than
 //! two classes), half squared error and absolute error.
 
+use super::softmax::multi_gradients;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -34,38 +35,9 @@ fn log1pexp(z: f64) -> f64 {
     }
 }
 
-/// Multiclass gradients and hessians of samples `start..start + len`
-/// (raw scores class-major over all `y.len()` samples): class k's into
-/// `g[k]` and `h[k]`, `len` long each.
-fn multi_gradients(
-    n_classes: usize,
-    y: &[f64],
-    w: &[f64],
-    raw: &[f64],
-    start: usize,
-    g: &mut [&mut [f32]],
-    h: &mut [&mut [f32]],
-) {
-    let n = y.len();
-    let mut z = vec![0.0; n_classes];
-    let mut p = vec![0.0; n_classes];
-    for j in 0..g[0].len() {
-        let i = start + j;
-        for k in 0..n_classes {
-            z[k] = raw[k * n + i];
-        }
-        softmax(&z, &mut p);
-        for k in 0..n_classes {
-            let target = if y[i] as usize == k { 1.0 } else { 0.0 };
-            g[k][j] = (w[i] * (p[k] - target)) as f32;
-            h[k][j] = (w[i] * p[k] * (1.0 - p[k])) as f32;
-        }
-    }
-}
-
 /// Class-major values (`n` per class) cut into blocks of `block` samples:
 /// per block, its part of every class.
-fn sample_blocks(v: &mut [f32], n: usize, block: usize) -> Vec<Vec<&mut [f32]>> {
+pub(super) fn sample_blocks(v: &mut [f32], n: usize, block: usize) -> Vec<Vec<&mut [f32]>> {
     let mut out: Vec<Vec<&mut [f32]>> = (0..n.div_ceil(block)).map(|_| Vec::new()).collect();
     for class in v.chunks_mut(n) {
         for (b, part) in class.chunks_mut(block).enumerate() {

@@ -15,6 +15,7 @@ mod histogram;
 mod loss;
 mod pack;
 mod predict;
+mod softmax;
 mod sweep;
 
 pub use loss::Loss;
