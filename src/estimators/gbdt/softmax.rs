@@ -127,7 +127,7 @@ fn side_by_side<const L: usize>(
 /// in -708..=709, where 2^k is a normal number (e^-708 is 3e-308: every
 /// probability that small is 0 as an f32 anyway).
 #[inline(always)]
-pub fn exp(x: f64) -> f64 {
+fn exp(x: f64) -> f64 {
     // Adding 1.5 * 2^52 rounds to a whole number, which lands in the low
     // bits of the sum.
     const ROUND: f64 = 6_755_399_441_055_744.0;
