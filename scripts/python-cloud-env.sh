@@ -11,6 +11,12 @@
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv="$repo/.venv-cloud"
+# Two tests may ask at once (cargo runs them in parallel): one creates the
+# environment while the other waits, then finds the pins and reuses it.
+# Without the lock both ran `python -m venv` over one directory and the
+# second's ensurepip failed mid-way through the first's pip install.
+exec 9>"$repo/.venv-cloud.lock"
+flock 9
 want_botocore=1.44.8
 want_kubernetes=36.0.3
 
@@ -24,7 +30,8 @@ PY
 
 if ! has_pins; then
   # Progress goes to stderr: stdout is only the python path.
-  "${PYTHON:-python3}" -m venv "$venv" >&2
+  # --clear: a half-made environment (an interrupted run) is started afresh.
+  "${PYTHON:-python3}" -m venv --clear "$venv" >&2
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
     "botocore==$want_botocore" "kubernetes==$want_kubernetes" >&2
   has_pins || { echo "python-cloud-env.sh: $venv lacks botocore $want_botocore / kubernetes $want_kubernetes" >&2; exit 1; }

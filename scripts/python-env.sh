@@ -11,6 +11,12 @@
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv="$repo/.venv"
+# Two tests may ask at once (cargo runs them in parallel): one creates the
+# environment while the other waits, then finds the pins and reuses it.
+# Without the lock both ran `python -m venv` over one directory and the
+# second's ensurepip failed mid-way through the first's pip install.
+exec 9>"$repo/.venv.lock"
+flock 9
 want_sklearn=1.9.1
 want_numpy=2.4.6
 # LightGBM: the gradient boosting comparison of scripts/bench_vs_sklearn.sh.
@@ -26,7 +32,8 @@ EOF
 
 if ! has_pins; then
   # Progress goes to stderr: stdout is only the python path.
-  "${PYTHON:-python3}" -m venv "$venv" >&2
+  # --clear: a half-made environment (an interrupted run) is started afresh.
+  "${PYTHON:-python3}" -m venv --clear "$venv" >&2
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
     "scikit-learn==$want_sklearn" "numpy==$want_numpy" "lightgbm==$want_lightgbm" >&2
   has_pins || { echo "python-env.sh: $venv lacks scikit-learn $want_sklearn / numpy $want_numpy / lightgbm $want_lightgbm" >&2; exit 1; }
