@@ -4,7 +4,7 @@
 //! subtraction from the parent) and its best split at once, like
 //! scikit-learn's TreeGrower and LightGBM.
 
-use super::bins::{Bins, MISSING_BIN};
+use super::bins::{Bins, Codes, GROUP, MISSING_BIN};
 use super::categorical::{self, Bitset};
 use super::histogram::{self, BinStats, FeatureHistogram, Gh, Histogram};
 use super::sweep::{self, Best, Lane, Sweep, LANES};
@@ -175,10 +175,9 @@ impl Ord for Candidate {
     }
 }
 
-/// Features per task: both children's histograms of them fill the
-/// sweep's lanes.
-const GROUP: usize = LANES / 2;
-const _: () = assert!(GROUP <= histogram::MAX_GROUP);
+/// Features per task, one group of the binned codes: both children's
+/// histograms of them fill the sweep's lanes.
+const _: () = assert!(GROUP == LANES / 2);
 
 /// One node's histograms of a group of features, and what the node is.
 type NodeGroup<'h, 's> = ([Option<&'h FeatureHistogram>; GROUP], &'h Scan<'s>);
@@ -467,7 +466,8 @@ impl<'a> Grower<'a> {
         let (n_left, n_right) = partition(
             &mut self.samples[start..end],
             &mut self.scratch,
-            self.bins.column(split.feature),
+            self.bins.group(split.feature / GROUP),
+            split.feature % GROUP,
             &left_bins(&split),
         );
         let mid = start + n_left;
@@ -633,9 +633,8 @@ fn build_group(
     let n = out.len();
     let n_real: [usize; GROUP] =
         std::array::from_fn(|k| if k < n { bins.n_real(f0 + k) } else { 0 });
-    let columns: [&[u8]; GROUP] =
-        std::array::from_fn(|k| if k < n { bins.column(f0 + k) } else { &[] });
-    histogram::build_features(out, &n_real[..n], &columns[..n], samples, ordered);
+    let codes = bins.group(f0 / GROUP);
+    histogram::build_features(out, &n_real[..n], codes, samples, ordered);
 }
 
 /// Appends the gradients of `samples`, in that order, to `ordered`.
@@ -655,20 +654,21 @@ fn left_bins(split: &Split) -> [bool; 256] {
     })
 }
 
-/// Stable partition of `samples` by `goes_left[column[sample]]`: the left
+/// Stable partition of `samples` by `goes_left[codes[sample][lane]]`: the left
 /// ones first; returns the counts (left, right). Every sample is written
 /// to both sides and only one cursor moves, so there is no branch to
 /// mispredict on the 50/50 choice.
 fn partition(
     samples: &mut [u32],
     scratch: &mut [u32],
-    column: &[u8],
+    codes: &[Codes],
+    lane: usize,
     goes_left: &[bool; 256],
 ) -> (usize, usize) {
     let (mut n_left, mut n_right) = (0, 0);
     for k in 0..samples.len() {
         let s = samples[k];
-        let left = goes_left[column[s as usize] as usize];
+        let left = goes_left[codes[s as usize][lane] as usize];
         samples[n_left] = s;
         scratch[n_right] = s;
         n_left += usize::from(left);

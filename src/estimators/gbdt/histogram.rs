@@ -9,7 +9,7 @@
 //! load, add and store where the CPU has AVX: the build loop is bound by
 //! these read-modify-writes, not by loading the samples.
 
-use super::bins::SLOTS;
+use super::bins::{Codes, GROUP, SLOTS};
 
 /// Sums over the samples of one bin (or of a node).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -69,46 +69,47 @@ fn slot_of(gh: &Gh) -> BinStats {
     BinStats::new(f64::from(gh[0]), f64::from(gh[1]), 1.0)
 }
 
-/// Most features one pass over a node's samples builds.
-pub const MAX_GROUP: usize = 4;
+/// How many samples ahead the indexed build asks for a sample's codes: a
+/// child's samples are scattered over the rows, and the hardware does not
+/// guess where the next one lies.
+const PREFETCH: usize = 16;
 
-/// Fills the histograms `out` of up to [`MAX_GROUP`] features (bins
-/// `0..n_real[k]` and the missing bin) from their bin `columns` over the
-/// node's `samples` (None: every sample, in order) and their gathered
-/// gradients `gh`, in one pass: each sample's index and gradients are loaded
-/// once for all the features. Compiled for AVX too (chosen at run time),
-/// where a slot is one vector. Each histogram is summed in sample order,
-/// so the sums are the same however many features share the pass.
+/// Fills the histograms `out` of the first `out.len()` features of a group
+/// (bins `0..n_real[k]` and the missing bin) from the group's `codes` over
+/// the node's `samples` (None: every sample, in order) and their gathered
+/// gradients `gh`, in one pass: each sample's codes and gradients are
+/// loaded once for all the features. Compiled for AVX too (chosen at run
+/// time), where a slot is one vector. Each histogram is summed in sample
+/// order, so the sums are the same however many features share the pass.
 pub fn build_features(
     out: &mut [&mut FeatureHistogram],
     n_real: &[usize],
-    columns: &[&[u8]],
+    codes: &[Codes],
     samples: Option<&[u32]>,
     gh: &[Gh],
 ) {
     fn group<const N: usize>(
         out: &mut [&mut FeatureHistogram],
         n_real: &[usize],
-        columns: &[&[u8]],
+        codes: &[Codes],
         samples: Option<&[u32]>,
         gh: &[Gh],
     ) {
         let out: &mut [&mut FeatureHistogram; N] = out.try_into().expect("N histograms");
         let n_real: &[usize; N] = n_real.try_into().expect("N bin counts");
-        let columns: &[&[u8]; N] = columns.try_into().expect("N columns");
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx") {
             // SAFETY: the CPU has AVX, checked just above.
-            return unsafe { build_avx(out, n_real, columns, samples, gh) };
+            return unsafe { build_avx(out, n_real, codes, samples, gh) };
         }
-        build(out, n_real, columns, samples, gh)
+        build(out, n_real, codes, samples, gh)
     }
     match out.len() {
-        1 => group::<1>(out, n_real, columns, samples, gh),
-        2 => group::<2>(out, n_real, columns, samples, gh),
-        3 => group::<3>(out, n_real, columns, samples, gh),
-        4 => group::<4>(out, n_real, columns, samples, gh),
-        n => panic!("{n} features in one pass (at most {MAX_GROUP})"),
+        1 => group::<1>(out, n_real, codes, samples, gh),
+        2 => group::<2>(out, n_real, codes, samples, gh),
+        3 => group::<3>(out, n_real, codes, samples, gh),
+        4 => group::<4>(out, n_real, codes, samples, gh),
+        n => panic!("{n} features in one pass (a group has {GROUP})"),
     }
 }
 
@@ -117,43 +118,62 @@ pub fn build_features(
 fn build_avx<const N: usize>(
     out: &mut [&mut FeatureHistogram; N],
     n_real: &[usize; N],
-    columns: &[&[u8]; N],
+    codes: &[Codes],
     samples: Option<&[u32]>,
     gh: &[Gh],
 ) {
-    build(out, n_real, columns, samples, gh)
+    build(out, n_real, codes, samples, gh)
 }
 
 #[inline(always)]
 fn build<const N: usize>(
     out: &mut [&mut FeatureHistogram; N],
     n_real: &[usize; N],
-    columns: &[&[u8]; N],
+    codes: &[Codes],
     samples: Option<&[u32]>,
     gh: &[Gh],
 ) {
     for (o, &n) in out.iter_mut().zip(n_real) {
         clear(o, n);
     }
+    let mut add = |c: &Codes, gh: &Gh| {
+        let s = slot_of(gh);
+        for (o, &c) in out.iter_mut().zip(c) {
+            o[c as usize].add(&s);
+        }
+    };
     match samples {
         None => {
-            let columns = columns.map(|c| &c[..gh.len()]);
-            for (i, gh) in gh.iter().enumerate() {
-                let s = slot_of(gh);
-                for (o, c) in out.iter_mut().zip(&columns) {
-                    o[c[i] as usize].add(&s);
-                }
+            for (c, gh) in codes[..gh.len()].iter().zip(gh) {
+                add(c, gh);
             }
         }
         Some(samples) => {
-            for (&i, gh) in samples.iter().zip(gh) {
-                let s = slot_of(gh);
-                for (o, c) in out.iter_mut().zip(columns) {
-                    o[c[i as usize] as usize].add(&s);
-                }
+            let (ahead, tail) = samples.split_at(samples.len().saturating_sub(PREFETCH));
+            for (k, (&i, gh)) in ahead.iter().zip(gh).enumerate() {
+                prefetch(codes, samples[k + PREFETCH]);
+                add(&codes[i as usize], gh);
+            }
+            for (&i, gh) in tail.iter().zip(&gh[ahead.len()..]) {
+                add(&codes[i as usize], gh);
             }
         }
     }
+}
+
+/// Asks for sample `i`'s codes to be brought into the nearest cache.
+#[inline(always)]
+fn prefetch(codes: &[Codes], i: u32) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let at = codes.as_ptr().wrapping_add(i as usize).cast();
+        // SAFETY: every x86_64 CPU has SSE; a prefetch reads nothing into
+        // the program and never faults.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(at) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (codes, i);
 }
 
 fn clear(out: &mut FeatureHistogram, n_real: usize) {
@@ -203,7 +223,7 @@ mod tests {
             .map(|&g| [g, 1.0])
             .collect();
         let mut root = empty(1);
-        build_features(&mut [&mut root[0]], &[n_real], &[bins.column(0)], None, &gh);
+        build_features(&mut [&mut root[0]], &[n_real], bins.group(0), None, &gh);
         assert_eq!(root[0][1].g, 5.0);
         assert_eq!(root[0][1].n, 2.0);
         assert_eq!(root[0][1].h, 2.0);
@@ -213,7 +233,7 @@ mod tests {
         build_features(
             &mut [&mut child[0]],
             &[n_real],
-            &[bins.column(0)],
+            bins.group(0),
             Some(&[1, 4]),
             &[[2.0, 1.0], [5.0, 1.0]],
         );
@@ -224,12 +244,24 @@ mod tests {
         assert_eq!(root[0][0].g, 1.0);
     }
 
+    /// Each feature's histogram, summed one sample at a time in `samples`'
+    /// order: what a pass over a whole group must give, bit for bit.
+    fn naive(bins: &Bins, f: usize, samples: &[u32], gh: &[Gh]) -> FeatureHistogram {
+        let column = bins.column(f);
+        let mut hist = [BinStats::default(); SLOTS];
+        for (&s, gh) in samples.iter().zip(gh) {
+            hist[column[s as usize] as usize].add(&slot_of(gh));
+        }
+        hist
+    }
+
     #[test]
-    fn a_group_pass_gives_each_feature_the_histogram_of_a_pass_of_its_own() {
+    fn a_group_pass_gives_each_feature_its_own_sample_order_sums() {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
         let n = 3000;
-        let x = ndarray::Array2::from_shape_fn((n, MAX_GROUP), |_| {
+        // Six features: a full group and a padded one.
+        let x = ndarray::Array2::from_shape_fn((n, 6), |_| {
             if rng.random_bool(0.1) {
                 f64::NAN
             } else {
@@ -238,27 +270,31 @@ mod tests {
         });
         let rows: Vec<usize> = (0..n).collect();
         let bins = Bins::new(x.view(), &rows, 255, &[]).unwrap();
-        let samples: Vec<u32> = (0..n as u32).filter(|_| rng.random_bool(0.3)).collect();
-        let gh: Vec<Gh> = samples
-            .iter()
-            .map(|_| [rng.random_range(-1.0..1.0), rng.random_range(0.0..0.25)])
-            .collect();
-        let features: Vec<usize> = (0..MAX_GROUP).collect();
-        let n_real: Vec<usize> = features.iter().map(|&f| bins.n_real(f)).collect();
-        let columns: Vec<&[u8]> = features.iter().map(|&f| bins.column(f)).collect();
-        let mut together = empty(MAX_GROUP);
-        let mut outs: Vec<&mut FeatureHistogram> = together.iter_mut().collect();
-        build_features(&mut outs, &n_real, &columns, Some(&samples), &gh);
-        for f in features {
-            let mut alone = empty(1);
-            build_features(
-                &mut [&mut alone[0]],
-                &[n_real[f]],
-                &[columns[f]],
-                Some(&samples),
-                &gh,
-            );
-            assert_eq!(alone[0], together[f], "feature {f}");
+        let all: Vec<u32> = (0..n as u32).collect();
+        // Samples fewer than, as many as and more than the prefetch
+        // distance, and every sample (the root's pass, without indices).
+        for density in [0.001, 0.005, 0.3, 1.0] {
+            let samples: Vec<u32> = all
+                .iter()
+                .copied()
+                .filter(|_| rng.random_bool(density))
+                .collect();
+            let gh: Vec<Gh> = samples
+                .iter()
+                .map(|_| [rng.random_range(-1.0..1.0), rng.random_range(0.0..0.25)])
+                .collect();
+            let indexed = (density < 1.0).then_some(samples.as_slice());
+            for (g, width) in [(0, GROUP), (1, 2)] {
+                let features: Vec<usize> = (GROUP * g..GROUP * g + width).collect();
+                let n_real: Vec<usize> = features.iter().map(|&f| bins.n_real(f)).collect();
+                let mut hists = empty(width);
+                let mut outs: Vec<&mut FeatureHistogram> = hists.iter_mut().collect();
+                build_features(&mut outs, &n_real, bins.group(g), indexed, &gh);
+                for (k, &f) in features.iter().enumerate() {
+                    let want = naive(&bins, f, &samples, &gh);
+                    assert_eq!(hists[k], want, "feature {f}, {} samples", samples.len());
+                }
+            }
         }
     }
 }
